@@ -1,0 +1,1 @@
+"""Models of the applications app (built by a later issue)."""

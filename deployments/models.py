@@ -1,0 +1,1 @@
+"""Models of the deployments app (built by a later issue)."""

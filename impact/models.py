@@ -1,0 +1,1 @@
+"""Models of the impact app (built by a later issue)."""

@@ -1,0 +1,560 @@
+"""The shared core: people and roles, local authorities, schools and their
+official data, imports, outgoing email and the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+# --------------------------------------------------------------------------
+# People and roles
+# --------------------------------------------------------------------------
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("role", User.Role.ADVISER)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person with an account. Logs in by email address.
+
+    Referees have no account: they answer through an emailed link.
+    """
+
+    class Role(models.TextChoices):
+        HEADTEACHER = "headteacher", "Headteacher"
+        ADVISER = "adviser", "LA lead adviser"
+        ASSESSOR = "assessor", "Assessor"
+        GOVERNOR = "governor", "Governor"
+
+    # Roles that work in the staff pages and the Django admin.
+    STAFF_ROLES = (Role.ADVISER, Role.ASSESSOR)
+
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.HEADTEACHER)
+    # A headteacher's own school, a governor's school.
+    school = models.ForeignKey(
+        "School", null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    # The local authorities an adviser works for; they see only these LAs' data.
+    local_authorities = models.ManyToManyField("LocalAuthority", blank=True, related_name="advisers")
+    job_title = models.CharField(max_length=150, blank=True)
+    is_staff = models.BooleanField(
+        "staff status", default=False, help_text="Can log into the admin site."
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        constraints = [
+            # Staff roles go with staff status; a governor or head never gets
+            # the admin by accident.
+            models.CheckConstraint(
+                condition=Q(is_superuser=True)
+                | Q(role__in=["adviser", "assessor"], is_staff=True)
+                | Q(role__in=["headteacher", "governor"], is_staff=False),
+                name="user_staff_matches_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.lower()
+        if not self.is_superuser:
+            self.is_staff = self.role in self.STAFF_ROLES
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_adviser(self) -> bool:
+        return self.role == self.Role.ADVISER or self.is_superuser
+
+    @property
+    def is_assessor(self) -> bool:
+        return self.role == self.Role.ASSESSOR
+
+    @property
+    def is_headteacher(self) -> bool:
+        return self.role == self.Role.HEADTEACHER
+
+    @property
+    def is_governor(self) -> bool:
+        return self.role == self.Role.GOVERNOR
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An emailed link by which an adviser lets a governor or head make an account.
+
+    Only a hash of the token is stored: a copy of the database gives no working link.
+    """
+
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150)
+    role = models.CharField(max_length=20, choices=User.Role.choices)
+    school = models.ForeignKey("School", null=True, blank=True, on_delete=models.SET_NULL)
+    local_authorities = models.ManyToManyField("LocalAuthority", blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} ({self.get_role_display()})"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def new_token(self) -> str:
+        """Give the invitation a fresh random token (256 bits); returns the clear text once."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = self.hash_token(token)
+        self.expires_at = timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
+        return token
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+
+# --------------------------------------------------------------------------
+# Local authorities and schools
+# --------------------------------------------------------------------------
+
+
+class LocalAuthority(models.Model):
+    code = models.CharField("LA code", max_length=3, unique=True, help_text="DfE three-digit LA code, e.g. 926.")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "local authorities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchoolQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status=School.Status.CLOSED)
+
+    def for_list(self):
+        return self.select_related("local_authority")
+
+
+class School(models.Model):
+    """An establishment as published in GIAS (the master list) or, for a school
+    GIAS has not given us yet, as far as a performance-table file describes it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        PROPOSED_TO_CLOSE = "proposed_to_close", "Open, but proposed to close"
+        PROPOSED_TO_OPEN = "proposed_to_open", "Proposed to open"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Phase(models.TextChoices):
+        NURSERY = "nursery", "Nursery"
+        PRIMARY = "primary", "Primary"
+        MIDDLE_PRIMARY = "middle_primary", "Middle deemed primary"
+        MIDDLE_SECONDARY = "middle_secondary", "Middle deemed secondary"
+        SECONDARY = "secondary", "Secondary"
+        ALL_THROUGH = "all_through", "All-through"
+        SIXTEEN_PLUS = "16_plus", "16 plus"
+        NOT_APPLICABLE = "not_applicable", "Not applicable"
+        UNKNOWN = "", "Unknown"
+
+    class Source(models.TextChoices):
+        GIAS = "gias", "GIAS"
+        PERFORMANCE = "performance", "Performance tables"
+        MANUAL = "manual", "Entered by hand"
+
+    urn = models.PositiveIntegerField("URN", unique=True)
+    name = models.CharField(max_length=200)
+    local_authority = models.ForeignKey(
+        LocalAuthority, null=True, blank=True, on_delete=models.PROTECT, related_name="schools"
+    )
+    establishment_number = models.CharField(max_length=10, blank=True)
+    phase = models.CharField(max_length=20, choices=Phase.choices, blank=True, db_index=True)
+    type_name = models.CharField("type of establishment", max_length=100, blank=True)
+    type_group = models.CharField("establishment type group", max_length=100, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    is_special = models.BooleanField(default=False)
+    open_date = models.DateField(null=True, blank=True)
+    close_date = models.DateField(null=True, blank=True)
+    street = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=10, blank=True, db_index=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    website = models.CharField(max_length=255, blank=True)
+    head_name = models.CharField("headteacher's name", max_length=200, blank=True)
+    head_job_title = models.CharField(max_length=100, blank=True)
+    trust = models.CharField("trust", max_length=200, blank=True, db_index=True)
+    federation = models.CharField("federation", max_length=200, blank=True, db_index=True)
+    religious_character = models.CharField(max_length=100, blank=True)
+    diocese = models.CharField(max_length=100, blank=True)
+    number_of_pupils = models.PositiveIntegerField(null=True, blank=True)
+    percentage_fsm = models.DecimalField("% FSM", max_digits=5, decimal_places=2, null=True, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.GIAS)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SchoolQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percentage_fsm__isnull=True) | Q(percentage_fsm__gte=0, percentage_fsm__lte=100),
+                name="school_fsm_is_a_percentage",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.urn})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:lle_portal_school_change", args=[self.pk])
+
+    @property
+    def latest_inspection(self) -> Inspection | None:
+        # Uses the prefetched list when the caller prefetched inspections.
+        inspections = list(self.inspections.all())
+        return max(inspections, key=lambda i: i.inspection_date) if inspections else None
+
+
+class Inspection(models.Model):
+    """An Ofsted inspection. Grades: 1 outstanding, 2 good, 3 requires
+    improvement (satisfactory before September 2012), 4 inadequate."""
+
+    class Grade(models.IntegerChoices):
+        OUTSTANDING = 1, "Outstanding"
+        GOOD = 2, "Good"
+        REQUIRES_IMPROVEMENT = 3, "Requires improvement"
+        INADEQUATE = 4, "Inadequate"
+
+    class Concern(models.TextChoices):
+        NONE = "", "None"
+        SPECIAL_MEASURES = "special_measures", "Special measures"
+        SERIOUS_WEAKNESSES = "serious_weaknesses", "Serious weaknesses"
+        NOTICE_TO_IMPROVE = "notice_to_improve", "Notice to improve"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="inspections")
+    inspection_date = models.DateField()
+    publication_date = models.DateField(null=True, blank=True)
+    overall_effectiveness = models.PositiveSmallIntegerField(choices=Grade.choices, null=True, blank=True)
+    # The rating exactly as published, e.g. "Satisfactory" (the pre-2012 word for grade 3).
+    overall_effectiveness_label = models.CharField(max_length=50, blank=True)
+    leadership_and_management = models.PositiveSmallIntegerField(choices=Grade.choices, null=True, blank=True)
+    category_of_concern = models.CharField(max_length=30, choices=Concern.choices, blank=True)
+    source = models.CharField(max_length=20, blank=True, help_text="The file it was imported from.")
+
+    class Meta:
+        ordering = ["-inspection_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "inspection_date"], name="one_inspection_per_school_per_day"),
+            models.CheckConstraint(
+                condition=Q(overall_effectiveness__isnull=True) | Q(overall_effectiveness__range=(1, 4)),
+                name="inspection_overall_grade_1_to_4",
+            ),
+            models.CheckConstraint(
+                condition=Q(leadership_and_management__isnull=True) | Q(leadership_and_management__range=(1, 4)),
+                name="inspection_leadership_grade_1_to_4",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school.name}: {self.inspection_date:%d %b %Y}"
+
+    @property
+    def overall_label(self) -> str:
+        return self.overall_effectiveness_label or (
+            self.get_overall_effectiveness_display() if self.overall_effectiveness else "Not graded"
+        )
+
+
+class KeyStage(models.TextChoices):
+    KS1 = "KS1", "Key stage 1"
+    KS2 = "KS2", "Key stage 2"
+    KS4 = "KS4", "Key stage 4"
+
+
+class ResultBase(models.Model):
+    """One published value of one measure for one year. A suppressed or missing
+    value is stored as value NULL with the published marker (SUPP, LOWCOV, NE…),
+    never as zero."""
+
+    key_stage = models.CharField(max_length=3, choices=KeyStage.choices)
+    measure = models.CharField(max_length=30, help_text="The DfE column name, e.g. PTRWM_EXP or P8MEA.")
+    year = models.PositiveSmallIntegerField(help_text="The year the academic year ends, e.g. 2019 for 2018/19.")
+    value = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    marker = models.CharField(
+        max_length=10, blank=True, help_text="Why the value is missing, as published (SUPP, LOWCOV, NE, NP, empty)."
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_missing(self) -> bool:
+        return self.value is None
+
+
+class SchoolResult(ResultBase):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="results")
+
+    class Meta:
+        ordering = ["school", "key_stage", "measure", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "key_stage", "measure", "year"], name="one_result_per_school_measure_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False, marker="") | Q(value__isnull=True),
+                name="school_result_value_or_marker",
+            ),
+        ]
+        indexes = [
+            # The impact analysis reads one measure for one year across many schools.
+            models.Index(fields=["key_stage", "measure", "year"], name="schoolresult_measure_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.measure} {self.year}: {self.value if self.value is not None else self.marker}"
+
+
+class AreaResult(ResultBase):
+    """The published average for a local authority, or for England (no LA)."""
+
+    ENGLAND = "england"
+
+    area_code = models.CharField(max_length=10, help_text="The LA code, or 'england'.")
+    local_authority = models.ForeignKey(
+        LocalAuthority, null=True, blank=True, on_delete=models.CASCADE, related_name="results"
+    )
+
+    class Meta:
+        ordering = ["area_code", "key_stage", "measure", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area_code", "key_stage", "measure", "year"], name="one_result_per_area_measure_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.measure} {self.year}"
+
+
+# --------------------------------------------------------------------------
+# Imports of official data files
+# --------------------------------------------------------------------------
+
+
+class ImportJob(models.Model):
+    """An upload from the admin, imported in the background by a Celery task.
+    The page shows its progress and outcome from these fields."""
+
+    class Kind(models.TextChoices):
+        GIAS = "gias", "GIAS establishments"
+        OFSTED = "ofsted", "Ofsted inspection outcomes"
+        PERFORMANCE = "performance", "DfE performance tables"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Finished"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255, blank=True)
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Performance tables only: the year the academic year ends, e.g. 2019."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # [{"line": 12, "reason": "URN 'abc' is not a number"}, ...]; capped, see imports.base.
+    errors = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="performance") | Q(year__isnull=False), name="performance_import_has_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, int(100 * self.processed_rows / self.total_rows))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+# --------------------------------------------------------------------------
+# Email
+# --------------------------------------------------------------------------
+
+
+class OutgoingEmailQuerySet(models.QuerySet):
+    def unsent(self):
+        return self.filter(sent_at__isnull=True, failed_at__isnull=True)
+
+
+class OutgoingEmail(models.Model):
+    """Every email the portal sends, rendered when queued and sent by a Celery task.
+
+    The row is the idempotency key: the task sends only while `sent_at` is empty,
+    so a retried or duplicated task never sends twice. Staff can see when each
+    email went out.
+    """
+
+    to = models.EmailField()
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    template = models.CharField(max_length=100, help_text="The template it was rendered from.")
+    # What the email is about, for the timelines of applications, references…
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    object_id = models.CharField(max_length=40, blank=True)
+    about = GenericForeignKey("content_type", "object_id")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    objects = OutgoingEmailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # Used by the requeue-unsent-emails beat job.
+            models.Index(fields=["created_at"], name="email_unsent_idx", condition=Q(sent_at__isnull=True)),
+            models.Index(fields=["content_type", "object_id"], name="email_about_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to}"
+
+    @property
+    def state(self) -> str:
+        if self.sent_at:
+            return "sent"
+        if self.failed_at:
+            return "failed"
+        return "queued"
+
+
+# --------------------------------------------------------------------------
+# Audit trail: domain events written by services. Field-level history of
+# admin edits is kept by django-auditlog (see lle_portal/audit.py).
+# --------------------------------------------------------------------------
+
+
+class AuditEvent(models.Model):
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who acted when there is no account: "referee link", "celery", "import".
+    actor_label = models.CharField(max_length=100, blank=True)
+    verb = models.CharField(max_length=100, help_text="What happened, e.g. application.submitted.")
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    object_id = models.CharField(max_length=40, blank=True)
+    target = GenericForeignKey("content_type", "object_id")
+    target_repr = models.CharField(max_length=255, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="audit_target_idx")]
+
+    def __str__(self) -> str:
+        who = self.actor or self.actor_label or "system"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {who}: {self.verb} {self.target_repr}"

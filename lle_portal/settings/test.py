@@ -1,0 +1,22 @@
+"""Settings for pytest. DATABASE_URL and REDIS_URL, when set, still apply."""
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, VAR_DIR
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-for-production-0123456789"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SITE_URL = "http://testserver"
+
+# Tasks run in the test process unless a test starts a real worker.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+MEDIA_ROOT = VAR_DIR / "test-media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+STATICFILES_DIRS = [BASE_DIR / "static"]
