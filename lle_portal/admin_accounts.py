@@ -1,0 +1,1 @@
+"""Admin for users and invitations."""
