@@ -109,6 +109,28 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
+    # The adviser runs the programme in the admin: every model of the portal's
+    # own apps. Assessors are given their pages by the recruitment app; the
+    # admin shows them nothing by default. Superusers keep Django's rules.
+    ADVISER_APPS = frozenset({"lle_portal", "applications", "deployments", "impact"})
+    ADVISER_READ_ONLY_APPS = frozenset({"auditlog"})
+
+    def _role_allows(self, app_label: str, action: str = "") -> bool:
+        if not (self.is_active and self.role == self.Role.ADVISER):
+            return False
+        if app_label in self.ADVISER_APPS:
+            return True
+        return app_label in self.ADVISER_READ_ONLY_APPS and action in ("", "view")
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        app_label, _, codename = perm.partition(".")
+        if self._role_allows(app_label, codename.split("_", 1)[0]):
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self._role_allows(app_label) or super().has_module_perms(app_label)
+
     @property
     def is_adviser(self) -> bool:
         return self.role == self.Role.ADVISER or self.is_superuser

@@ -19,3 +19,20 @@ def test_it_gives_staff_status_by_role_only():
     governor.refresh_from_db()
     assert not governor.is_staff
     assert User.objects.get(pk=governor.pk).role == User.Role.GOVERNOR
+
+
+@pytest.mark.django_db
+def test_an_adviser_can_work_in_the_admin_but_not_edit_the_audit_log():
+    adviser = AdviserFactory()
+    assert adviser.has_perm("lle_portal.change_school")
+    assert adviser.has_module_perms("lle_portal")
+    assert adviser.has_perm("auditlog.view_logentry")
+    assert not adviser.has_perm("auditlog.delete_logentry")
+    assert not adviser.has_perm("auth.change_group")
+
+
+@pytest.mark.django_db
+def test_a_governor_has_no_admin_permissions():
+    governor = GovernorFactory()
+    assert not governor.has_perm("lle_portal.view_school")
+    assert not governor.has_module_perms("lle_portal")
