@@ -1,1 +1,260 @@
-"""Admin for users and invitations."""
+"""Admin for users and invitations: the adviser's tool for managing accounts.
+
+Accounts are made by invitation (the invitation's add form calls
+`invitation_create`), so the user admin mainly lists, searches and edits.
+Advisers work here without Django model permissions being granted to them:
+access follows the role, like the rest of the portal.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from . import services
+from .forms import InvitationAdminForm, UserAdminChangeForm, UserAdminCreationForm
+from .models import Invitation, LocalAuthority, User
+
+
+def _is_adviser(request: HttpRequest) -> bool:
+    user = request.user
+    return user.is_active and user.is_staff and user.is_adviser
+
+
+def _scope_to_adviser(request: HttpRequest, queryset: QuerySet, las_field: str, school_field: str) -> QuerySet:
+    """An adviser sees people tied to their own LAs, and people tied to no LA
+    at all (assessors, for instance); a superuser sees everyone."""
+    if request.user.is_superuser:
+        return queryset
+    own = request.user.local_authorities.all()
+    return queryset.filter(
+        Q(**{f"{las_field}__in": own})
+        | Q(**{f"{school_field}__local_authority__in": own})
+        | Q(**{f"{las_field}__isnull": True, f"{school_field}__isnull": True})
+    ).distinct()
+
+
+class LocalAuthorityFilter(admin.SimpleListFilter):
+    """An adviser's own LAs, or the LA of a head's or governor's school."""
+
+    title = "local authority"
+    parameter_name = "la"
+
+    def lookups(self, request, model_admin):
+        las = LocalAuthority.objects.all()
+        if not request.user.is_superuser:
+            las = las.filter(advisers=request.user)
+        return [(str(la.pk), la.name) for la in las]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                Q(local_authorities__pk=self.value()) | Q(school__local_authority__pk=self.value())
+            ).distinct()
+        return queryset
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserAdminChangeForm
+    add_form = UserAdminCreationForm
+    list_display = ("full_name", "email", "role", "school", "is_active", "last_login")
+    list_filter = ("role", LocalAuthorityFilter, "is_active")
+    list_select_related = ("school",)
+    search_fields = ("full_name", "email", "school__name", "school__urn")
+    ordering = ("full_name", "email")
+    raw_id_fields = ("school",)
+    filter_horizontal = ("local_authorities", "groups", "user_permissions")
+    readonly_fields = ("is_staff", "last_login", "date_joined")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Person", {"fields": ("full_name", "job_title")}),
+        ("Role", {"fields": ("role", "school", "local_authorities")}),
+        (
+            "Access",
+            {
+                "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
+                "description": "Staff status follows the role: advisers and assessors have it.",
+            },
+        ),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "full_name", "role", "school", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+
+    def get_queryset(self, request):
+        return _scope_to_adviser(request, super().get_queryset(request), "local_authorities", "school")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # An adviser must not be able to make anyone (themselves included) a superuser.
+            fields += ["is_superuser", "groups", "user_permissions"]
+        return fields
+
+    def has_module_permission(self, request):
+        return _is_adviser(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_adviser(request) or super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return _is_adviser(request) or super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request):
+        # People get accounts by invitation; only a superuser adds one directly.
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        # Deactivate instead: the audit trail and applications refer to the person.
+        return request.user.is_superuser
+
+
+class InvitationStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("pending", "Pending"), ("accepted", "Accepted"), ("expired", "Expired"), ("revoked", "Revoked")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        open_ = Q(accepted_at__isnull=True, revoked_at__isnull=True)
+        match self.value():
+            case "pending":
+                return queryset.filter(open_, expires_at__gt=now)
+            case "accepted":
+                return queryset.filter(accepted_at__isnull=False)
+            case "expired":
+                return queryset.filter(open_, expires_at__lte=now)
+            case "revoked":
+                return queryset.filter(accepted_at__isnull=True, revoked_at__isnull=False)
+        return queryset
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    form = InvitationAdminForm
+    list_display = ("email", "full_name", "role", "school", "state_display", "created_at", "expires_at", "created_by")
+    list_filter = (InvitationStateFilter, "role")
+    list_select_related = ("school", "created_by")
+    search_fields = ("email", "full_name", "school__name")
+    ordering = ("-created_at",)
+    raw_id_fields = ("school",)
+    actions = ["resend_invitations", "revoke_invitations"]
+    detail_fields = (
+        "email",
+        "full_name",
+        "role",
+        "school",
+        "local_authorities",
+        "state_display",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+        "user",
+    )
+
+    @admin.display(description="state")
+    def state_display(self, obj: Invitation) -> str:
+        return obj.state.capitalize()
+
+    def get_queryset(self, request):
+        return _scope_to_adviser(request, super().get_queryset(request), "local_authorities", "school")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return InvitationAdminForm.Meta.fields
+        return self.detail_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        # An invitation changes only through its actions (resend, revoke).
+        return self.detail_fields if obj is not None else ()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # get_form builds a new class on every call, so this is per request.
+        form.by = request.user
+        return form
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "local_authorities" and not request.user.is_superuser:
+            kwargs["queryset"] = request.user.local_authorities.all()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_form(self, request, form, change):
+        if change:
+            return super().save_form(request, form, change)
+        data = form.cleaned_data
+        return services.invitation_create(
+            email=data["email"],
+            full_name=data["full_name"],
+            role=data["role"],
+            school=data.get("school"),
+            local_authorities=data.get("local_authorities") or (),
+            by=request.user,
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # invitation_create has saved it and queued the email.
+        self.message_user(request, f"We have emailed an invitation link to {obj.email}.", messages.SUCCESS)
+
+    def save_related(self, request, form, formsets, change):
+        # On add, invitation_create has set the local authorities.
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    def has_module_permission(self, request):
+        return _is_adviser(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_adviser(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return _is_adviser(request) or super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        # Only the list (for its actions) counts as "change"; a single
+        # invitation's page is read-only.
+        return obj is None and (_is_adviser(request) or super().has_change_permission(request))
+
+    def has_delete_permission(self, request, obj=None):
+        # Revoke instead, so the history of who was invited stays.
+        return False
+
+    def _run(self, request, queryset, service, done: str) -> None:
+        count = 0
+        for invitation in queryset:
+            try:
+                service(invitation=invitation, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, f"{invitation.email}: {' '.join(error.messages)}", messages.WARNING)
+            else:
+                count += 1
+        if count:
+            self.message_user(request, f"{done}: {count}.", messages.SUCCESS)
+
+    @admin.action(description="Resend invitation (with a new link)", permissions=["change"])
+    def resend_invitations(self, request, queryset):
+        self._run(request, queryset, services.invitation_resend, "Invitations sent again")
+
+    @admin.action(description="Revoke invitation", permissions=["change"])
+    def revoke_invitations(self, request, queryset):
+        self._run(request, queryset, services.invitation_revoke, "Invitations revoked")

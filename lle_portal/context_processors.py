@@ -1,5 +1,80 @@
+"""Template context for every page: the site name and the role-aware navigation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
+
+from .access import has_role, is_staff_member
+from .models import User
 
 
-def site(request) -> dict:
-    return {"SITE_NAME": settings.SITE_NAME}
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    current: bool = False
+
+
+def _signed_in(user) -> bool:
+    return True
+
+
+def _roles(*roles: str) -> Callable[[object], bool]:
+    return lambda user: has_role(user, *roles)
+
+
+# The main navigation, in one place: (label, URL name, who sees it).
+# Later apps add their pages here. An entry whose URL name does not resolve
+# yet (its app has not added the route) is left out rather than breaking the
+# page, so a name listed ahead of time appears as soon as its route exists.
+SIGNED_IN_NAV: tuple[tuple[str, str, Callable[[object], bool]], ...] = (
+    ("Home", "home", _signed_in),
+    ("My application", "applications:mine", _roles(User.Role.HEADTEACHER)),
+    ("Dashboard", "impact:dashboard", _roles(User.Role.GOVERNOR)),
+    ("Admin", "admin:index", is_staff_member),
+)
+ANONYMOUS_NAV: tuple[tuple[str, str], ...] = (
+    ("About the programme", "home"),
+    ("Sign in", "login"),
+)
+
+
+def _url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def _is_current(url: str, path: str) -> bool:
+    # The home page would otherwise be "current" everywhere.
+    return path == url if url == "/" else path.startswith(url)
+
+
+def nav_items(request: HttpRequest) -> list[NavItem]:
+    """The navigation links for the person making `request`."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        entries = [(label, name) for label, name, visible in SIGNED_IN_NAV if visible(user)]
+    else:
+        entries = list(ANONYMOUS_NAV)
+    items = []
+    for label, name in entries:
+        url = _url(name)
+        if url is not None:
+            items.append(NavItem(label=label, url=url, current=_is_current(url, request.path)))
+    return items
+
+
+def site(request: HttpRequest) -> dict:
+    return {
+        "SITE_NAME": settings.SITE_NAME,
+        # Lazy: admin pages and partial renders that never show the nav pay nothing.
+        "nav_items": SimpleLazyObject(lambda: nav_items(request)),
+    }

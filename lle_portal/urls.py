@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -11,6 +12,12 @@ admin.site.index_title = "Programme administration"
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("lle_portal.account_urls")),
+    # Its presence makes the admin's sign-in page offer "Forgotten your password?".
+    path(
+        "admin/password_reset/",
+        RedirectView.as_view(pattern_name="password_reset"),
+        name="admin_password_reset",
+    ),
     path("admin/", admin.site.urls),
 ]
 

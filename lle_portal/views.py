@@ -1,6 +1,100 @@
+"""Pages of the shared core: home, sign-in and invitations."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .forms import EmailAuthenticationForm, EmailPasswordResetForm, InvitationAcceptForm
+from .models import User
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    """What the programme is, for visitors; a short role-aware landing, for people signed in."""
+    context = {}
+    if request.user.is_authenticated:
+        context["role_summary"] = _role_summary(request.user)
+    return render(request, "home.html", context)
+
+
+def _role_summary(user: User) -> str:
+    school = user.school.name if user.school_id else ""
+    if user.is_headteacher:
+        return f"headteacher of {school}" if school else "headteacher"
+    if user.is_governor:
+        return f"governor of {school}" if school else "governor"
+    if user.is_adviser:
+        las = ", ".join(la.name for la in user.local_authorities.all())
+        return f"LA lead adviser for {las}" if las else "LA lead adviser"
+    return user.get_role_display().lower()
+
+
+class LoginView(auth_views.LoginView):
+    authentication_form = EmailAuthenticationForm
+    # A signed-in person who follows a sign-in link just goes on.
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = EmailPasswordResetForm
+
+
+def _private_link(view):
+    """For pages whose URL is a secret: never cached, and the URL never sent
+    to another site as a Referer."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # never_cache sends "Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private".
+        response = never_cache(view)(request, *args, **kwargs)
+        # Not "no-referrer": under it Chromium posts the page's form with
+        # "Origin: null", which Django's CSRF check rightly refuses. The page
+        # loads nothing from other sites, so "same-origin" keeps the token here.
+        response["Referrer-Policy"] = "same-origin"
+        return response
+
+    return wrapper
+
+
+def _invitation_unusable(request: HttpRequest) -> HttpResponse:
+    # The same page, with the same status, for an unknown, expired, used or
+    # revoked token: it must not tell a visitor which tokens exist.
+    return render(request, "accounts/invitation_invalid.html", status=404)
+
+
+@_private_link
+@require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("password1", "password2")
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed invitation link: set a password and start a session."""
+    invitation = services.invitation_find_pending(token=token)
+    if invitation is None:
+        return _invitation_unusable(request)
+
+    data = request.POST if request.method == "POST" else None
+    form = InvitationAcceptForm(data, invitation=invitation, initial={"full_name": invitation.full_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token, password=form.cleaned_data["password1"], full_name=form.cleaned_data["full_name"]
+            )
+        except services.InvitationInvalid:
+            return _invitation_unusable(request)
+        except ValidationError as error:
+            form.add_error("password1", error)
+        else:
+            # login() gives a new session key, so whoever had this browser before is signed out.
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Your account is ready. You are now signed in.")
+            return redirect("home")
+    return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})

@@ -51,9 +51,9 @@ def test_it_keeps_count_of_failed_attempts_and_retries_with_backoff():
     with (
         mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=smtplib.SMTPServerDisconnected("down")),
         mock.patch.object(send_email, "retry", side_effect=RuntimeError("retry requested")) as retry,
+        pytest.raises(RuntimeError, match="retry requested"),
     ):
-        with pytest.raises(RuntimeError, match="retry requested"):
-            send_email(email.pk)
+        send_email(email.pk)
     email.refresh_from_db()
     assert email.attempts == 1
     assert email.sent_at is None

@@ -1,0 +1,104 @@
+"""Who may open a page. Views of every app use these instead of ad-hoc checks.
+
+The rule is the same everywhere: someone who is not signed in is sent to the
+sign-in page (and back afterwards); someone signed in with the wrong role gets
+403. Object-level scoping ("only your own application") is the view's job:
+look the object up through the user so another person's id is a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.mixins import AccessMixin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from .models import User
+
+
+def has_role(user, *roles: str) -> bool:
+    """True when `user` is signed in, active and has one of `roles`.
+
+    A superuser counts as an adviser (as `User.is_adviser` says), so the person
+    who installed the site can run it before any adviser account exists.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.role in roles:
+        return True
+    return user.is_superuser and User.Role.ADVISER in roles
+
+
+def is_staff_member(user) -> bool:
+    """Advisers, assessors and superusers: the people who work in staff pages."""
+    return user.is_authenticated and user.is_active and user.is_staff
+
+
+def _check(request: HttpRequest, allowed: Callable[[object], bool]) -> HttpResponse | None:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not allowed(request.user):
+        raise PermissionDenied
+    return None
+
+
+def role_required(*roles: str):
+    """Decorate a function view: only signed-in users with one of `roles`.
+
+    @role_required(User.Role.HEADTEACHER)
+    def task_list(request): ...
+    """
+    if not roles:
+        raise ValueError("role_required needs at least one role.")
+    unknown = set(roles) - set(User.Role.values)
+    if unknown:
+        # A typo here would lock everybody out of a page; fail at import time instead.
+        raise ValueError(f"Unknown role(s): {', '.join(sorted(unknown))}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            refusal = _check(request, lambda user: has_role(user, *roles))
+            return refusal or view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def staff_required(view):
+    """Decorate a function view: only advisers, assessors and superusers."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        refusal = _check(request, is_staff_member)
+        return refusal or view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class RoleRequiredMixin(AccessMixin):
+    """Class-based views: set `allowed_roles`. Anonymous → sign in; wrong role → 403."""
+
+    allowed_roles: tuple[str, ...] = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not has_role(request.user, *self.allowed_roles):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class StaffRequiredMixin(AccessMixin):
+    """Class-based views: only advisers, assessors and superusers."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not is_staff_member(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
