@@ -1,8 +1,344 @@
+"""Admin for school data: local authorities, schools, inspections, results,
+and the import page where the adviser uploads official data files.
+
+Advisers work here by their role (User.has_perm) and see the schools of their
+own local authorities; a superuser sees everything.
+
+Result tables reach 100,000 rows: their lists never count the whole table
+(show_full_result_count), fetch the school with the row (list_select_related)
+and filter by measure from the registry rather than a DISTINCT query.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.core.validators import FileExtensionValidator
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
 from . import models
+from .import_tasks import run_import_job
+from .imports.measures import MEASURES, measure_label
 
-admin.site.register(models.LocalAuthority)
+# --------------------------------------------------------------------------
+# Access and helpers
+# --------------------------------------------------------------------------
 
-# Admin for users and invitations lives beside, to keep this file to school data.
-from . import admin_accounts  # noqa: E402, F401
+
+class ScopedToOwnLAs:
+    """An adviser sees the records of the local authorities they work for."""
+
+    la_lookup = "local_authority"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        # A subquery, not a list: no extra query per page.
+        return queryset.filter(**{f"{self.la_lookup}__in": request.user.local_authorities.all()})
+
+
+class UrnSearchMixin:
+    """Search by URN too: a number typed in the search box finds the school
+    with that URN. (An "=urn" search field would fail on text such as a name.)"""
+
+    urn_lookup = "urn"
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term.isdigit():
+            found |= queryset.filter(**{self.urn_lookup: int(term)})
+        return found, may_have_duplicates
+
+
+class MeasureFilter(admin.SimpleListFilter):
+    """Measures from the registry: no DISTINCT over 100,000 rows to list them."""
+
+    title = "measure"
+    parameter_name = "measure"
+
+    def lookups(self, request, model_admin):
+        return [(name, f"{name} – {m.label}") for name, m in MEASURES.items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(measure=self.value()) if self.value() else queryset
+
+
+def result_value(obj: models.ResultBase) -> str:
+    if obj.value is not None:
+        return f"{obj.value.normalize():f}"
+    return obj.marker or "(empty)"
+
+
+# --------------------------------------------------------------------------
+# Local authorities and schools
+# --------------------------------------------------------------------------
+
+
+@admin.register(models.LocalAuthority)
+class LocalAuthorityAdmin(ScopedToOwnLAs, admin.ModelAdmin):
+    la_lookup = "pk"
+    list_display = ("name", "code", "school_count")
+    search_fields = ("name", "code")
+    ordering = ("name",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(school_count=Count("schools"))
+
+    @admin.display(description="schools", ordering="school_count")
+    def school_count(self, obj: models.LocalAuthority) -> int:
+        return obj.school_count
+
+
+class InspectionInline(admin.TabularInline):
+    model = models.Inspection
+    fields = (
+        "inspection_date",
+        "overall_effectiveness",
+        "overall_effectiveness_label",
+        "leadership_and_management",
+        "category_of_concern",
+        "publication_date",
+        "source",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Inspections come from Ofsted's files; they are not typed in here.
+        return False
+
+
+class SchoolResultInline(admin.TabularInline):
+    model = models.SchoolResult
+    fields = ("year", "key_stage", "measure", "measure_name", "value", "marker")
+    readonly_fields = fields
+    ordering = ("-year", "key_stage", "measure")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="measure name")
+    def measure_name(self, obj: models.SchoolResult) -> str:
+        return measure_label(obj.measure)
+
+
+@admin.register(models.School)
+class SchoolAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
+    list_display = ("name", "urn", "local_authority", "phase", "status", "postcode", "head_name", "source")
+    list_filter = ("local_authority", "phase", "status", "source", "is_special")
+    list_select_related = ("local_authority",)
+    search_fields = ("name", "postcode", "head_name")
+    search_help_text = "Name, postcode, headteacher's name, or URN."
+    show_full_result_count = False
+    autocomplete_fields = ("local_authority",)
+    readonly_fields = ("source", "updated_at")
+    inlines = (InspectionInline, SchoolResultInline)
+    fieldsets = (
+        (None, {"fields": ("urn", "name", "local_authority", "establishment_number", "status", "source")}),
+        ("Type", {"fields": ("phase", "type_name", "type_group", "is_special", "open_date", "close_date")}),
+        ("Address", {"fields": ("street", "town", "postcode", "latitude", "longitude", "website")}),
+        ("Leadership and character", {
+            "fields": ("head_name", "head_job_title", "trust", "federation", "religious_character", "diocese"),
+        }),
+        ("Pupils", {"fields": ("number_of_pupils", "percentage_fsm")}),
+        ("Record", {"fields": ("updated_at",)}),
+    )
+
+
+@admin.register(models.Inspection)
+class InspectionAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
+    la_lookup = "school__local_authority"
+    urn_lookup = "school__urn"
+    list_display = (
+        "school",
+        "inspection_date",
+        "overall_effectiveness",
+        "overall_effectiveness_label",
+        "leadership_and_management",
+        "category_of_concern",
+        "source",
+    )
+    list_filter = ("overall_effectiveness", "leadership_and_management", "category_of_concern", "source")
+    list_select_related = ("school",)
+    search_fields = ("school__name",)
+    search_help_text = "School name or URN."
+    autocomplete_fields = ("school",)
+    show_full_result_count = False
+
+
+@admin.register(models.SchoolResult)
+class SchoolResultAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
+    la_lookup = "school__local_authority"
+    urn_lookup = "school__urn"
+    list_display = ("school", "key_stage", "measure", "year", "shown_value")
+    list_filter = ("key_stage", MeasureFilter, "year")
+    list_select_related = ("school",)
+    search_fields = ("school__name",)
+    search_help_text = "School name or URN."
+    raw_id_fields = ("school",)
+    show_full_result_count = False
+    # The unique constraint's index gives this order without sorting the table.
+    ordering = ("school_id", "key_stage", "measure", "year")
+
+    @admin.display(description="value", ordering="value")
+    def shown_value(self, obj: models.SchoolResult) -> str:
+        return result_value(obj)
+
+
+@admin.register(models.AreaResult)
+class AreaResultAdmin(admin.ModelAdmin):
+    list_display = ("area_code", "local_authority", "key_stage", "measure", "year", "shown_value")
+    list_filter = ("key_stage", MeasureFilter, "year")
+    list_select_related = ("local_authority",)
+    search_fields = ("area_code", "local_authority__name")
+    autocomplete_fields = ("local_authority",)
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        # Their own LAs' averages, and England's to compare with.
+        return queryset.filter(
+            Q(local_authority__in=request.user.local_authorities.all()) | Q(area_code=models.AreaResult.ENGLAND)
+        )
+
+    @admin.display(description="value", ordering="value")
+    def shown_value(self, obj: models.AreaResult) -> str:
+        return result_value(obj)
+
+
+# --------------------------------------------------------------------------
+# Imports
+# --------------------------------------------------------------------------
+
+
+class ImportJobForm(forms.ModelForm):
+    """The upload form: what kind of file, the file, and (for performance
+    tables) the year of the results."""
+
+    file = forms.FileField(
+        validators=[FileExtensionValidator(["csv"], message="Upload a CSV file (its name ends in .csv).")],
+        help_text="A CSV file as published by GIAS, Ofsted or the DfE. Columns are found by their names.",
+    )
+
+    class Meta:
+        model = models.ImportJob
+        fields = ("kind", "file", "year")
+
+    def clean_year(self) -> int | None:
+        year = self.cleaned_data.get("year")
+        if year is not None and not 1990 <= year <= 2100:
+            raise forms.ValidationError("Give the year the academic year ends, e.g. 2019 for 2018/19.")
+        return year
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("kind") == models.ImportJob.Kind.PERFORMANCE and not cleaned.get("year") and not self.has_error(
+            "year"
+        ):
+            self.add_error(
+                "year",
+                "Performance tables need the year of the results: the year the academic year ends, "
+                "e.g. 2019 for 2018/19.",
+            )
+        return cleaned
+
+
+@admin.register(models.ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Upload on the add page; the change page only shows the job's progress
+    and outcome (imports cannot be edited)."""
+
+    list_display = (
+        "__str__",
+        "kind",
+        "original_name",
+        "year",
+        "status",
+        "rows",
+        "created_count",
+        "updated_count",
+        "error_count",
+        "created_by",
+        "created_at",
+    )
+    list_filter = ("kind", "status")
+    list_select_related = ("created_by",)
+    search_fields = ("original_name",)
+    # Status, progress and counts are shown above these, in the progress box.
+    shown_fields = (
+        "kind",
+        "original_name",
+        "year",
+        "message",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+    )
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ImportJobForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return ("kind", "file", "year") if obj is None else self.shown_fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return () if obj is None else self.shown_fields
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Read-only: an import is a record of what happened.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # The record of who imported what stays, except for the site's owner.
+        return request.user.is_superuser
+
+    @admin.display(description="rows")
+    def rows(self, obj: models.ImportJob) -> str:
+        return f"{obj.processed_rows:,} of {obj.total_rows:,}"
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
+        extra_context = {
+            **(extra_context or {}),
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "title": "Import a data file",
+        }
+        return super().add_view(request, form_url, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: models.ImportJob, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+            obj.original_name = os.path.basename(form.cleaned_data["file"].name)[:255]
+        super().save_model(request, obj, form, change)
+        if not change:
+            job_id = obj.pk
+            # Queued only once the job is committed, so the worker finds it.
+            transaction.on_commit(lambda: run_import_job.delay(job_id))
+
+    def response_add(self, request: HttpRequest, obj: models.ImportJob, post_url_continue=None) -> HttpResponse:
+        if "_addanother" in request.POST or IS_POPUP_VAR in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(request, f"“{obj.original_name}” is queued for import. This page shows its progress.")
+        return HttpResponseRedirect(reverse("admin:lle_portal_importjob_change", args=[obj.pk]))
+
+
+# Admin for users and invitations, and for the audit trail and sent email,
+# lives beside, to keep this file to school data.
+from . import admin_accounts, admin_system  # noqa: E402, F401

@@ -76,3 +76,4 @@ def requeue_unsent_emails() -> int:
 def ping(value: str) -> str:
     """Round-trip check used by the Redis worker test and by operators."""
     return f"pong:{value}"
+from .import_tasks import run_import_job  # noqa: E402, F401

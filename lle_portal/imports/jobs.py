@@ -1,0 +1,106 @@
+"""Running an ImportJob (an upload from the admin) in the background."""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils import timezone
+
+from ..audit import audit_record
+from ..models import ImportJob
+from .base import Importer, ImportFileError, ProgressCallback
+from .gias import GiasImporter
+from .ofsted import OfstedImporter
+from .performance import PerformanceImporter
+
+logger = logging.getLogger(__name__)
+
+# The job page lists bad rows; a file that is wrong throughout would
+# otherwise store tens of thousands of them.
+MAX_STORED_ERRORS = 1000
+
+
+def importer_for(job: ImportJob, progress: ProgressCallback) -> Importer:
+    if job.kind == ImportJob.Kind.GIAS:
+        return GiasImporter(progress=progress)
+    if job.kind == ImportJob.Kind.OFSTED:
+        return OfstedImporter(progress=progress)
+    if job.kind == ImportJob.Kind.PERFORMANCE:
+        if job.year is None:
+            raise ImportFileError("A performance-tables import needs the year of the results.")
+        return PerformanceImporter(year=job.year, progress=progress)
+    raise ImportFileError(f"Unknown kind of import: {job.kind!r}.")
+
+
+def import_job_run(*, job_id: int) -> str:
+    """Import a queued job's file, once, and record the outcome on the job.
+
+    The job is claimed by moving it from queued to running in one UPDATE: of
+    two deliveries of the task (a retry, a redelivered message) only one sees
+    a row change, so the file is imported once.
+    """
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now(), processed_rows=0
+    )
+    if claimed != 1:
+        return "not-queued"
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+
+    def progress(processed: int, total: int) -> None:
+        # Runs between chunks, outside their transactions, so the job page
+        # sees it at once.
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=processed, total_rows=total)
+
+    try:
+        importer = importer_for(job, progress)
+        with job.file.open("rb") as data:
+            result = importer.run(
+                data,
+                file_name=job.original_name or job.file.name,
+                actor=job.created_by,
+                actor_label="import job",
+                audit_target=job,
+            )
+    except ImportFileError as exc:
+        _fail(job, str(exc))
+        return "failed"
+    except Exception as exc:
+        logger.exception("Import job %s failed", job.pk)
+        _fail(
+            job,
+            f"The import stopped on an unexpected error ({type(exc).__name__}: {exc}). The rows imported before "
+            "it are kept; once the cause is fixed, importing the same file again is safe and completes it.",
+        )
+        return "failed"
+
+    _update(
+        job,
+        status=ImportJob.Status.SUCCEEDED,
+        finished_at=timezone.now(),
+        total_rows=result.total_rows,
+        processed_rows=result.total_rows,
+        created_count=result.created,
+        updated_count=result.updated,
+        error_count=result.error_count,
+        errors=[e.as_dict() for e in result.errors[:MAX_STORED_ERRORS]],
+        message=result.summary(),
+    )
+    return "succeeded"
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    _update(job, status=ImportJob.Status.FAILED, finished_at=timezone.now(), message=message)
+    audit_record(
+        verb="import.failed",
+        target=job,
+        actor=job.created_by,
+        actor_label="import job",
+        data={"kind": job.kind, "file": job.original_name, "message": message[:1000]},
+    )
+
+
+def _update(job: ImportJob, **fields) -> None:
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save(update_fields=list(fields))
+

@@ -1,0 +1,40 @@
+import pytest
+
+from lle_portal.audit import audit_record
+from lle_portal.models import OutgoingEmail
+
+
+@pytest.fixture
+def records(users):
+    school = users["headteacher"].school
+    for n in range(3):
+        audit_record(verb="school.checked", target=school, actor=users["adviser"], data={"n": n})
+        OutgoingEmail.objects.create(to=f"p{n}@x.example", subject=f"Subject {n}", body_text="b", template="t")
+
+
+@pytest.mark.parametrize("url", ["/admin/lle_portal/auditevent/", "/admin/lle_portal/outgoingemail/"])
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("adviser", 200), ("headteacher", 302), ("governor", 302), ("assessor", 403)],
+)
+def test_only_advisers_see_the_audit_trail_and_sent_email(client, users, records, url, role, expected):
+    client.force_login(users[role])
+    assert client.get(url).status_code == expected
+
+
+def test_the_audit_trail_lists_who_did_what(client, users, records, django_assert_max_num_queries):
+    client.force_login(users["adviser"])
+    with django_assert_max_num_queries(12):
+        response = client.get("/admin/lle_portal/auditevent/")
+    assert "school.checked" in response.content.decode()
+    assert users["adviser"].full_name in response.content.decode()
+
+
+def test_nobody_can_edit_an_audit_event(client, users, records):
+    from lle_portal.models import AuditEvent
+
+    client.force_login(users["adviser"])
+    event = AuditEvent.objects.first()
+    response = client.post(f"/admin/lle_portal/auditevent/{event.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
