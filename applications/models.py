@@ -1,1 +1,409 @@
-"""Models of the applications app (built by a later issue)."""
+"""Recruitment: application rounds, applications (Part A, Part B, approvals,
+sponsor), eligibility rules as data, assessment, the panel and designation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from lle_portal.models import KeyStage, LocalAuthority, School
+
+
+class Specialism(models.TextChoices):
+    """What an LLE offers and what a client school needs (the same list)."""
+
+    LEADERSHIP = "leadership", "Leadership and management"
+    TEACHING = "teaching", "Quality of teaching and learning"
+    LITERACY = "literacy", "English and literacy"
+    MATHS = "maths", "Mathematics"
+    SEND = "send", "Special educational needs and disabilities"
+    EARLY_YEARS = "early_years", "Early years"
+    BEHAVIOUR = "behaviour", "Behaviour and attendance"
+    DATA = "data", "Assessment and use of data"
+    GOVERNANCE = "governance", "Governance"
+    FINANCE = "finance", "School finance and business"
+    CURRICULUM = "curriculum", "Curriculum"
+    NEW_HEADS = "new_heads", "Mentoring new headteachers"
+
+
+class Phase(models.TextChoices):
+    PRIMARY = "primary", "Primary"
+    SECONDARY = "secondary", "Secondary"
+    SPECIAL = "special", "Special"
+    ALL_THROUGH = "all_through", "All-through"
+    NURSERY = "nursery", "Nursery"
+
+
+class Capacity(models.TextChoices):
+    HALF_DAY = "0.5", "Half a day a week"
+    ONE_DAY = "1.0", "One day a week"
+
+
+class Grade(models.IntegerChoices):
+    OUTSTANDING = 1, "Outstanding"
+    GOOD = 2, "Good"
+    REQUIRES_IMPROVEMENT = 3, "Requires improvement (satisfactory)"
+    INADEQUATE = 4, "Inadequate"
+
+
+class FloorStandard(models.Model):
+    """The DfE floor standard for one key stage and one year, kept as data.
+
+    A school is above the floor when its attainment measure reaches
+    `attainment_min`, OR every progress measure reaches its minimum.
+    A year with no row here is "to be verified" (DESIGN.md §3).
+    """
+
+    key_stage = models.CharField(max_length=3, choices=KeyStage.choices)
+    year = models.PositiveSmallIntegerField()
+    attainment_measure = models.CharField(max_length=30, blank=True)
+    attainment_min = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    # {"READPROG": -5, "MATPROG": -5, "WRITPROG": -7}
+    progress_minimums = models.JSONField(default=dict, blank=True)
+    # Part of some years' rule is not in the published files (KS2 to 2015: the
+    # share making expected progress against the England median; KS4: whether
+    # Progress 8's confidence interval is wholly below zero). For those years a
+    # school that fails the part in the data is "to be verified", not "not met".
+    fail_needs_verification = models.BooleanField(default=False)
+    description = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["key_stage", "-year"]
+        constraints = [models.UniqueConstraint(fields=["key_stage", "year"], name="one_floor_standard_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.key_stage} {self.year}: {self.description}"
+
+
+class RoundQuerySet(models.QuerySet):
+    def open(self, at=None):
+        at = at or timezone.now()
+        return self.filter(opens_at__lte=at, closes_at__gt=at)
+
+    def for_adviser(self, user):
+        if user.is_superuser:
+            return self
+        return self.filter(local_authorities__in=user.local_authorities.all()).distinct()
+
+
+class ApplicationRound(models.Model):
+    name = models.CharField(max_length=200)
+    local_authorities = models.ManyToManyField(LocalAuthority, related_name="rounds")
+    opens_at = models.DateTimeField(help_text="UK time.")
+    closes_at = models.DateTimeField(help_text="UK time. Submissions are refused from this second.")
+    decisions_by = models.DateField()
+    induction_date = models.DateField(null=True, blank=True)
+    training_starts = models.DateField(null=True, blank=True)
+    places = models.PositiveSmallIntegerField()
+    priority_phases = models.JSONField(default=list, blank=True, help_text="Phases the LA most wants.")
+    priority_specialisms = models.JSONField(default=list, blank=True)
+    priority_notes = models.TextField(blank=True)
+    default_referee_name = models.CharField(max_length=150, blank=True)
+    default_referee_email = models.EmailField(blank=True)
+    default_referee_role = models.CharField(max_length=30, blank=True)
+    default_referee_organisation = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RoundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="round_closes_after_opening"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_open(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.opens_at <= at < self.closes_at
+
+    @property
+    def state(self) -> str:
+        now = timezone.now()
+        if now < self.opens_at:
+            return "upcoming"
+        if now < self.closes_at:
+            return "open"
+        return "closed"
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def submitted(self):
+        return self.exclude(status__in=[Application.Status.DRAFT, Application.Status.WITHDRAWN])
+
+    def drafts(self):
+        return self.filter(status=Application.Status.DRAFT)
+
+    def for_adviser(self, user):
+        if user.is_superuser:
+            return self
+        return self.filter(round__local_authorities__in=user.local_authorities.all()).distinct()
+
+    def for_assessor(self, user):
+        return self.filter(assessments__assessor=user)
+
+    def for_list(self):
+        return self.select_related("round", "applicant", "school", "school__local_authority")
+
+
+class Application(models.Model):
+    """A headteacher's application in one round.
+
+    Part A (eligibility), Part B (evidence), approvals and the sponsor
+    nomination are fields here (or the one-to-one RefereeNomination) so that a
+    draft saves as the head goes. Status changes only through services.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        VERIFIED = "verified", "Part A verified"
+        ASSESSED = "assessed", "Part B assessed"
+        DESIGNATED = "designated", "Designated"
+        NOT_DESIGNATED = "not_designated", "Not designated"
+        DEFERRED = "deferred", "Deferred"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Decision(models.TextChoices):
+        DESIGNATED = "designated", "Designated"
+        NOT_DESIGNATED = "not_designated", "Not designated"
+        DEFERRED = "deferred", "Deferred"
+
+    class YesNoUnsure(models.TextChoices):
+        YES = "yes", "Yes"
+        NO = "no", "No"
+        UNSURE = "unsure", "Not sure"
+
+    round = models.ForeignKey(ApplicationRound, on_delete=models.PROTECT, related_name="applications")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    reference_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
+
+    # --- Part A: the school and the headship ---
+    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.PROTECT, related_name="applications")
+    appointed_head_on = models.DateField("date appointed as headteacher of this school", null=True, blank=True)
+    previous_headship_years = models.DecimalField(
+        "years as a headteacher elsewhere", max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    previous_headships = models.TextField("previous headships (school and years)", blank=True)
+    declared_inspection_date = models.DateField("date of the most recent Ofsted inspection", null=True, blank=True)
+    declared_overall_effectiveness = models.PositiveSmallIntegerField(choices=Grade.choices, null=True, blank=True)
+    declared_leadership = models.PositiveSmallIntegerField(
+        "leadership and management grade", choices=Grade.choices, null=True, blank=True
+    )
+    declared_above_floor = models.CharField(
+        "above the floor standard in each of the last three years", max_length=10, choices=YesNoUnsure.choices,
+        blank=True,
+    )
+    performance_summary = models.TextField("pupil performance over the last three years", blank=True)
+    slt_can_cover = models.BooleanField("senior leadership team able to cover your absence", null=True, blank=True)
+    slt_details = models.TextField("how the senior team will lead the school while you are away", blank=True)
+    phase_offered = models.CharField(max_length=20, choices=Phase.choices, blank=True)
+    specialisms = models.JSONField(default=list, blank=True)
+
+    # --- Part B: the evidence (word limits in applications.forms.PART_B_WORD_LIMITS) ---
+    impact_on_outcomes = models.TextField("impact of your leadership on pupil outcomes", blank=True)
+    school_improvement = models.TextField("school-improvement track record", blank=True)
+    supporting_others = models.TextField("coaching, mentoring or supporting other schools", blank=True)
+    capacity = models.CharField("time you can give", max_length=4, choices=Capacity.choices, blank=True)
+    capacity_notes = models.TextField(blank=True)
+
+    # --- Approvals ---
+    chair_of_governors_name = models.CharField(max_length=150, blank=True)
+    chair_of_governors_email = models.EmailField(blank=True)
+    governors_approved = models.BooleanField("governing body has approved", null=True, blank=True)
+    slt_approved = models.BooleanField("senior leadership team has agreed", null=True, blank=True)
+    la_approved_at = models.DateTimeField(null=True, blank=True)
+    la_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    working_towards_eligibility = models.BooleanField(default=False)
+    working_towards_notes = models.TextField(blank=True)
+
+    # --- Panel ---
+    decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    decision_reasons = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_emailed_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic concurrency for autosave from two tabs: each save bumps it.
+    version = models.PositiveIntegerField(default=0)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "applicant"], name="one_application_per_head_per_round"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(status="withdrawn", submitted_at__isnull=True)
+                | Q(submitted_at__isnull=False, reference_number__isnull=False),
+                name="submitted_application_has_reference",
+            ),
+        ]
+        indexes = [
+            # The round-closing reminder job reads drafts of one round.
+            models.Index(fields=["round", "status"], name="application_round_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference_number or f"Draft application #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("applications:detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def years_as_head(self) -> Decimal | None:
+        """Years as a serving head: here (from the appointment date) plus elsewhere."""
+        if not self.appointed_head_on:
+            return None
+        days = (timezone.localdate() - self.appointed_head_on).days
+        return Decimal(days / 365.25).quantize(Decimal("0.1")) + (self.previous_headship_years or 0)
+
+
+class RefereeNomination(models.Model):
+    """The sponsor / referee the head nominates (seed 002). The emailed-link
+    reference itself is built by the references issue."""
+
+    class Role(models.TextChoices):
+        LA_OFFICER = "la_officer", "Director of children's services or second-tier officer of the LA"
+        DIOCESE = "diocese", "Senior representative of the diocese"
+        TEACHING_SCHOOL = "teaching_school", "Headteacher of a teaching school"
+        TSA_PARTNER = "tsa_partner", (
+            "Headteacher of a teaching-school-alliance strategic partner responsible for school-to-school support"
+        )
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="referee")
+    name = models.CharField(max_length=150)
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    organisation = models.CharField(max_length=200)
+    relationship = models.TextField("how they know the applicant")
+    is_round_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+
+class Verification(models.Model):
+    """The adviser's check of one Part A criterion against official data."""
+
+    class Outcome(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        NOT_MET = "not_met", "Not met"
+        QUERY = "query", "Query with the applicant"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="verifications")
+    criterion = models.CharField(max_length=30)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    note = models.TextField(blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    verified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "criterion"], name="one_verification_per_criterion"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.criterion} {self.get_outcome_display().lower()}"
+
+
+class Assessment(models.Model):
+    """An assessor's scoring of Part B against the rubric."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="assessments")
+    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments")
+    # {"impact_on_outcomes": 3, ...}: 1 (weak) to 4 (strong), keys from applications.rubric.
+    scores = models.JSONField(default=dict, blank=True)
+    comments = models.TextField(blank=True)
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "assessor"], name="one_assessment_per_assessor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Assessment of {self.application} by {self.assessor}"
+
+    @property
+    def total(self) -> int | None:
+        return sum(self.scores.values()) if self.submitted_at else None
+
+
+class TrainingCohort(models.Model):
+    """Training follows designation within 6-8 weeks (seed 001)."""
+
+    round = models.ForeignKey(ApplicationRound, on_delete=models.PROTECT, related_name="cohorts")
+    name = models.CharField(max_length=150)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="cohort_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LLEProfileQuerySet(models.QuerySet):
+    def deployable(self):
+        """Only trained, active LLEs can be deployed."""
+        return self.filter(is_active=True, trained_on__isnull=False)
+
+
+class LLEProfile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lle_profile")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="lles")
+    application = models.OneToOneField(
+        Application, null=True, blank=True, on_delete=models.SET_NULL, related_name="lle_profile"
+    )
+    phase = models.CharField(max_length=20, choices=Phase.choices)
+    specialisms = models.JSONField(default=list, blank=True)
+    days_per_week = models.DecimalField(
+        "days a week offered", max_digits=2, decimal_places=1,
+        choices=[(Decimal("0.5"), "Half a day a week"), (Decimal("1.0"), "One day a week")],
+    )
+    designated_on = models.DateField()
+    is_active = models.BooleanField(default=True)
+    cohort = models.ForeignKey(
+        TrainingCohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    trained_on = models.DateField(null=True, blank=True)
+
+    objects = LLEProfileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__full_name"]
+        verbose_name = "LLE profile"
+
+    def __str__(self) -> str:
+        return f"{self.user} (LLE, {self.school.name})"

@@ -1,0 +1,380 @@
+"""Eligibility: the one place that decides whether an applicant meets each
+criterion (DESIGN.md §3; seeds 000, 001, 002).
+
+Every criterion is met, not met, or to be verified, with the reason in plain
+words. The check uses the applicant's answers *and* the imported official data
+(latest Ofsted inspection; results against the floor standard over three years)
+and flags every disagreement between them for verification. A head who does not
+yet meet a criterion may still apply, "working towards eligibility" (seed 002):
+these results inform; they never block.
+
+Pages, the admin and the panel list call `eligibility_for` (one application) or
+`eligibility_for_many` (a list: a fixed number of queries whatever its length).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from lle_portal.models import Inspection, School, SchoolResult
+
+from .models import Application, FloorStandard, Verification
+
+MET = "met"
+NOT_MET = "not_met"
+TO_VERIFY = "to_verify"
+STATUS_LABELS = {MET: "Met", NOT_MET: "Not met", TO_VERIFY: "To be verified"}
+
+MIN_YEARS_AS_HEAD = Decimal(3)
+GOOD_OR_BETTER = (Inspection.Grade.OUTSTANDING, Inspection.Grade.GOOD)
+YEARS_OF_RESULTS = 3
+
+
+@dataclass
+class Criterion:
+    key: str
+    title: str
+    status: str
+    reason: str
+    declared: str = ""
+    official: str = ""
+    disagreement: bool = False
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def tone(self) -> str:
+        return {MET: "success", NOT_MET: "danger", TO_VERIFY: "warning"}[self.status]
+
+
+@dataclass
+class Eligibility:
+    criteria: list[Criterion] = field(default_factory=list)
+
+    @property
+    def is_eligible(self) -> bool:
+        return all(c.status == MET for c in self.criteria)
+
+    @property
+    def not_met(self) -> list[Criterion]:
+        return [c for c in self.criteria if c.status == NOT_MET]
+
+    @property
+    def to_verify(self) -> list[Criterion]:
+        return [c for c in self.criteria if c.status == TO_VERIFY]
+
+    @property
+    def disagreements(self) -> list[Criterion]:
+        return [c for c in self.criteria if c.disagreement]
+
+    @property
+    def summary(self) -> str:
+        if self.not_met:
+            return f"{len(self.not_met)} not met"
+        if self.to_verify:
+            return f"{len(self.to_verify)} to be verified"
+        return "Eligible"
+
+    def __getitem__(self, key: str) -> Criterion:
+        return next(c for c in self.criteria if c.key == key)
+
+
+CRITERIA = {
+    "headship": "Serving headteacher for at least 3 years",
+    "inspection": "Leadership and management good or outstanding at the latest inspection",
+    "floor_standard": "Above the floor standard over the last 3 years",
+    "senior_team": "A senior leadership team able to lead the school in your absence",
+    "approvals": "Approval of the governing body, the senior leadership team and the LA",
+}
+
+
+@dataclass
+class OfficialData:
+    """What the imported files say about the applicants' schools, loaded in bulk."""
+
+    inspections: dict[int, Inspection | None]
+    results: dict[int, list[SchoolResult]]
+    floor_standards: dict[tuple[str, int], FloorStandard]
+
+    @classmethod
+    def for_schools(cls, school_ids: Iterable[int]) -> OfficialData:
+        ids = {pk for pk in school_ids if pk}
+        latest: dict[int, Inspection | None] = dict.fromkeys(ids)
+        for inspection in Inspection.objects.filter(school_id__in=ids).order_by("school_id", "inspection_date"):
+            latest[inspection.school_id] = inspection  # ordered, so the last one wins
+        results: dict[int, list[SchoolResult]] = defaultdict(list)
+        for result in SchoolResult.objects.filter(school_id__in=ids, key_stage__in=["KS2", "KS4"]).order_by("year"):
+            results[result.school_id].append(result)
+        standards = {(f.key_stage, f.year): f for f in FloorStandard.objects.all()}
+        return cls(inspections=latest, results=results, floor_standards=standards)
+
+
+def eligibility_for(application: Application, official: OfficialData | None = None) -> Eligibility:
+    official = official or OfficialData.for_schools([application.school_id])
+    verifications = {v.criterion: v for v in application.verifications.all()}
+    checks = [
+        _headship(application),
+        _inspection(application, official.inspections.get(application.school_id)),
+        _floor_standard(application, official),
+        _senior_team(application),
+        _approvals(application),
+    ]
+    return Eligibility([_apply_verification(c, verifications.get(c.key)) for c in checks])
+
+
+def eligibility_for_many(applications: list[Application]) -> dict[int, Eligibility]:
+    """Eligibility of many applications in a fixed number of queries.
+
+    The applications should come with `verifications` prefetched (see
+    `with_eligibility_data`); official data is loaded once for all their schools.
+    """
+    official = OfficialData.for_schools(a.school_id for a in applications)
+    return {a.pk: eligibility_for(a, official) for a in applications}
+
+
+def with_eligibility_data(queryset):
+    return queryset.select_related("school").prefetch_related(
+        Prefetch("verifications", queryset=Verification.objects.all())
+    )
+
+
+# --- the criteria ----------------------------------------------------------
+
+
+def _apply_verification(criterion: Criterion, verification: Verification | None) -> Criterion:
+    """The adviser's verification settles a criterion, whatever the data said."""
+    if verification is None or verification.outcome == Verification.Outcome.QUERY:
+        if verification is not None:
+            criterion.status = TO_VERIFY
+            criterion.reason += f" The adviser has a query: {verification.note}".rstrip(": ")
+        return criterion
+    if verification.outcome == Verification.Outcome.CONFIRMED:
+        criterion.status = MET
+        criterion.reason = "Verified by the adviser." + (f" {verification.note}" if verification.note else "")
+    else:
+        criterion.status = NOT_MET
+        note = f" {verification.note}" if verification.note else ""
+        criterion.reason = "Checked by the adviser and not met." + note
+    return criterion
+
+
+def _years(value: Decimal) -> str:
+    value = value.quantize(Decimal("0.1"))
+    return f"{value.normalize():f} year{'s' if value != 1 else ''}"
+
+
+def _headship(application: Application) -> Criterion:
+    title = CRITERIA["headship"]
+    years = application.years_as_head
+    if years is None:
+        return Criterion("headship", title, TO_VERIFY, "You have not yet said when you became headteacher.")
+    declared = f"{_years(years)} as a headteacher"
+    if years < MIN_YEARS_AS_HEAD:
+        return Criterion(
+            "headship", title, NOT_MET,
+            f"You have been a headteacher for {_years(years)}; the programme asks for at least 3 years. "
+            "You can still apply as working towards eligibility.",
+            declared=declared,
+        )
+    # GIAS publishes no appointment date, so the adviser confirms what the head declares.
+    return Criterion(
+        "headship", title, TO_VERIFY,
+        f"You have been a headteacher for {_years(years)}. Official data does not record appointment dates, "
+        "so the adviser will verify this.",
+        declared=declared, official="Not published (GIAS has no appointment date)",
+    )
+
+
+def _grade(value: int | None) -> str:
+    return Inspection.Grade(value).label.lower() if value else "not given"
+
+
+def _inspection(application: Application, latest: Inspection | None) -> Criterion:
+    title = CRITERIA["inspection"]
+    declared_grade = application.declared_leadership
+    declared = ""
+    if declared_grade:
+        declared = f"Leadership and management {_grade(declared_grade)}"
+        if application.declared_inspection_date:
+            declared += f", inspected {application.declared_inspection_date:%-d %B %Y}"
+    if application.school_id is None:
+        return Criterion("inspection", title, TO_VERIFY, "Choose your school first.", declared=declared)
+    if latest is None:
+        if declared_grade and declared_grade not in GOOD_OR_BETTER:
+            return Criterion("inspection", title, NOT_MET, f"You said leadership and management was "
+                             f"{_grade(declared_grade)}; it must be good or outstanding.", declared=declared)
+        return Criterion(
+            "inspection", title, TO_VERIFY,
+            "The portal holds no inspection for your school, so the adviser will verify your answer.",
+            declared=declared, official="No inspection on record",
+        )
+
+    official_grade = latest.leadership_and_management
+    official = f"Inspected {latest.inspection_date:%-d %B %Y}: "
+    official += (
+        f"leadership and management {_grade(official_grade)}" if official_grade
+        else f"overall effectiveness {latest.overall_label.lower()} (leadership grade not in the data)"
+    )
+    problems = []
+    if declared_grade and official_grade and declared_grade != official_grade:
+        problems.append(
+            f"you said leadership and management was {_grade(declared_grade)}, "
+            f"the official record says {_grade(official_grade)}"
+        )
+    if application.declared_inspection_date and application.declared_inspection_date != latest.inspection_date:
+        problems.append(
+            f"you gave the inspection date {application.declared_inspection_date:%-d %B %Y}, "
+            f"the latest on record is {latest.inspection_date:%-d %B %Y}"
+        )
+    if problems:
+        return Criterion(
+            "inspection", title, TO_VERIFY,
+            "Your answer and the official data disagree: " + "; ".join(problems) + ". The adviser will verify.",
+            declared=declared, official=official, disagreement=True,
+        )
+    if official_grade is None:
+        if declared_grade is None:
+            return Criterion("inspection", title, TO_VERIFY,
+                             "Give your latest leadership and management grade.", official=official)
+        if declared_grade not in GOOD_OR_BETTER:
+            return Criterion("inspection", title, NOT_MET, f"You said leadership and management was "
+                             f"{_grade(declared_grade)}; it must be good or outstanding.",
+                             declared=declared, official=official)
+        return Criterion(
+            "inspection", title, TO_VERIFY,
+            "The official record gives the overall grade only, so the adviser will verify the leadership grade.",
+            declared=declared, official=official,
+        )
+    if official_grade in GOOD_OR_BETTER:
+        return Criterion("inspection", title, MET,
+                         f"Leadership and management was {_grade(official_grade)} at the latest inspection.",
+                         declared=declared, official=official)
+    return Criterion(
+        "inspection", title, NOT_MET,
+        f"Leadership and management was {_grade(official_grade)} at the latest inspection; it must be good or "
+        "outstanding. You can still apply as working towards eligibility.",
+        declared=declared, official=official,
+    )
+
+
+def _key_stage(school: School | None) -> str | None:
+    if school is None:
+        return None
+    if school.phase in (School.Phase.PRIMARY, School.Phase.MIDDLE_PRIMARY):
+        return "KS2"
+    if school.phase in (School.Phase.SECONDARY, School.Phase.MIDDLE_SECONDARY):
+        return "KS4"
+    return None
+
+
+def _floor_year(standard: FloorStandard | None, by_measure: dict[str, Decimal | None]) -> tuple[str, str]:
+    """(status, why) for one year of one school's results against its floor standard."""
+    if standard is None:
+        return TO_VERIFY, "no floor standard is recorded for that year"
+    attainment = by_measure.get(standard.attainment_measure) if standard.attainment_measure else None
+    if attainment is not None and standard.attainment_min is not None and attainment >= standard.attainment_min:
+        return MET, f"{attainment.normalize():f}% met the standard (floor {standard.attainment_min.normalize():f}%)"
+    progress = {m: by_measure.get(m) for m in standard.progress_minimums}
+    if progress and all(v is not None for v in progress.values()):
+        if all(progress[m] >= Decimal(str(minimum)) for m, minimum in standard.progress_minimums.items()):
+            return MET, "progress scores at or above the floor"
+        failed = ", ".join(f"{m} {progress[m].normalize():f}" for m in progress
+                           if progress[m] < Decimal(str(standard.progress_minimums[m])))
+        if standard.fail_needs_verification:
+            return TO_VERIFY, f"{failed} is below the floor, and the rest of that year's rule is not in the data"
+        return NOT_MET, f"below the floor ({failed})"
+    if attainment is None and not any(v is not None for v in progress.values()):
+        return TO_VERIFY, "the results are not published (suppressed or missing)"
+    if standard.fail_needs_verification:
+        return TO_VERIFY, "the part of that year's rule in the data is not met; the rest is not in the data"
+    return TO_VERIFY, "some of the results are not published"
+
+
+def _floor_standard(application: Application, official: OfficialData) -> Criterion:
+    title = CRITERIA["floor_standard"]
+    declared = application.get_declared_above_floor_display() if application.declared_above_floor else ""
+    school = application.school
+    key_stage = _key_stage(school)
+    if school is None:
+        return Criterion("floor_standard", title, TO_VERIFY, "Choose your school first.", declared=declared)
+    if key_stage is None:
+        return Criterion("floor_standard", title, TO_VERIFY,
+                         "There is no floor standard for your school's phase in the data; the adviser will verify.",
+                         declared=declared)
+    by_year: dict[int, dict[str, Decimal | None]] = defaultdict(dict)
+    for result in official.results.get(school.pk, []):
+        if result.key_stage == key_stage:
+            by_year[result.year][result.measure] = result.value
+    years = sorted(by_year)[-YEARS_OF_RESULTS:]
+    if not years:
+        return Criterion("floor_standard", title, TO_VERIFY,
+                         "The portal holds no published results for your school; the adviser will verify.",
+                         declared=declared, official="No results on record")
+    outcomes = [(year, *_floor_year(official.floor_standards.get((key_stage, year)), by_year[year]))
+                for year in years]
+    official_text = "; ".join(f"{year}: {why}" for year, _, why in outcomes)
+    below = [year for year, status, _ in outcomes if status == NOT_MET]
+    unknown = [year for year, status, _ in outcomes if status == TO_VERIFY]
+    if len(years) < YEARS_OF_RESULTS:
+        unknown.append(f"only {len(years)} year{'s' if len(years) != 1 else ''} of results on record")
+    if below:
+        status, reason = NOT_MET, f"Official results are below the floor standard in {_join(below)}."
+    elif unknown:
+        status, reason = TO_VERIFY, f"The floor standard cannot be checked from the data for {_join(unknown)}."
+    else:
+        status, reason = MET, f"Above the floor standard in {_join(years)}."
+    disagreement = (
+        (application.declared_above_floor == Application.YesNoUnsure.YES and status == NOT_MET)
+        or (application.declared_above_floor == Application.YesNoUnsure.NO and status == MET)
+    )
+    if disagreement:
+        reason = f"Your answer ({declared.lower()}) disagrees with the official data. {reason} The adviser will verify."
+        status = TO_VERIFY
+    elif application.declared_above_floor == Application.YesNoUnsure.NO and status != NOT_MET:
+        status = NOT_MET
+        reason = "You said the school has not been above the floor standard in each of the last 3 years."
+    return Criterion("floor_standard", title, status, reason, declared=declared, official=official_text,
+                     disagreement=disagreement)
+
+
+def _join(items: list) -> str:
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _senior_team(application: Application) -> Criterion:
+    title = CRITERIA["senior_team"]
+    if application.slt_can_cover is None:
+        return Criterion("senior_team", title, TO_VERIFY, "You have not yet said whether your senior team can cover.")
+    if not application.slt_can_cover:
+        return Criterion("senior_team", title, NOT_MET,
+                         "You said your senior team could not yet lead the school while you are away.",
+                         declared="No")
+    if not application.slt_details.strip():
+        return Criterion("senior_team", title, TO_VERIFY, "Say how your senior team will lead while you are away.",
+                         declared="Yes")
+    return Criterion("senior_team", title, MET, "Your senior team can lead the school while you are away.",
+                     declared="Yes")
+
+
+def _approvals(application: Application) -> Criterion:
+    title = CRITERIA["approvals"]
+    refused = [who for who, answer in (("the governing body", application.governors_approved),
+                                       ("the senior leadership team", application.slt_approved)) if answer is False]
+    if refused:
+        return Criterion("approvals", title, NOT_MET, f"No approval yet from {_join(refused)}.")
+    missing = [who for who, answer in (("the governing body", application.governors_approved),
+                                       ("the senior leadership team", application.slt_approved)) if answer is None]
+    if missing:
+        return Criterion("approvals", title, TO_VERIFY, f"Tell us whether {_join(missing)} approved.")
+    if application.la_approved_at is None:
+        return Criterion("approvals", title, TO_VERIFY,
+                         "The governing body and senior team have approved; the LA gives its approval after you apply.")
+    return Criterion("approvals", title, MET, "The governing body, senior team and LA have approved.")

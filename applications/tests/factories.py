@@ -1,0 +1,79 @@
+from datetime import date, timedelta
+
+import factory
+from django.utils import timezone
+
+from applications.models import Application, ApplicationRound, RefereeNomination
+from lle_portal.tests.factories import HeadteacherFactory, LocalAuthorityFactory
+
+
+class ApplicationRoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ApplicationRound
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"LLE recruitment round {n}")
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=10))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=20))
+    decisions_by = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=50))
+    places = 10
+
+    @factory.post_generation
+    def local_authorities(self, create, extracted, **kwargs):
+        if create:
+            self.local_authorities.set(extracted or [LocalAuthorityFactory(code="926", name="Norfolk")])
+
+    class Params:
+        closed = factory.Trait(
+            opens_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=40)),
+            closes_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=1)),
+        )
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """A draft; the `complete` trait fills every section of a strong application."""
+
+    class Meta:
+        model = Application
+        skip_postgeneration_save = True
+
+    round = factory.SubFactory(ApplicationRoundFactory)
+    applicant = factory.SubFactory(HeadteacherFactory)
+    school = factory.LazyAttribute(lambda a: a.applicant.school)
+
+    class Params:
+        complete = factory.Trait(
+            appointed_head_on=date(2018, 9, 1),
+            previous_headship_years=0,
+            declared_leadership=2,
+            declared_overall_effectiveness=2,
+            declared_above_floor=Application.YesNoUnsure.YES,
+            performance_summary="Results above the national average for three years.",
+            slt_can_cover=True,
+            slt_details="The deputy head leads on the days I am away.",
+            phase_offered="primary",
+            specialisms=["leadership", "maths"],
+            impact_on_outcomes="Attainment rose from 55% to 78% over four years.",
+            school_improvement="Led the school from requires improvement to good.",
+            supporting_others="Coached two new heads in the cluster.",
+            capacity="1.0",
+            chair_of_governors_name="Margaret Ellis",
+            chair_of_governors_email="chair@school.example",
+            governors_approved=True,
+            slt_approved=True,
+            referee=factory.RelatedFactory(
+                "applications.tests.factories.RefereeNominationFactory", factory_related_name="application"
+            ),
+        )
+
+
+class RefereeNominationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RefereeNomination
+
+    application = factory.SubFactory(ApplicationFactory)
+    name = "Dr Helen Price"
+    email = factory.Sequence(lambda n: f"sponsor{n}@norfolk.example")
+    role = RefereeNomination.Role.LA_OFFICER
+    organisation = "Norfolk County Council"
+    relationship = "Link adviser to the school for five years."
