@@ -12,6 +12,8 @@ admin.site.index_title = "Programme administration"
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("lle_portal.account_urls")),
+    # The project's wiring: each app's pages under its own prefix.
+    path("programme/", include("applications.urls")),
     # Its presence makes the admin's sign-in page offer "Forgotten your password?".
     path(
         "admin/password_reset/",

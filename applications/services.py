@@ -1,0 +1,369 @@
+"""Recruitment services: every write and status change of an application.
+
+Views, admin actions, management commands and tasks call these; none of them
+changes `Application.status` itself. Each transition checks the current status,
+writes the audit trail and queues its email after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from lle_portal.audit import audit_record
+from lle_portal.emails import email_queue
+from lle_portal.models import User
+
+from .eligibility import CRITERIA, NOT_MET, eligibility_for
+from .models import (
+    Application,
+    ApplicationRound,
+    Assessment,
+    LLEProfile,
+    RefereeNomination,
+    TrainingCohort,
+    Verification,
+)
+from .rubric import RUBRIC
+from .sections import SECTIONS_BY_KEY, incomplete_sections
+
+Status = Application.Status
+
+# Training must finish within 8 weeks of the panel's decision (seed 001: 6-8 weeks).
+TRAINING_WITHIN = timedelta(weeks=8)
+
+
+class ApplicationError(Exception):
+    """A change the rules do not allow; the message is for the person who tried."""
+
+
+def _lock(application: Application) -> Application:
+    return Application.objects.select_for_update().get(pk=application.pk)
+
+
+def _require(application: Application, *allowed: str, action: str) -> None:
+    if application.status not in allowed:
+        state = application.get_status_display().lower()
+        raise ApplicationError(f"You cannot {action} an application that is {state}.")
+
+
+# --- the head's application --------------------------------------------------
+
+
+@transaction.atomic
+def application_start(*, round: ApplicationRound, applicant: User) -> Application:
+    """Start (or return) the head's draft in an open round."""
+    if not applicant.is_headteacher:
+        raise ApplicationError("Only headteachers can apply to become an LLE.")
+    existing = Application.objects.filter(round=round, applicant=applicant).first()
+    if existing:
+        return existing
+    if not round.is_open():
+        raise ApplicationError(f"{round.name} is not open for applications.")
+    application = Application.objects.create(round=round, applicant=applicant, school=applicant.school)
+    audit_record(verb="application.started", target=application, actor=applicant)
+    return application
+
+
+@transaction.atomic
+def application_save(*, application: Application, section: str, data: dict[str, Any], by: User) -> Application:
+    """Save the fields of one section of a draft, as the head types.
+
+    Only that section's fields are written, so two tabs open on different
+    sections never overwrite each other's answers.
+    """
+    application = _lock(application)
+    _require(application, Status.DRAFT, action="change")
+    fields = SECTIONS_BY_KEY[section].fields
+    for name in fields:
+        if name in data:
+            setattr(application, name, data[name])
+    application.version = F("version") + 1
+    application.save(update_fields=[*fields, "version", "updated_at"])
+    application.refresh_from_db()
+    return application
+
+
+@transaction.atomic
+def referee_nominate(*, application: Application, by: User, **details: Any) -> RefereeNomination:
+    """Name or change the sponsor. The emailed-link request is the references issue's."""
+    application = _lock(application)
+    _require(application, Status.DRAFT, action="change the sponsor of")
+    email = details.get("email", "").lower()
+    if email and email == application.applicant.email.lower():
+        raise ApplicationError("Your sponsor must be someone else: you cannot give your own email address.")
+    nomination, created = RefereeNomination.objects.update_or_create(application=application, defaults=details)
+    audit_record(verb="referee.nominated" if created else "referee.changed", target=application, actor=by,
+                 data={"referee": nomination.name, "role": nomination.role})
+    return nomination
+
+
+def reference_number_for(application: Application) -> str:
+    return f"LLE-{application.round.opens_at:%Y}-{application.pk:05d}"
+
+
+@transaction.atomic
+def application_submit(
+    *, application: Application, by: User, working_towards: bool = False, notes: str = "",
+    at: datetime | None = None,
+) -> Application:
+    """Submit a complete draft while its round is open (checked here, to the second)."""
+    application = _lock(application)
+    at = at or timezone.now()
+    if application.applicant_id != by.pk:
+        raise ApplicationError("Only the applicant can submit their application.")
+    _require(application, Status.DRAFT, action="submit")
+    if not application.round.is_open(at):
+        raise ApplicationError(
+            f"The round closed at {timezone.localtime(application.round.closes_at):%-d %B %Y, %H:%M}. "
+            "Applications can no longer be submitted."
+        )
+    missing = incomplete_sections(application)
+    if missing:
+        raise ApplicationError("Complete every section first: " + ", ".join(s.title for s in missing) + ".")
+    eligibility = eligibility_for(application)
+    if any(c.status == NOT_MET for c in eligibility.criteria) and not working_towards:
+        raise ApplicationError(
+            "You do not yet meet every criterion. Tick 'working towards eligibility' to apply now, "
+            "or come back when you do."
+        )
+    application.working_towards_eligibility = working_towards
+    application.working_towards_notes = notes
+    application.status = Status.SUBMITTED
+    application.submitted_at = at
+    application.reference_number = reference_number_for(application)
+    application.save()
+    audit_record(verb="application.submitted", target=application, actor=by,
+                 data={"working_towards_eligibility": working_towards})
+    email_queue(to=application.applicant.email, template="application_submitted", about=application,
+                context={"application": application, "applicant": application.applicant})
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, by: User, reason: str = "") -> Application:
+    application = _lock(application)
+    if application.applicant_id != by.pk and not by.is_adviser:
+        raise ApplicationError("Only the applicant or the adviser can withdraw an application.")
+    _require(application, Status.DRAFT, Status.SUBMITTED, Status.VERIFIED, Status.ASSESSED, action="withdraw")
+    application.status = Status.WITHDRAWN
+    application.withdrawn_at = timezone.now()
+    application.save(update_fields=["status", "withdrawn_at", "updated_at"])
+    audit_record(verb="application.withdrawn", target=application, actor=by, data={"reason": reason})
+    return application
+
+
+# --- verification of Part A ------------------------------------------------------
+
+
+@transaction.atomic
+def application_verify_criterion(
+    *, application: Application, criterion: str, outcome: str, note: str = "", by: User
+) -> Verification:
+    if criterion not in CRITERIA:
+        raise ApplicationError(f"Unknown criterion {criterion!r}.")
+    application = _lock(application)
+    _require(application, Status.SUBMITTED, action="verify")
+    verification, _ = Verification.objects.update_or_create(
+        application=application, criterion=criterion,
+        defaults={"outcome": outcome, "note": note, "verified_by": by},
+    )
+    audit_record(verb="application.criterion_verified", target=application, actor=by,
+                 data={"criterion": criterion, "outcome": outcome})
+    return verification
+
+
+@transaction.atomic
+def application_la_approve(*, application: Application, by: User) -> Application:
+    application = _lock(application)
+    _require(application, Status.SUBMITTED, Status.VERIFIED, Status.ASSESSED, action="approve")
+    if application.la_approved_at is None:
+        application.la_approved_at = timezone.now()
+        application.la_approved_by = by
+        application.save(update_fields=["la_approved_at", "la_approved_by", "updated_at"])
+        audit_record(verb="application.la_approved", target=application, actor=by)
+    return application
+
+
+@transaction.atomic
+def application_mark_verified(*, application: Application, by: User) -> Application:
+    """Part A verified: every criterion has the adviser's outcome, none a query."""
+    application = _lock(application)
+    _require(application, Status.SUBMITTED, action="mark as verified")
+    outcomes = dict(application.verifications.values_list("criterion", "outcome"))
+    open_items = [CRITERIA[k] for k in CRITERIA if k != "approvals" and outcomes.get(k) in (None, "query")]
+    if open_items:
+        raise ApplicationError("Verify every criterion first: " + "; ".join(open_items) + ".")
+    application.status = Status.VERIFIED
+    application.save(update_fields=["status", "updated_at"])
+    audit_record(verb="application.verified", target=application, actor=by)
+    return application
+
+
+# --- assessment of Part B --------------------------------------------------------
+
+
+def assessor_conflict(application: Application, assessor: User) -> str:
+    """Why this assessor may not assess this application ('' when they may)."""
+    mine, theirs = application.school, assessor.school
+    if mine is None or theirs is None:
+        return ""
+    if mine.pk == theirs.pk:
+        return f"{assessor} works at the applicant's school."
+    if mine.trust and mine.trust == theirs.trust:
+        return f"{assessor}'s school is in the same trust ({mine.trust})."
+    if mine.federation and mine.federation == theirs.federation:
+        return f"{assessor}'s school is in the same federation ({mine.federation})."
+    return ""
+
+
+@transaction.atomic
+def assessment_assign(*, application: Application, assessor: User, by: User) -> Assessment:
+    application = _lock(application)
+    _require(application, Status.VERIFIED, Status.ASSESSED, action="assign an assessor to")
+    if not assessor.is_assessor:
+        raise ApplicationError(f"{assessor} is not an assessor.")
+    conflict = assessor_conflict(application, assessor)
+    if conflict:
+        raise ApplicationError(conflict)
+    assessment, created = Assessment.objects.get_or_create(
+        application=application, assessor=assessor, defaults={"assigned_by": by}
+    )
+    if created:
+        # A new assessor reopens the assessment until they have scored too.
+        if application.status == Status.ASSESSED:
+            application.status = Status.VERIFIED
+            application.save(update_fields=["status", "updated_at"])
+        audit_record(verb="assessment.assigned", target=application, actor=by, data={"assessor": assessor.email})
+        email_queue(to=assessor.email, template="assessment_assigned", about=assessment,
+                    context={"assessment": assessment, "application": application, "assessor": assessor})
+    return assessment
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, scores: dict[str, int], comments: str, by: User) -> Assessment:
+    assessment = Assessment.objects.select_for_update().select_related("application").get(pk=assessment.pk)
+    if assessment.assessor_id != by.pk:
+        raise ApplicationError("Only the assigned assessor can score this application.")
+    if assessment.submitted_at:
+        raise ApplicationError("This assessment has already been submitted.")
+    application = _lock(assessment.application)
+    _require(application, Status.VERIFIED, action="score")
+    if set(scores) != set(RUBRIC) or any(not 1 <= int(v) <= 4 for v in scores.values()):
+        raise ApplicationError("Give a score from 1 to 4 for every competency.")
+    assessment.scores = {k: int(v) for k, v in scores.items()}
+    assessment.comments = comments
+    assessment.submitted_at = timezone.now()
+    assessment.save(update_fields=["scores", "comments", "submitted_at"])
+    audit_record(verb="assessment.submitted", target=application, actor=by,
+                 data={"total": assessment.total})
+    if not application.assessments.filter(submitted_at__isnull=True).exists():
+        application.status = Status.ASSESSED
+        application.save(update_fields=["status", "updated_at"])
+        audit_record(verb="application.assessed", target=application, actor=by)
+    return assessment
+
+
+# --- the designation panel -----------------------------------------------------
+
+
+def places_left(round: ApplicationRound) -> int:
+    return round.places - round.applications.filter(decision=Application.Decision.DESIGNATED).count()
+
+
+@transaction.atomic
+def panel_decide(*, application: Application, decision: str, reasons: str, by: User) -> Application:
+    """Record the panel's decision. Designation creates the LLE profile; the
+    decision email goes out on or after the round's decisions-by date."""
+    # Lock the round first: two decisions at once must not exceed its places.
+    round = ApplicationRound.objects.select_for_update().get(pk=application.round_id)
+    application = _lock(application)
+    _require(application, Status.ASSESSED, action="decide on")
+    if decision not in Application.Decision.values:
+        raise ApplicationError("Choose designated, not designated or deferred.")
+    if not reasons.strip():
+        raise ApplicationError("Give the panel's reasons.")
+    if decision == Application.Decision.DESIGNATED and places_left(round) <= 0:
+        raise ApplicationError(f"All {round.places} places in {round.name} are taken.")
+    application.decision = decision
+    application.decision_reasons = reasons
+    application.decided_at = timezone.now()
+    application.decided_by = by
+    application.status = decision  # the Decision values are also Status values
+    application.save()
+    audit_record(verb=f"application.{decision}", target=application, actor=by)
+    if decision == Application.Decision.DESIGNATED:
+        lle_designate(application=application, by=by)
+    return application
+
+
+def lle_designate(*, application: Application, by: User) -> LLEProfile:
+    profile, _ = LLEProfile.objects.update_or_create(
+        user=application.applicant,
+        defaults={
+            "school": application.school,
+            "application": application,
+            "phase": application.phase_offered,
+            "specialisms": application.specialisms,
+            "days_per_week": Decimal(application.capacity or "0.5"),
+            "designated_on": timezone.localdate(),
+            "is_active": True,
+        },
+    )
+    audit_record(verb="lle.designated", target=profile, actor=by)
+    return profile
+
+
+def decisions_send(*, round: ApplicationRound, today=None) -> int:
+    """Email every decided applicant of the round who has not been told, once,
+    and not before the decisions-by date. Returns how many were sent."""
+    today = today or timezone.localdate()
+    if today < round.decisions_by:
+        return 0
+    sent = 0
+    pending = round.applications.exclude(decision="").filter(decision_emailed_at__isnull=True)
+    for pk in pending.values_list("pk", flat=True):
+        with transaction.atomic():
+            # Claim the row: a second run (or a second worker) finds it already emailed.
+            claimed = Application.objects.filter(pk=pk, decision_emailed_at__isnull=True).update(
+                decision_emailed_at=timezone.now()
+            )
+            if not claimed:
+                continue
+            application = Application.objects.select_related("applicant", "round").get(pk=pk)
+            email_queue(to=application.applicant.email, template="application_decision", about=application,
+                        context={"application": application, "applicant": application.applicant})
+            audit_record(verb="application.decision_emailed", target=application, actor_label="celery")
+            sent += 1
+    return sent
+
+
+# --- training ------------------------------------------------------------------
+
+
+@transaction.atomic
+def cohort_join(*, profile: LLEProfile, cohort: TrainingCohort, by: User) -> LLEProfile:
+    if cohort.ends_on > profile.designated_on + TRAINING_WITHIN:
+        raise ApplicationError(
+            f"{cohort.name} ends on {cohort.ends_on:%-d %B %Y}, more than 8 weeks after designation "
+            f"on {profile.designated_on:%-d %B %Y}. Training must finish within 6 to 8 weeks."
+        )
+    profile.cohort = cohort
+    profile.save(update_fields=["cohort"])
+    audit_record(verb="lle.joined_cohort", target=profile, actor=by, data={"cohort": cohort.name})
+    return profile
+
+
+@transaction.atomic
+def training_complete(*, profile: LLEProfile, on, by: User) -> LLEProfile:
+    if profile.cohort_id is None:
+        raise ApplicationError("Add the LLE to a training cohort first.")
+    profile.trained_on = on
+    profile.save(update_fields=["trained_on"])
+    audit_record(verb="lle.trained", target=profile, actor=by)
+    return profile
