@@ -3,3 +3,20 @@ from django.apps import AppConfig
 
 class ApplicationsConfig(AppConfig):
     name = "applications"
+    verbose_name = "Recruitment"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        # Field history of admin edits; status changes are also AuditEvents
+        # written by applications.services.
+        auditlog.register(models.ApplicationRound, m2m_fields={"local_authorities"})
+        auditlog.register(models.Application)
+        auditlog.register(models.RefereeNomination)
+        auditlog.register(models.Verification)
+        auditlog.register(models.Assessment)
+        auditlog.register(models.TrainingCohort)
+        auditlog.register(models.LLEProfile)
+        auditlog.register(models.FloorStandard)

@@ -42,9 +42,13 @@ def audit_record(
 def register_models() -> None:
     from . import models as core
 
-    # Field history for the records people edit by hand. Results and
-    # inspections change only by import, which is logged as one event per file.
+    # Field history of every record that can be edited in the admin. Imports
+    # write in bulk, which bypasses these signals: each file is logged as one
+    # `import.finished` event instead.
     auditlog.register(core.User, exclude_fields=["password", "last_login"], m2m_fields={"local_authorities"})
     auditlog.register(core.LocalAuthority)
     auditlog.register(core.School)
+    auditlog.register(core.Inspection)
+    auditlog.register(core.SchoolResult)
+    auditlog.register(core.AreaResult)
     auditlog.register(core.Invitation, exclude_fields=["token_hash"])

@@ -38,3 +38,14 @@ def test_nobody_can_edit_an_audit_event(client, users, records):
     response = client.post(f"/admin/lle_portal/auditevent/{event.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_an_admin_edit_is_recorded_with_who_made_it(client, users, la):
+    from auditlog.models import LogEntry
+
+    client.force_login(users["adviser"])
+    response = client.post(f"/admin/lle_portal/localauthority/{la.pk}/change/", {"code": la.code, "name": "Norfolk CC"})
+    assert response.status_code == 302
+    entry = LogEntry.objects.get_for_object(la).latest("timestamp")
+    assert entry.actor == users["adviser"]
+    assert entry.changes_dict["name"] == ["Norfolk", "Norfolk CC"]
