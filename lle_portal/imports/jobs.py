@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from ..audit import audit_record
@@ -18,6 +20,11 @@ logger = logging.getLogger(__name__)
 # The job page lists bad rows; a file that is wrong throughout would
 # otherwise store tens of thousands of them.
 MAX_STORED_ERRORS = 1000
+
+# A job still "running" this long after it started lost its worker (the largest
+# national file takes well under a minute). With late acknowledgement its
+# message is delivered again; imports are upserts, so running it again is safe.
+STALE_AFTER = timedelta(minutes=30)
 
 
 def importer_for(job: ImportJob, progress: ProgressCallback) -> Importer:
@@ -37,10 +44,13 @@ def import_job_run(*, job_id: int) -> str:
 
     The job is claimed by moving it from queued to running in one UPDATE: of
     two deliveries of the task (a retry, a redelivered message) only one sees
-    a row change, so the file is imported once.
+    a row change, so the file is imported once. A job whose worker died is
+    claimed again once it is stale.
     """
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now(), processed_rows=0
+    now = timezone.now()
+    claimable = Q(status=ImportJob.Status.QUEUED) | Q(status=ImportJob.Status.RUNNING, started_at__lt=now - STALE_AFTER)
+    claimed = ImportJob.objects.filter(claimable, pk=job_id).update(
+        status=ImportJob.Status.RUNNING, started_at=now, processed_rows=0
     )
     if claimed != 1:
         return "not-queued"

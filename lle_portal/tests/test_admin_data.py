@@ -159,6 +159,21 @@ def test_the_task_imports_a_job_only_once():
     assert AuditEvent.objects.filter(verb="import.finished").count() == 1
 
 
+def test_a_job_whose_worker_died_is_imported_when_its_message_comes_back():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = ImportJob.objects.create(kind="gias", file=ContentFile((DATA / "gias_small.csv").read_bytes(), name="g.csv"))
+    ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now() - timedelta(minutes=5))
+    assert run_import_job(job.pk) == "not-queued"  # still plausibly running elsewhere
+
+    ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    assert run_import_job(job.pk) == "succeeded"
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.SUCCEEDED
+
+
 def test_the_task_records_progress_after_every_chunk(monkeypatch):
     monkeypatch.setattr(GiasImporter, "chunk_size", 3)
     job = ImportJob.objects.create(kind="gias", file=ContentFile((DATA / "gias_small.csv").read_bytes(), name="g.csv"))
