@@ -83,7 +83,12 @@ class Eligibility:
         return "Eligible"
 
     def __getitem__(self, key: str) -> Criterion:
-        return next(c for c in self.criteria if c.key == key)
+        # KeyError, not StopIteration: templates try `eligibility.not_met` as a
+        # key first and fall back to the attribute only on KeyError.
+        for criterion in self.criteria:
+            if criterion.key == key:
+                return criterion
+        raise KeyError(key)
 
 
 CRITERIA = {

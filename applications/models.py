@@ -88,7 +88,14 @@ class RoundQuerySet(models.QuerySet):
     def for_adviser(self, user):
         if user.is_superuser:
             return self
-        return self.filter(local_authorities__in=user.local_authorities.all()).distinct()
+        # A subquery rather than a join + DISTINCT: counts annotated on the
+        # result (the admin's drafts/submitted/designated) are not multiplied.
+        mine = ApplicationRound.objects.filter(local_authorities__in=user.local_authorities.all())
+        return self.filter(pk__in=mine.values("pk"))
+
+    def decisions_due(self, today=None):
+        """Rounds whose decisions-by date has come (the daily decision-email job)."""
+        return self.filter(decisions_by__lte=today or timezone.localdate())
 
 
 class ApplicationRound(models.Model):
@@ -144,7 +151,9 @@ class ApplicationQuerySet(models.QuerySet):
     def for_adviser(self, user):
         if user.is_superuser:
             return self
-        return self.filter(round__local_authorities__in=user.local_authorities.all()).distinct()
+        # A subquery, not a join: no duplicates, so no DISTINCT over the list.
+        rounds = ApplicationRound.objects.filter(local_authorities__in=user.local_authorities.all())
+        return self.filter(round__in=rounds.values("pk"))
 
     def for_assessor(self, user):
         return self.filter(assessments__assessor=user)
@@ -347,6 +356,13 @@ class Assessment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["application", "assessor"], name="one_assessment_per_assessor"),
         ]
+        indexes = [
+            # Used by the assessor-reminder job: unscored, not yet reminded, by assignment date.
+            models.Index(
+                fields=["assigned_at"], name="assessment_reminder_due",
+                condition=Q(submitted_at__isnull=True, reminded_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Assessment of {self.application} by {self.assessor}"
@@ -354,6 +370,32 @@ class Assessment(models.Model):
     @property
     def total(self) -> int | None:
         return sum(self.scores.values()) if self.submitted_at else None
+
+
+class ApplicationReminder(models.Model):
+    """One reminder email sent about one application, at most once per kind.
+
+    The row is the claim: the reminder job creates it (in the same transaction
+    as the email) before queueing, so a re-run or a second worker finds it and
+    sends nothing (DESIGN.md §4: "running one twice sends no second email").
+    """
+
+    class Kind(models.TextChoices):
+        CLOSING_7_DAYS = "closing_7d", "Round closes in 7 days"
+        CLOSING_1_DAY = "closing_1d", "Round closes in 1 day"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "kind"], name="one_reminder_per_application_and_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.application}"
 
 
 class TrainingCohort(models.Model):

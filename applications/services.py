@@ -7,12 +7,13 @@ writes the audit trail and queues its email after commit.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from lle_portal.audit import audit_record
@@ -22,6 +23,7 @@ from lle_portal.models import User
 from .eligibility import CRITERIA, NOT_MET, eligibility_for
 from .models import (
     Application,
+    ApplicationReminder,
     ApplicationRound,
     Assessment,
     LLEProfile,
@@ -167,6 +169,8 @@ def application_verify_criterion(
 ) -> Verification:
     if criterion not in CRITERIA:
         raise ApplicationError(f"Unknown criterion {criterion!r}.")
+    if outcome not in Verification.Outcome.values:
+        raise ApplicationError("Choose confirmed, not met or query.")
     application = _lock(application)
     _require(application, Status.SUBMITTED, action="verify")
     verification, _ = Verification.objects.update_or_create(
@@ -276,6 +280,56 @@ def places_left(round: ApplicationRound) -> int:
     return round.places - round.applications.filter(decision=Application.Decision.DESIGNATED).count()
 
 
+# Applications the panel sees: every assessor has scored them (decided or not).
+PANEL_STATUSES = (Status.ASSESSED, Status.DESIGNATED, Status.NOT_DESIGNATED, Status.DEFERRED)
+
+
+@dataclass
+class PanelEntry:
+    application: Application
+    rank: int
+    totals: list[int]
+    average: Decimal | None
+    priority_phase: bool
+    priority_specialisms: list[str]
+
+
+def panel_ranking(*, round: ApplicationRound) -> list[PanelEntry]:
+    """The round's complete applications, best first (a read; two queries).
+
+    Ranked by the assessors' average total, then by the round's local
+    priorities (seed 000: "particularly from secondary schools") -- a priority
+    phase first, then more of the priority specialisms -- then by who
+    submitted first.
+    """
+    applications = list(
+        round.applications.filter(status__in=PANEL_STATUSES)
+        .for_list()
+        .select_related("decided_by")
+        .prefetch_related(Prefetch(
+            "assessments",
+            queryset=Assessment.objects.filter(submitted_at__isnull=False).select_related("assessor"),
+            to_attr="scored_assessments",
+        ))
+    )
+    entries = []
+    for application in applications:
+        totals = [a.total for a in application.scored_assessments]
+        average = (Decimal(sum(totals)) / len(totals)).quantize(Decimal("0.1")) if totals else None
+        entries.append(PanelEntry(
+            application=application, rank=0, totals=totals, average=average,
+            priority_phase=bool(application.phase_offered) and application.phase_offered in round.priority_phases,
+            priority_specialisms=[s for s in application.specialisms if s in round.priority_specialisms],
+        ))
+    entries.sort(key=lambda e: (
+        -(e.average or 0), not e.priority_phase, -len(e.priority_specialisms),
+        e.application.submitted_at, e.application.pk,
+    ))
+    for rank, entry in enumerate(entries, start=1):
+        entry.rank = rank
+    return entries
+
+
 @transaction.atomic
 def panel_decide(*, application: Application, decision: str, reasons: str, by: User) -> Application:
     """Record the panel's decision. Designation creates the LLE profile; the
@@ -348,22 +402,154 @@ def decisions_send(*, round: ApplicationRound, today=None) -> int:
 
 @transaction.atomic
 def cohort_join(*, profile: LLEProfile, cohort: TrainingCohort, by: User) -> LLEProfile:
+    """Put a designated LLE in a training cohort that finishes within 8 weeks
+    of designation (seed 001), and tell them the dates."""
+    profile = LLEProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
+    if profile.trained_on:
+        raise ApplicationError(f"{profile.user} finished training on {profile.trained_on:%-d %B %Y}.")
+    if cohort.starts_on < profile.designated_on:
+        raise ApplicationError(
+            f"{cohort.name} starts on {cohort.starts_on:%-d %B %Y}, before {profile.user} was designated "
+            f"on {profile.designated_on:%-d %B %Y}."
+        )
     if cohort.ends_on > profile.designated_on + TRAINING_WITHIN:
         raise ApplicationError(
             f"{cohort.name} ends on {cohort.ends_on:%-d %B %Y}, more than 8 weeks after designation "
             f"on {profile.designated_on:%-d %B %Y}. Training must finish within 6 to 8 weeks."
         )
+    if profile.cohort_id == cohort.pk:
+        return profile
     profile.cohort = cohort
     profile.save(update_fields=["cohort"])
     audit_record(verb="lle.joined_cohort", target=profile, actor=by, data={"cohort": cohort.name})
+    email_queue(to=profile.user.email, template="training_cohort_joined", about=profile,
+                context={"profile": profile, "cohort": cohort, "lle": profile.user})
     return profile
 
 
 @transaction.atomic
-def training_complete(*, profile: LLEProfile, on, by: User) -> LLEProfile:
+def training_complete(*, profile: LLEProfile, on: date, by: User) -> LLEProfile:
+    """Record that the LLE finished training: from then on they can be deployed."""
+    profile = LLEProfile.objects.select_for_update().select_related("cohort", "user").get(pk=profile.pk)
     if profile.cohort_id is None:
-        raise ApplicationError("Add the LLE to a training cohort first.")
+        raise ApplicationError(f"Add {profile.user} to a training cohort first.")
+    if on > timezone.localdate():
+        raise ApplicationError("Training cannot be recorded as complete on a date still to come.")
+    if on < profile.cohort.starts_on:
+        raise ApplicationError(
+            f"{profile.cohort.name} started on {profile.cohort.starts_on:%-d %B %Y}; "
+            f"training cannot have finished before then."
+        )
     profile.trained_on = on
     profile.save(update_fields=["trained_on"])
-    audit_record(verb="lle.trained", target=profile, actor=by)
+    audit_record(verb="lle.trained", target=profile, actor=by, data={"on": on.isoformat()})
     return profile
+
+
+# --- reminders and scheduled emails (called by applications.tasks) ---------------
+
+# Heads with a draft are reminded this long before their round closes (issue 3).
+DRAFT_REMINDERS = (
+    (ApplicationReminder.Kind.CLOSING_1_DAY, timedelta(days=1)),
+    (ApplicationReminder.Kind.CLOSING_7_DAYS, timedelta(days=7)),
+)
+# Assessors are reminded of an assignment still unscored after this long.
+ASSESSOR_REMINDER_AFTER = timedelta(days=7)
+
+
+def _draft_reminder_kind(round: ApplicationRound, at: datetime) -> str | None:
+    """The reminder due now for a round: the most urgent window the time is in.
+
+    A job that first runs inside the last day sends only the 1-day reminder,
+    never a late "7 days left" beside it.
+    """
+    left = round.closes_at - at
+    for kind, window in DRAFT_REMINDERS:
+        if timedelta(0) < left <= window:
+            return kind
+    return None
+
+
+def draft_reminders_send(*, at: datetime | None = None) -> int:
+    """Remind heads with unsubmitted drafts 7 days and 1 day before their round
+    closes; each head gets each reminder once. Returns how many were queued."""
+    at = at or timezone.now()
+    sent = 0
+    closing = ApplicationRound.objects.filter(closes_at__gt=at, closes_at__lte=at + DRAFT_REMINDERS[-1][1])
+    for round in closing:
+        kind = _draft_reminder_kind(round, at)
+        if kind is None:
+            continue
+        due = Application.objects.drafts().filter(round=round).exclude(reminders__kind=kind)
+        for pk in due.values_list("pk", flat=True):
+            sent += _draft_reminder_send(application_id=pk, kind=kind, at=at)
+    return sent
+
+
+@transaction.atomic
+def _draft_reminder_send(*, application_id: int, kind: str, at: datetime) -> int:
+    application = (
+        Application.objects.select_for_update().select_related("applicant", "round")
+        .filter(pk=application_id, status=Status.DRAFT).first()
+    )
+    if application is None:  # submitted or withdrawn since the list was read
+        return 0
+    # The claim: the unique constraint lets one process create the row; any
+    # other (a re-run, a second worker) gets created=False and sends nothing.
+    _, created = ApplicationReminder.objects.get_or_create(application=application, kind=kind)
+    if not created:
+        return 0
+    round = application.round
+    email_queue(to=application.applicant.email, template="draft_reminder", about=application, context={
+        "application": application, "applicant": application.applicant, "round": round,
+        "days_left": 1 if kind == ApplicationReminder.Kind.CLOSING_1_DAY else 7,
+        "missing": incomplete_sections(application),
+    })
+    audit_record(verb="application.draft_reminded", target=application, actor_label="celery", data={"kind": kind})
+    return 1
+
+
+def assessor_reminders_send(*, at: datetime | None = None) -> int:
+    """Remind each assessor, once per assignment, of applications they have
+    left unscored for 7 days or more. One email per assessor lists them all."""
+    at = at or timezone.now()
+    due = Assessment.objects.filter(
+        submitted_at__isnull=True, reminded_at__isnull=True, assigned_at__lte=at - ASSESSOR_REMINDER_AFTER,
+        application__status=Status.VERIFIED,
+    )
+    by_assessor: dict[int, list[int]] = {}
+    for pk, assessor_id in due.values_list("pk", "assessor_id"):
+        by_assessor.setdefault(assessor_id, []).append(pk)
+    return sum(_assessor_reminder_send(assessment_ids=ids, at=at) for ids in by_assessor.values())
+
+
+@transaction.atomic
+def _assessor_reminder_send(*, assessment_ids: list[int], at: datetime) -> int:
+    # Claim each assignment with a conditional update ("a sort of optimistic
+    # lock"): only the process whose update changed the row reminds about it.
+    claimed = [
+        pk for pk in assessment_ids
+        if Assessment.objects.filter(pk=pk, reminded_at__isnull=True, submitted_at__isnull=True)
+        .update(reminded_at=at)
+    ]
+    if not claimed:
+        return 0
+    assessments = list(
+        Assessment.objects.filter(pk__in=claimed).select_related("assessor", "application").order_by("assigned_at")
+    )
+    assessor = assessments[0].assessor
+    email_queue(to=assessor.email, template="assessor_reminder", about=assessor,
+                context={"assessor": assessor, "assessments": assessments})
+    for assessment in assessments:
+        audit_record(verb="assessment.reminded", target=assessment.application, actor_label="celery",
+                     data={"assessor": assessor.email})
+    return 1
+
+
+def decisions_send_due(*, today: date | None = None) -> int:
+    """Send the decision emails of every round whose decisions-by date has come."""
+    today = today or timezone.localdate()
+    rounds = ApplicationRound.objects.decisions_due(today).filter(
+        Q(applications__decision__gt="") & Q(applications__decision_emailed_at__isnull=True)
+    ).distinct()
+    return sum(decisions_send(round=round, today=today) for round in rounds)

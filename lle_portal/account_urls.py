@@ -1,4 +1,5 @@
-"""Signing in and out, passwords, and invitation links (all under /accounts/)."""
+"""Signing in and out, passwords, invitation links and headteachers'
+registration (all under /accounts/)."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -24,4 +25,5 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("register/", views.register, name="register"),
 ]

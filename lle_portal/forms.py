@@ -1,4 +1,4 @@
-"""Forms for signing in, passwords and invitations.
+"""Forms for signing in, passwords, invitations and headteachers' registration.
 
 Forms validate and normalise; the writes happen in lle_portal.services.
 """
@@ -6,6 +6,7 @@ Forms validate and normalise; the writes happen in lle_portal.services.
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.forms import (
     AdminUserCreationForm,
     AuthenticationForm,
@@ -13,9 +14,10 @@ from django.contrib.auth.forms import (
     SetPasswordMixin,
     UserChangeForm,
 )
+from django.http import QueryDict
 
 from . import services
-from .models import Invitation, User
+from .models import Invitation, School, User
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -138,3 +140,146 @@ class UserAdminCreationForm(AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("email", "full_name", "role", "school")
+
+
+# --- Choosing a school from the imported list, without JavaScript ---------------------
+
+SCHOOL_SEARCH_LIMIT = 20
+
+
+def schools_matching(query: str, *, limit: int = SCHOOL_SEARCH_LIMIT) -> list[School]:
+    """Open schools whose URN is `query`, or whose name contains every word of it."""
+    words = query.split()
+    if not words:
+        return []
+    schools = School.objects.open().select_related("local_authority").order_by("name", "urn")
+    if len(words) == 1 and words[0].isdigit():
+        return list(schools.filter(urn=int(words[0]))[:limit])
+    for word in words:
+        schools = schools.filter(name__icontains=word)
+    return list(schools[:limit])
+
+
+def school_label(school: School) -> str:
+    place = ", ".join(part for part in (school.town, school.postcode) if part)
+    return f"{school.name} (URN {school.urn})" + (f", {place}" if place else "")
+
+
+class RadioChoices(forms.RadioSelect):
+    """Radios whose field id is the first radio's, so that the error summary's
+    link (#id_<field>_0) takes the keyboard to the first choice (GOV.UK)."""
+
+    def id_for_label(self, id_, index=None):
+        return super().id_for_label(id_, "0" if index is None else index)
+
+
+class CheckboxChoices(forms.CheckboxSelectMultiple):
+    """Checkboxes whose field id is the first box's (see RadioChoices)."""
+
+    def id_for_label(self, id_, index=None):
+        return super().id_for_label(id_, "0" if index is None else index)
+
+
+class SchoolFinderForm(forms.Form):
+    """A school found by URN or name: a text box and a "Find school" button
+    (name="action", value=FIND) list the matches as radios to choose from.
+
+    The choices are the matches of the search, the school already chosen and
+    the one posted, so a choice made from an earlier search still validates.
+    """
+
+    FIND = "find_school"
+
+    school_query = forms.CharField(
+        label="Find a school by URN or name",
+        required=False,
+        max_length=100,
+        help_text="For example 121234, or part of the school's name.",
+    )
+    school = forms.ModelChoiceField(
+        label="Your school",
+        queryset=School.objects.none(),
+        widget=RadioChoices,
+        empty_label=None,
+        error_messages={
+            "required": "Choose your school: find it by its URN or name, then select it.",
+            "invalid_choice": "Choose a school from the list.",
+        },
+    )
+
+    def __init__(self, *args, current_school: School | None = None, school_search: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if school_search is None:
+            school_search = self.data.get(self.add_prefix("school_query"), "") if self.is_bound else ""
+        self.school_searched = bool(school_search.strip())
+        self.school_matches = schools_matching(school_search)
+        ids = {school.pk for school in self.school_matches}
+        if current_school is not None:
+            ids.add(current_school.pk)
+        posted = self.data.get(self.add_prefix("school"), "") if self.is_bound else self.initial.get("school")
+        if str(posted or "").isdigit():
+            ids.add(int(posted))
+        field = self.fields["school"]
+        field.queryset = School.objects.filter(pk__in=ids).select_related("local_authority").order_by("name")
+        field.label_from_instance = school_label
+
+    @classmethod
+    def keeping_typed_values(cls, data: QueryDict, **kwargs):
+        """An unbound copy of the form showing what was typed, for a page that
+        lists schools found rather than errors. Passwords are never shown again."""
+        probe = cls(**kwargs)
+        typed = {}
+        for name, field in probe.fields.items():
+            key = probe.add_prefix(name)
+            if key in data:
+                multiple = getattr(field.widget, "allow_multiple_selected", False)
+                typed[name] = data.getlist(key) if multiple else data.get(key)
+        kwargs["initial"] = {**kwargs.get("initial", {}), **typed}
+        return cls(school_search=data.get(probe.add_prefix("school_query"), ""), **kwargs)
+
+
+class HeadteacherRegistrationForm(SetPasswordMixin, SchoolFinderForm):
+    """A headteacher makes an account to apply (lle_portal.services.headteacher_register)."""
+
+    full_name = forms.CharField(
+        label="Your full name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": "Enter your full name."},
+    )
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="Your school email address. You will sign in with it.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": "Enter your email address.",
+            "invalid": "Enter an email address like name@school.org.uk.",
+        },
+    )
+    password1, password2 = SetPasswordMixin.create_password_fields(
+        label1="Create a password", label2="Confirm your password"
+    )
+
+    field_order = ["full_name", "email", "school_query", "school", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].label = "The school where you are headteacher"
+        self.fields["password1"].error_messages["required"] = "Create a password."
+        self.fields["password2"].error_messages["required"] = "Type your password again to confirm it."
+
+    def clean_email(self) -> str:
+        email = BaseUserManager.normalize_email(self.cleaned_data["email"].strip()).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "There is already an account with this email address. "
+                "Sign in, or reset your password if you have forgotten it."
+            )
+        return email
+
+    def clean(self):
+        self.validate_passwords()
+        stand_in = User(email=self.cleaned_data.get("email", ""), full_name=self.cleaned_data.get("full_name", ""))
+        self.validate_password_for_user(stand_in)
+        return super().clean()

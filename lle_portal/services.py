@@ -1,8 +1,9 @@
 """Services for people: invitations and account emails.
 
-Accounts are made by invitation only: an LA lead adviser invites a governor,
+Accounts are made by invitation (an LA lead adviser invites a governor,
 headteacher, assessor or adviser by email, and the person sets a password
-through the emailed link. Views, admin actions and tasks all call these
+through the emailed link), except that a headteacher may register to apply
+(`headteacher_register`). Views, admin actions and tasks all call these
 functions; none of them takes a `request`.
 """
 
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.base_user import BaseUserManager
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -215,3 +216,30 @@ def user_password_reset_email(*, user: User, uidb64: str, token: str) -> Outgoin
         },
         about=user,
     )
+
+
+@transaction.atomic
+def headteacher_register(*, email: str, full_name: str, password: str, school: School) -> User:
+    """A headteacher makes their own account to apply to the programme.
+
+    Only the headteacher role can be had this way: every other role is given by
+    an adviser's invitation. Raises ValidationError (keyed by field) for an
+    address already in use or a password the validators refuse.
+    """
+    email = _normalise_email(email)
+    full_name = full_name.strip()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "There is already an account with this email address. "
+                                        "Sign in, or reset your password if you have forgotten it."})
+    password_validation.validate_password(password, User(email=email, full_name=full_name))
+    try:
+        # A savepoint: two registrations racing for one address meet the
+        # unique constraint here, and the loser gets the same message.
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, password=password, full_name=full_name, role=User.Role.HEADTEACHER, school=school
+            )
+    except IntegrityError as error:
+        raise ValidationError({"email": "There is already an account with this email address."}) from error
+    audit_record(verb="user.registered", target=user, actor=user, data={"school_urn": school.urn})
+    return user

@@ -1,4 +1,4 @@
-"""Pages of the shared core: home, sign-in and invitations."""
+"""Pages of the shared core: home, sign-in, invitations and registration."""
 
 from __future__ import annotations
 
@@ -15,7 +15,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from . import services
-from .forms import EmailAuthenticationForm, EmailPasswordResetForm, InvitationAcceptForm
+from .forms import (
+    EmailAuthenticationForm,
+    EmailPasswordResetForm,
+    HeadteacherRegistrationForm,
+    InvitationAcceptForm,
+)
 from .models import User
 
 
@@ -98,3 +103,33 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, "Your account is ready. You are now signed in.")
             return redirect("home")
     return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("password1", "password2")
+def register(request: HttpRequest) -> HttpResponse:
+    """A headteacher makes their own account, to apply to the programme."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    if request.method == "POST" and request.POST.get("action") == HeadteacherRegistrationForm.FIND:
+        # "Find school" lists the matches; nothing is checked or saved yet.
+        form = HeadteacherRegistrationForm.keeping_typed_values(request.POST)
+        return render(request, "accounts/register.html", {"form": form})
+
+    form = HeadteacherRegistrationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.headteacher_register(
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+                school=form.cleaned_data["school"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Your account is ready. You are now signed in.")
+            return redirect("applications:programme")
+    return render(request, "accounts/register.html", {"form": form})

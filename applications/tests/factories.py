@@ -45,6 +45,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
         complete = factory.Trait(
             appointed_head_on=date(2018, 9, 1),
             previous_headship_years=0,
+            declared_inspection_date=date(2019, 3, 12),
             declared_leadership=2,
             declared_overall_effectiveness=2,
             declared_above_floor=Application.YesNoUnsure.YES,

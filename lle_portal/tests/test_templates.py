@@ -201,7 +201,7 @@ def test_the_500_page_renders_with_no_context_at_all():
 
 NAV_BY_ROLE = {
     "anonymous": ["About the programme", "Sign in"],
-    "headteacher": ["Home"],
+    "headteacher": ["Home", "My application"],
     "governor": ["Home"],
     "adviser": ["Home", "Admin"],
     "assessor": ["Home", "Admin"],

@@ -1,0 +1,281 @@
+"""Staff pages of recruitment: verification of Part A, assigning assessors,
+scoring Part B, and the designation panel.
+
+Thin views: check the role, look the object up through the user (another
+LA's application, another assessor's assignment: 404), bind the form, call the
+service, say what happened. Every status change is a service call.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q, prefetch_related_objects
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from lle_portal.access import role_required
+from lle_portal.models import User
+
+from . import services
+from .eligibility import eligibility_for, eligibility_for_many, with_eligibility_data
+from .filters import AssignmentFilter, PanelFilter
+from .models import Application, ApplicationRound, Assessment, Specialism
+from .rubric import RUBRIC, SCORES
+from .services import ApplicationError
+from .staff_forms import AssessmentForm, AssignAssessorsForm, DecisionForm, VerificationForm
+
+Status = Application.Status
+ADVISER = User.Role.ADVISER
+ASSESSOR = User.Role.ASSESSOR
+PANEL_PAGE_SIZE = 50
+
+
+def _advisers_applications(request: HttpRequest):
+    """Submitted applications of the adviser's own LAs (drafts are the head's own)."""
+    return Application.objects.for_adviser(request.user).submitted()
+
+
+def _advisers_rounds(request: HttpRequest):
+    return ApplicationRound.objects.for_adviser(request.user)
+
+
+# --- the staff home -------------------------------------------------------------
+
+
+@role_required(ADVISER, ASSESSOR)
+def staff_index(request: HttpRequest) -> HttpResponse:
+    if request.user.is_assessor:
+        return redirect("applications:staff_assessments")
+    in_round = "applications__status"
+    rounds = _advisers_rounds(request).annotate(
+        to_verify=Count("applications", filter=Q(**{in_round: Status.SUBMITTED})),
+        being_assessed=Count("applications", filter=Q(**{in_round: Status.VERIFIED})),
+        awaiting_panel=Count("applications", filter=Q(**{in_round: Status.ASSESSED})),
+        designated=Count("applications", filter=Q(applications__decision=Application.Decision.DESIGNATED)),
+    )
+    applications = _advisers_applications(request).select_related("applicant", "school", "round")
+    return render(request, "applications/staff/index.html", {
+        "rounds": rounds,
+        "to_verify": applications.filter(status=Status.SUBMITTED).order_by("submitted_at")[:50],
+        # Verified with nobody assigned yet: nothing moves until the adviser acts.
+        "to_assign": applications.filter(
+            status=Status.VERIFIED, assessments__isnull=True
+        ).order_by("submitted_at")[:50],
+    })
+
+
+# --- verification of Part A -------------------------------------------------------
+
+
+@role_required(ADVISER)
+def staff_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(
+        with_eligibility_data(_advisers_applications(request).for_list().select_related("referee")), pk=pk
+    )
+    verifications = {v.criterion: v for v in application.verifications.all()}
+    eligibility = eligibility_for(application)
+    form = VerificationForm(request.POST or None, eligibility=eligibility, verifications=verifications)
+    can_verify = application.status == Status.SUBMITTED
+    if request.method == "POST" and can_verify and form.is_valid():
+        try:
+            for criterion, outcome, note in form.changes():
+                services.application_verify_criterion(
+                    application=application, criterion=criterion, outcome=outcome, note=note, by=request.user
+                )
+            if "mark_verified" in request.POST:
+                services.application_mark_verified(application=application, by=request.user)
+        except ApplicationError as error:
+            # The outcomes saved before the error stay saved: show them with it.
+            messages.error(request, str(error))
+        else:
+            if "mark_verified" in request.POST:
+                messages.success(request, f"Part A of {application} is verified. Now assign its assessors.")
+                return redirect("applications:staff_assign", pk=application.pk)
+            messages.success(request, "Your outcomes are saved.")
+        return redirect("applications:staff_verify", pk=application.pk)
+    if request.method == "POST" and not can_verify:
+        messages.error(request, f"Part A of {application} is already verified.")
+        return redirect("applications:staff_verify", pk=application.pk)
+    return render(request, "applications/staff/verify.html", {
+        "application": application,
+        "eligibility": eligibility,
+        "form": form,
+        "can_verify": can_verify,
+        "approvals": eligibility["approvals"],
+        # A missing one-to-one raises an AttributeError subclass: getattr's default applies.
+        "referee": getattr(application, "referee", None),
+    })
+
+
+@role_required(ADVISER)
+@require_POST
+def staff_la_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(_advisers_applications(request), pk=pk)
+    try:
+        services.application_la_approve(application=application, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The LA's approval of {application} is recorded.")
+    return redirect("applications:staff_verify", pk=application.pk)
+
+
+# --- assessors ------------------------------------------------------------------
+
+
+@role_required(ADVISER)
+def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(_advisers_applications(request).for_list(), pk=pk)
+    can_assign = application.status in (Status.VERIFIED, Status.ASSESSED)
+    form = AssignAssessorsForm(request.POST or None, application=application) if can_assign else None
+    if request.method == "POST":
+        if form is None:
+            messages.error(request, f"Verify Part A of {application} before assigning assessors.")
+            return redirect("applications:staff_assign", pk=application.pk)
+        if form.is_valid():
+            try:
+                # All or none: a refusal part-way leaves nobody half-assigned.
+                with transaction.atomic():
+                    for assessor in form.cleaned_data["assessors"]:
+                        services.assessment_assign(application=application, assessor=assessor, by=request.user)
+            except ApplicationError as error:
+                form.add_error("assessors", str(error))
+            else:
+                names = ", ".join(a.full_name for a in form.cleaned_data["assessors"])
+                messages.success(request, f"Assigned {names}. We have emailed them a link to score it.")
+                return redirect("applications:staff_assign", pk=application.pk)
+    return render(request, "applications/staff/assign.html", {
+        "application": application,
+        "assessments": application.assessments.select_related("assessor__school").order_by("assigned_at"),
+        "form": form,
+    })
+
+
+@role_required(ASSESSOR)
+def staff_assessments(request: HttpRequest) -> HttpResponse:
+    assignments = (
+        Assessment.objects.filter(assessor=request.user)
+        .select_related("application__round")
+        .order_by("submitted_at", "-assigned_at")
+    )
+    filterset = AssignmentFilter(request.GET or {"state": "to_score"}, queryset=assignments)
+    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    return render(request, "applications/staff/assessments.html", {"filterset": filterset, "page": page})
+
+
+@role_required(ASSESSOR)
+def staff_assess(request: HttpRequest, pk: int) -> HttpResponse:
+    # Through the assessor: another assessor's assignment is a 404.
+    assessment = get_object_or_404(
+        Assessment.objects.filter(assessor=request.user).select_related("application__round"), pk=pk
+    )
+    application = assessment.application
+    can_score = assessment.submitted_at is None and application.status == Status.VERIFIED
+    form = AssessmentForm(request.POST or None) if can_score else None
+    if request.method == "POST":
+        if form is None:
+            messages.error(request, "This assessment can no longer be changed.")
+            return redirect("applications:staff_assess", pk=assessment.pk)
+        if form.is_valid():
+            try:
+                services.assessment_submit(
+                    assessment=assessment, scores=form.scores(), comments=form.cleaned_data["comments"],
+                    by=request.user,
+                )
+            except ApplicationError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"Your scores for {application} are submitted. Thank you.")
+                return redirect("applications:staff_assess", pk=assessment.pk)
+    return render(request, "applications/staff/assess.html", {
+        "assessment": assessment,
+        "application": application,
+        "form": form,
+        "rubric": [(key, title, assessment.scores.get(key)) for key, title in RUBRIC.items()],
+        # "3 - Strong evidence" → (3, "Strong evidence"): the number has its own column.
+        "scores": [(value, label.split(" - ", 1)[-1]) for value, label in SCORES.items()],
+    })
+
+
+# --- the designation panel ------------------------------------------------------
+
+
+def _panel(request: HttpRequest, round: ApplicationRound, *, bound: tuple[int, DecisionForm] | None = None,
+           status: int = 200) -> HttpResponse:
+    """The ranked panel list; `bound` is a decision form sent back with errors."""
+    ranking = services.panel_ranking(round=round)
+    filterset = PanelFilter(request.GET, queryset=round.applications.all())
+    if filterset.is_bound and any(request.GET.get(name) for name in filterset.filters):
+        shown = set(filterset.qs.values_list("pk", flat=True))
+        ranking = [entry for entry in ranking if entry.application.pk in shown]
+    page = Paginator(ranking, PANEL_PAGE_SIZE).get_page(request.GET.get("page"))
+    applications = [entry.application for entry in page]
+    # Eligibility for this page at once: a fixed number of queries however long the round.
+    prefetch_related_objects(applications, "verifications")
+    eligibility = eligibility_for_many(applications)
+    left = services.places_left(round)
+    for entry in page:
+        pk = entry.application.pk
+        entry.eligibility = eligibility[pk]
+        entry.specialism_labels = [Specialism(s).label for s in entry.priority_specialisms]
+        if entry.application.status == Status.ASSESSED:
+            entry.form = bound[1] if bound and bound[0] == pk else DecisionForm(prefix=f"app-{pk}")
+    return render(request, "applications/staff/panel.html", {
+        "round": round,
+        "page": page,
+        "filterset": filterset,
+        "places_left": left,
+        "designated": round.places - left,
+        "awaiting": sum(1 for e in ranking if e.application.status == Status.ASSESSED),
+        "decisions_open": timezone.localdate() >= round.decisions_by,
+        "unsent": round.applications.exclude(decision="").filter(decision_emailed_at__isnull=True).count(),
+        "form": bound[1] if bound else None,
+    }, status=status)
+
+
+@role_required(ADVISER)
+def staff_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    return _panel(request, get_object_or_404(_advisers_rounds(request), pk=pk))
+
+
+@role_required(ADVISER)
+@require_POST
+def staff_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(_advisers_applications(request).select_related("round"), pk=pk)
+    form = DecisionForm(request.POST, prefix=f"app-{pk}")
+    if form.is_valid():
+        try:
+            services.panel_decide(
+                application=application, decision=form.cleaned_data["decision"],
+                reasons=form.cleaned_data["reasons"], by=request.user,
+            )
+        except ApplicationError as error:
+            form.add_error(None, f"{application}: {error}")
+        else:
+            decided = Application.Decision(form.cleaned_data["decision"]).label.lower()
+            messages.success(request, f"{application} ({application.applicant}): {decided}.")
+            return redirect(reverse("applications:staff_panel", args=[application.round_id]) + f"#app-{pk}")
+    return _panel(request, application.round, bound=(pk, form), status=400)
+
+
+@role_required(ADVISER)
+@require_POST
+def staff_send_decisions(request: HttpRequest, pk: int) -> HttpResponse:
+    round = get_object_or_404(_advisers_rounds(request), pk=pk)
+    if timezone.localdate() < round.decisions_by:
+        messages.warning(
+            request, f"Decision emails go out on or after {round.decisions_by:%-d %B %Y}, the round's "
+            "decisions-by date. Nothing was sent.",
+        )
+    else:
+        sent = services.decisions_send(round=round)
+        if sent:
+            messages.success(request, f"{sent} decision email{'s' if sent != 1 else ''} queued.")
+        else:
+            messages.info(request, "Every decided applicant has already been emailed.")
+    return redirect("applications:staff_panel", pk=round.pk)

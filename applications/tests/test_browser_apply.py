@@ -1,0 +1,195 @@
+"""A headteacher registers, applies and submits, in Debian's Chromium."""
+
+import re
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from applications.models import Application, FloorStandard
+from applications.tests.factories import ApplicationRoundFactory
+from lle_portal.models import User
+from lle_portal.tests.factories import InspectionFactory, LocalAuthorityFactory, SchoolFactory, SchoolResultFactory
+
+pytestmark = pytest.mark.browser
+
+# /tmp/lle-screens: look at them after a run.
+SCREENS = Path(tempfile.gettempdir()) / "lle-screens"
+PASSWORD = "a long and memorable passphrase"
+
+
+def _screenshot(page, name: str) -> None:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / name), full_page=True)
+
+
+@pytest.fixture
+def norfolk_school(transactional_db):
+    # A transactional test's flush empties the tables a data migration filled.
+    for year in (2017, 2018, 2019):
+        FloorStandard.objects.update_or_create(
+            key_stage="KS2", year=year,
+            defaults={"attainment_measure": "PTRWM_EXP", "attainment_min": 65,
+                      "progress_minimums": {"READPROG": -5, "MATPROG": -5, "WRITPROG": -7},
+                      "description": "65% expected standard, or progress -5/-5/-7"},
+        )
+    la = LocalAuthorityFactory(code="926", name="Norfolk")
+    school = SchoolFactory(urn=121234, name="Avenue Junior School", local_authority=la)
+    SchoolFactory(urn=121235, name="Avenue Infant School", local_authority=la)
+    InspectionFactory(school=school, inspection_date=date(2019, 3, 12), leadership_and_management=2)
+    for year, value in ((2017, 71), (2018, 74), (2019, 78)):
+        SchoolResultFactory(school=school, year=year, measure="PTRWM_EXP", value=value)
+    ApplicationRoundFactory(
+        name="Norfolk LLE round, spring 2027", local_authorities=[la], priority_phases=["secondary"],
+        default_referee_name="Simon Morley", default_referee_email="simon.morley@norfolk.example",
+        default_referee_organisation="Norfolk County Council", places=6,
+    )
+    return school
+
+
+def _save_and_continue(page) -> None:
+    page.get_by_role("button", name="Save and continue", exact=True).click()
+    page.wait_for_url(re.compile(r"/tasks/$"))
+
+
+def test_a_head_registers_applies_fixes_an_eligibility_problem_and_submits(norfolk_school, page):
+    page.goto("/programme/")
+    assert "Norfolk particularly wants secondary headteachers." in page.locator("main").inner_text()
+    page.get_by_role("link", name="Create an account").click()
+
+    # --- registration, finding the school by its URN without JavaScript's help ---
+    page.get_by_label("Your full name").fill("Amira Patel")
+    page.get_by_label("Email address").fill("amira.patel@avenue.example")
+    page.get_by_label("Find a school by URN or name").fill("121234")
+    page.get_by_role("button", name="Find school").click()
+    page.get_by_label(re.compile(r"Avenue Junior School \(URN 121234\)")).check()
+    _screenshot(page, "register.png")
+    page.get_by_label("Create a password").fill(PASSWORD)
+    page.get_by_label("Confirm your password").fill(PASSWORD)
+    page.get_by_role("button", name="Create my account").click()
+    page.wait_for_url(re.compile(r"/programme/$"))
+    head = User.objects.get(email="amira.patel@avenue.example")
+    assert (head.role, head.school) == (User.Role.HEADTEACHER, norfolk_school)
+
+    page.get_by_role("button", name="Start your application").click()
+    page.wait_for_url(re.compile(r"/tasks/$"))
+    assert "You have completed 0 of 6 sections." in page.locator("main").inner_text()
+
+    # --- Part A: appointed only a year ago, which the portal explains ---
+    page.get_by_role("link", name="Your school and headship").click()
+    assert page.get_by_label(re.compile(r"Avenue Junior School")).is_checked()
+    a_year_ago = timezone.localdate() - timedelta(days=366)
+    page.get_by_label("When were you appointed headteacher of this school?").fill(f"{a_year_ago:%d/%m/%Y}")
+    page.get_by_label("Years as a headteacher at other schools, if any").fill("0")
+    _save_and_continue(page)
+    panel = page.locator(".eligibility-panel")
+    assert "Not met" in panel.inner_text()
+    assert "You have been a headteacher for 1 year; the programme asks for at least 3 years." in panel.inner_text()
+
+    page.get_by_role("link", name="Your school and headship").click()
+    assert "the programme asks for at least 3 years" in page.locator(".eligibility-panel").inner_text()
+    # Fixed: the head had forgotten their first headship.
+    page.get_by_label("Years as a headteacher at other schools, if any").fill("4")
+    page.get_by_label("Your previous headships").fill("Headteacher of Long Stratton Primary, 2019 to 2023.")
+    _save_and_continue(page)
+    assert "the programme asks for at least 3 years" not in page.locator(".eligibility-panel").inner_text()
+
+    page.get_by_role("link", name="Inspection and pupil performance").click()
+    page.get_by_label("Date of your school's most recent Ofsted inspection").fill("12/03/2019")
+    page.get_by_role("group", name="Overall effectiveness at that inspection").get_by_label("Good").check()
+    page.get_by_role("group", name="Leadership and management at that inspection").get_by_label("Good").check()
+    page.get_by_role("group", name=re.compile("above the floor standard")).get_by_label("Yes").check()
+    page.get_by_label("Pupil performance over the last three years").fill(
+        "78% reached the expected standard in 2019, up from 71% in 2017.")
+    official = page.locator(".official-data").inner_text()
+    assert "12 March 2019" in official and "78%" in official
+    _screenshot(page, "section.png")
+    _save_and_continue(page)
+
+    page.get_by_role("link", name="Your senior team and what you offer").click()
+    page.get_by_role("group", name=re.compile("Can your senior leadership team")).get_by_label("Yes").check()
+    page.get_by_label("How your senior team will lead the school while you are away").fill(
+        "My deputy leads the school on the days I am away.")
+    page.get_by_role("group", name="The phase you would support").get_by_label("Primary").check()
+    page.get_by_label("Mathematics").check()
+    page.get_by_label("Mentoring new headteachers").check()
+    _save_and_continue(page)
+
+    # --- Part B: a live word count, and autosave as the head types ---
+    page.get_by_role("link", name="Evidence of your leadership").click()
+    impact = page.get_by_label("The impact of your leadership on pupil outcomes")
+    counter = page.locator("#id_impact_on_outcomes-word-count")
+    assert counter.inner_text() == "You have 500 words remaining (0 of 500)"
+    impact.fill("Attainment in reading, writing and maths rose by seven points.")
+    assert counter.inner_text() == "You have 490 words remaining (10 of 500)"
+    page.locator("[data-autosave-status]").get_by_text(re.compile(r"Saved at \d\d:\d\d")).wait_for()
+    assert Application.objects.get(applicant=head).impact_on_outcomes.startswith("Attainment in reading")
+    page.get_by_label("Your school-improvement track record").fill("From requires improvement to good in 2021.")
+    page.get_by_label("Coaching, mentoring or supporting other schools").fill("I coached two new heads.")
+    page.get_by_label("One day a week").check()
+    _screenshot(page, "evidence.png")
+    _save_and_continue(page)
+
+    page.get_by_role("link", name="Approvals").click()
+    page.get_by_label("Your chair of governors' full name").fill("Margaret Ellis")
+    page.get_by_label("Your chair of governors' email address").fill("chair@avenue.example")
+    page.get_by_role("group", name=re.compile("governing body approved")).get_by_label("Yes").check()
+    page.get_by_role("group", name=re.compile("senior leadership team agreed")).get_by_label("Yes").check()
+    _save_and_continue(page)
+
+    page.get_by_role("link", name="Your sponsor").click()
+    page.get_by_role("button", name="Use Simon Morley as my sponsor").click()
+    page.wait_for_url(re.compile(r"/tasks/$"))
+    assert "You have completed 6 of 6 sections." in page.locator("main").inner_text()
+    _screenshot(page, "task-list.png")
+
+    # --- check and submit ---
+    page.get_by_role("link", name="Check your answers and submit").click()
+    main = page.locator("main").inner_text()
+    assert "Margaret Ellis" in main and "Simon Morley" in main
+    page.get_by_label(re.compile("I confirm that my answers are true")).check()
+    _screenshot(page, "check.png")
+    page.get_by_role("button", name="Submit application").click()
+
+    application = Application.objects.get(applicant=head)
+    assert application.status == Application.Status.SUBMITTED
+    page.get_by_role("heading", name="Application submitted").wait_for()
+    assert application.reference_number in page.locator(".confirmation-panel").inner_text()
+    page.get_by_role("link", name="See the status of your application").click()
+    main = page.locator("main").inner_text()
+    assert application.reference_number in main
+    assert "You submitted your application" in main
+    assert "Verification of Part A" in main
+    _screenshot(page, "status.png")
+
+
+def test_answers_kept_on_the_device_are_offered_back_after_a_lost_session(norfolk_school, page, live_server):
+    head = User.objects.create_user(email="head@avenue.example", password=PASSWORD, full_name="Amira Patel",
+                                    school=norfolk_school)
+    application = Application.objects.create(round=norfolk_school.local_authority.rounds.get(), applicant=head,
+                                             school=norfolk_school)
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(head.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+    url = f"/programme/my-application/{application.pk}/sections/approvals/"
+    page.goto(url)
+    # What autosave.js had stored before the session ran out, a minute from now.
+    page.evaluate(
+        """([key]) => localStorage.setItem(key, JSON.stringify({at: Date.now() + 60000, data: {
+            chair_of_governors_name: ["Margaret Ellis"], governors_approved: ["yes"]}}))""",
+        [f"lle-draft:{application.pk}:approvals"],
+    )
+    page.reload()
+    banner = page.locator("[data-draft-restore]")
+    assert "that were not saved" in banner.inner_text()
+    page.get_by_role("button", name="Restore them").click()
+    assert page.get_by_label("Your chair of governors' full name").input_value() == "Margaret Ellis"
+    page.locator("[data-autosave-status]").get_by_text(re.compile(r"Saved at \d\d:\d\d")).wait_for()
+    application.refresh_from_db()
+    assert (application.chair_of_governors_name, application.governors_approved) == ("Margaret Ellis", True)
+    assert not banner.is_visible()
