@@ -6,12 +6,21 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from applications.models import Application, FloorStandard
+from applications.rubric import RUBRIC
 from applications.tests.factories import ApplicationRoundFactory
 from lle_portal.models import User
-from lle_portal.tests.factories import InspectionFactory, LocalAuthorityFactory, SchoolFactory, SchoolResultFactory
+from lle_portal.tests.factories import (
+    AdviserFactory,
+    AssessorFactory,
+    InspectionFactory,
+    LocalAuthorityFactory,
+    SchoolFactory,
+    SchoolResultFactory,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -45,8 +54,22 @@ def norfolk_school(transactional_db):
         name="Norfolk LLE round, spring 2027", local_authorities=[la], priority_phases=["secondary"],
         default_referee_name="Simon Morley", default_referee_email="simon.morley@norfolk.example",
         default_referee_organisation="Norfolk County Council", places=6,
+        # Decisions are due today, so the panel's decision email can go out in the test.
+        decisions_by=timezone.localdate(),
     )
     return school
+
+
+STAFF_PASSWORD = "correct horse battery staple"  # the factories' password
+
+
+def _sign_in_as(page, user) -> None:
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
 
 
 def _save_and_continue(page) -> None:
@@ -163,6 +186,49 @@ def test_a_head_registers_applies_fixes_an_eligibility_problem_and_submits(norfo
     assert "You submitted your application" in main
     assert "Verification of Part A" in main
     _screenshot(page, "status.png")
+
+    # --- the adviser verifies Part A and assigns an assessor ---
+    adviser = AdviserFactory(full_name="Sarah Morley", local_authorities=[norfolk_school.local_authority])
+    assessor = AssessorFactory(full_name="David Okafor")
+    _sign_in_as(page, adviser)
+    page.goto(f"/programme/staff/applications/{application.pk}/verify/")
+    for criterion in ("headship", "inspection", "floor_standard", "senior_team"):
+        page.locator(f"#id_{criterion}_outcome_0").check()  # Confirmed
+    page.get_by_role("button", name="Save and mark Part A verified").click()
+    page.wait_for_url(re.compile(r"/assessors/$"))
+    page.get_by_label("David Okafor").check()
+    page.get_by_role("button", name="Assign and email them").click()
+    page.locator(".messages").wait_for()
+
+    # --- the assessor scores Part B ---
+    _sign_in_as(page, assessor)
+    page.goto("/programme/staff/assessments/")
+    page.get_by_role("link", name=re.compile(application.reference_number)).click()
+    for key in RUBRIC:
+        page.locator(f"#id_{key}_3").check()  # 4 - Outstanding evidence
+    page.get_by_label("Comments for the panel").fill("Clear, well-evidenced impact on outcomes.")
+    page.get_by_role("button", name="Submit scores").click()
+    page.locator(".messages").wait_for()
+    application.refresh_from_db()
+    assert application.status == Application.Status.ASSESSED
+
+    # --- the panel designates, and the head is told by email ---
+    _sign_in_as(page, adviser)
+    page.goto(f"/programme/staff/rounds/{application.round_id}/panel/")
+    card = page.locator(f"#app-{application.pk}")
+    card.locator(f"#id_app-{application.pk}-decision_0").check()  # Designated
+    card.get_by_label("The panel's reasons").fill("Strong evidence of impact; a good fit for the LA's needs.")
+    card.get_by_role("button", name=re.compile("Record the decision")).click()
+    page.wait_for_url(re.compile(r"/panel/#app-\d+$"))
+    page.get_by_role("button", name="Send decision emails").click()
+    page.locator(".messages").wait_for()
+
+    application.refresh_from_db()
+    assert application.status == Application.Status.DESIGNATED
+    assert application.applicant.lle_profile.school == norfolk_school
+    decision_emails = [m for m in mail.outbox if m.to == [head.email] and "designated" in m.subject]
+    assert len(decision_emails) == 1
+    assert "Strong evidence of impact" in decision_emails[0].body
 
 
 def test_answers_kept_on_the_device_are_offered_back_after_a_lost_session(norfolk_school, page, live_server):
