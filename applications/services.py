@@ -430,7 +430,7 @@ def cohort_join(*, profile: LLEProfile, cohort: TrainingCohort, by: User) -> LLE
 @transaction.atomic
 def training_complete(*, profile: LLEProfile, on: date, by: User) -> LLEProfile:
     """Record that the LLE finished training: from then on they can be deployed."""
-    profile = LLEProfile.objects.select_for_update().select_related("cohort", "user").get(pk=profile.pk)
+    profile = LLEProfile.objects.select_for_update(of=("self",)).select_related("cohort", "user").get(pk=profile.pk)
     if profile.cohort_id is None:
         raise ApplicationError(f"Add {profile.user} to a training cohort first.")
     if on > timezone.localdate():

@@ -3,3 +3,20 @@ from django.apps import AppConfig
 
 class DeploymentsConfig(AppConfig):
     name = "deployments"
+    verbose_name = "Brokerage and deployment"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        # Field history of admin edits; status changes are also AuditEvents
+        # written by deployments.services.
+        auditlog.register(models.SupportNeed)
+        auditlog.register(models.Deployment)
+        auditlog.register(models.DeploymentColleague)
+        auditlog.register(models.Objective)
+        auditlog.register(models.VisitRecord, m2m_fields={"objectives"})
+        auditlog.register(models.ReimbursementStatement)
+        auditlog.register(models.NetworkMeeting)
+        auditlog.register(models.NetworkMeetingAttendance)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
@@ -29,6 +30,21 @@ def _roles(*roles: str) -> Callable[[object], bool]:
     return lambda user: has_role(user, *roles)
 
 
+def _takes_part_in_deployments(user) -> bool:
+    """Heads who are LLEs, deliver days as a colleague or lead a client school;
+    governors of a school that supports or is supported. One query, through
+    reverse relations by name: the core imports nothing from the apps to its right."""
+    if has_role(user, User.Role.HEADTEACHER):
+        taking_part = Q(lle_profile__isnull=False) | Q(colleague_roles__isnull=False)
+        if user.school_id:
+            taking_part |= Q(school__client_deployments__isnull=False)
+    elif has_role(user, User.Role.GOVERNOR) and user.school_id:
+        taking_part = Q(school__client_deployments__isnull=False) | Q(school__lles__deployments__isnull=False)
+    else:
+        return False
+    return User.objects.filter(pk=user.pk).filter(taking_part).exists()
+
+
 # The main navigation, in one place: (label, URL name, who sees it).
 # Later apps add their pages here. An entry whose URL name does not resolve
 # yet (its app has not added the route) is left out rather than breaking the
@@ -37,10 +53,13 @@ SIGNED_IN_NAV: tuple[tuple[str, str, Callable[[object], bool]], ...] = (
     ("Home", "home", _signed_in),
     ("My application", "applications:mine", _roles(User.Role.HEADTEACHER)),
     ("Dashboard", "impact:dashboard", _roles(User.Role.GOVERNOR)),
+    ("Recruitment", "applications:staff_index", is_staff_member),
+    ("My deployments", "deployments:list", _takes_part_in_deployments),
+    ("Deployments", "deployments:overview", _roles(User.Role.ADVISER)),
     ("Admin", "admin:index", is_staff_member),
 )
 ANONYMOUS_NAV: tuple[tuple[str, str], ...] = (
-    ("About the programme", "home"),
+    ("About the programme", "applications:programme"),
     ("Sign in", "login"),
 )
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("lle_portal.account_urls")),
     # The project's wiring: each app's pages under its own prefix.
     path("programme/", include("applications.urls")),
+    path("deployments/", include("deployments.urls")),
     # Its presence makes the admin's sign-in page offer "Forgotten your password?".
     path(
         "admin/password_reset/",

@@ -9,6 +9,7 @@ worker and beat beside the web server.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -159,13 +160,49 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
-# Periodic jobs, in one place. Each entry says why it runs when it does.
+# Periodic jobs, in one place. Each entry says why it runs when it does. Daily
+# jobs run in the morning, UK time (CELERY_TIMEZONE), when people read email.
 CELERY_BEAT_SCHEDULE: dict = {
     # Emails whose task was lost (a broker restart, a crash before queueing) are
     # picked up again; the send itself is idempotent.
     "requeue-unsent-emails": {
         "task": "lle_portal.tasks.requeue_unsent_emails",
         "schedule": 60 * 10,
+    },
+    # Hourly, so the "1 day before the round closes" reminder lands within an
+    # hour of that moment; each head gets each reminder once (ApplicationReminder).
+    "recruitment-draft-reminders": {
+        "task": "applications.tasks.send_draft_reminders",
+        "schedule": 60 * 60,
+    },
+    # Daily: an assessor is reminded once of assignments unscored for 7 days.
+    "recruitment-assessor-reminders": {
+        "task": "applications.tasks.send_assessor_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    # Daily: decision emails go out once a round's decisions-by date has come
+    # (the adviser can also send them from the panel page on that day).
+    "recruitment-decision-emails": {
+        "task": "applications.tasks.send_due_decisions",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    # Daily: an LLE whose deployment has gone without a record of visit for
+    # longer than its intensity implies is reminded, once per gap (ReminderLog).
+    "deployment-visit-reminders": {
+        "task": "deployments.tasks.send_visit_reminders",
+        "schedule": crontab(hour=8, minute=15),
+    },
+    # Daily: 30 days before a deployment's agreed end point, the adviser and
+    # both heads are told once, in time to plan the end or an extension.
+    "deployment-ending-reminders": {
+        "task": "deployments.tasks.send_ending_reminders",
+        "schedule": crontab(hour=8, minute=30),
+    },
+    # Hourly: agreed deployments become active on their start date, so the
+    # overdue-visit reminder counts from the right day.
+    "deployment-starts": {
+        "task": "deployments.tasks.start_due_deployments",
+        "schedule": 60 * 60,
     },
 }
 

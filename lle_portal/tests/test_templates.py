@@ -203,8 +203,8 @@ NAV_BY_ROLE = {
     "anonymous": ["About the programme", "Sign in"],
     "headteacher": ["Home", "My application"],
     "governor": ["Home"],
-    "adviser": ["Home", "Admin"],
-    "assessor": ["Home", "Admin"],
+    "adviser": ["Home", "Recruitment", "Deployments", "Admin"],
+    "assessor": ["Home", "Recruitment", "Admin"],
 }
 
 

@@ -1,0 +1,817 @@
+"""Brokerage and deployment services: every write and status change.
+
+Views, admin actions and Celery tasks call these; none of them changes a
+status itself. Each transition locks the row, checks the current status (a
+`DeploymentError` when the move is not allowed), writes the audit trail, and
+queues its emails, which are sent after the transaction commits.
+
+Deployment: proposed → agreed (the LLE and the client head each accept) →
+active → completed; or proposed → not taken up; or agreed/active → ended early.
+Record of visit: awaiting confirmation → confirmed, or → queried → (amended)
+awaiting confirmation.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from applications.models import LLEProfile
+from lle_portal.audit import audit_record
+from lle_portal.emails import email_queue
+from lle_portal.models import LocalAuthority, School, User
+from lle_portal.pdf import render_pdf
+
+from . import matching
+from .models import (
+    HALF_DAY,
+    ONE_DAY,
+    Activity,
+    Deployment,
+    DeploymentColleague,
+    Objective,
+    PriorityReason,
+    ReimbursementLine,
+    ReimbursementStatement,
+    ReminderLog,
+    SupportNeed,
+    VisitRecord,
+    add_months,
+    duration_problem,
+)
+from .priorities import suggest_reasons
+from .terms import term_dates
+
+Status = Deployment.Status
+VisitStatus = VisitRecord.Status
+
+# What the adviser's one-click proposal starts from; they change any of it in
+# the admin while the proposal is being negotiated.
+DEFAULT_LENGTH_MONTHS = 12
+# An example rate: each LA agrees its own with the LLE's school (seed 001).
+DEFAULT_RATE_PER_DAY = Decimal("350.00")
+# Deployments approaching their agreed end point (to the adviser and both heads).
+ENDING_SOON_DAYS = 30
+
+
+class DeploymentError(Exception):
+    """A change the rules do not allow; the message is for the person who tried."""
+
+
+# --- small rules -------------------------------------------------------------------
+
+
+def is_lle_of(user: User, deployment: Deployment) -> bool:
+    return user.is_authenticated and deployment.lle.user_id == user.pk
+
+
+def is_client_head_of(user: User, deployment: Deployment) -> bool:
+    """The head of the client school (the named client head or whoever now leads it)."""
+    return (
+        user.is_authenticated and user.is_headteacher and user.school_id is not None
+        and user.school_id == deployment.client_school_id
+    )
+
+
+def is_adviser_of(user: User, deployment: Deployment) -> bool:
+    if not (user.is_authenticated and user.is_adviser):
+        return False
+    return user.is_superuser or user.local_authorities.filter(pk=deployment.client_school.local_authority_id).exists()
+
+
+def colleague_of(user: User, deployment: Deployment) -> DeploymentColleague | None:
+    if not user.is_authenticated:
+        return None
+    return next((c for c in deployment.colleagues.all() if c.user_id == user.pk), None)
+
+
+def client_head_emails(deployment: Deployment) -> list[str]:
+    if deployment.client_head_id and deployment.client_head.is_active:
+        return [deployment.client_head.email]
+    return list(
+        User.objects.filter(role=User.Role.HEADTEACHER, school=deployment.client_school_id, is_active=True)
+        .values_list("email", flat=True)
+    )
+
+
+def adviser_emails(school: School) -> list[str]:
+    """The advisers of the school's LA, who broker its deployments."""
+    return list(
+        User.objects.filter(role=User.Role.ADVISER, is_active=True, local_authorities=school.local_authority_id)
+        .values_list("email", flat=True)
+    )
+
+
+def _lock(deployment: Deployment) -> Deployment:
+    return (
+        Deployment.objects.select_for_update(of=("self",))
+        .select_related("lle__user", "lle__school", "client_school", "client_head", "need")
+        .get(pk=deployment.pk)
+    )
+
+
+def _require(deployment: Deployment, *allowed: str, action: str) -> None:
+    if deployment.status not in allowed:
+        raise DeploymentError(f"You cannot {action} a deployment that is {deployment.get_status_display().lower()}.")
+
+
+def _email_all(addresses: Iterable[str], *, template: str, about, context: dict) -> None:
+    for address in dict.fromkeys(a for a in addresses if a):  # each person once, in order
+        email_queue(to=address, template=template, about=about, context=context)
+
+
+# --- support needs -----------------------------------------------------------------
+
+
+@transaction.atomic
+def support_need_save(*, need: SupportNeed, by: User) -> SupportNeed:
+    """Record a new support need, or save the adviser's changes to one.
+
+    A new need keeps what the official data suggested when it was recorded,
+    beside the reasons the adviser confirmed.
+    """
+    head = need.client_head
+    if head is not None and not (head.is_headteacher and head.school_id == need.client_school_id):
+        raise DeploymentError(f"{need.client_head} is not the headteacher of {need.client_school.name}.")
+    unknown = set(need.reasons) - set(PriorityReason.values)
+    if unknown:
+        raise DeploymentError(f"Unknown priority reason(s): {', '.join(sorted(unknown))}.")
+    created = need.pk is None
+    if created:
+        need.created_by = by
+        need.suggested_reasons = [
+            s.as_dict() for s in suggest_reasons(need.client_school, head_appointed_on=need.head_appointed_on)
+        ]
+        if need.client_head_id and not need.client_head_name:
+            need.client_head_name = need.client_head.full_name
+    need.save()
+    audit_record(verb="need.recorded" if created else "need.changed", target=need, actor=by,
+                 data={"reasons": need.reasons, "focus_areas": need.focus_areas})
+    return need
+
+
+@transaction.atomic
+def support_need_close(*, need: SupportNeed, by: User, reason: str) -> SupportNeed:
+    need = SupportNeed.objects.select_for_update().get(pk=need.pk)
+    if need.status == SupportNeed.Status.CLOSED:
+        raise DeploymentError("This support need is already closed.")
+    if not reason.strip():
+        raise DeploymentError("Say why the support need is closed.")
+    need.status = SupportNeed.Status.CLOSED
+    need.closed_reason = reason
+    need.save(update_fields=["status", "closed_reason", "updated_at"])
+    audit_record(verb="need.closed", target=need, actor=by, data={"reason": reason})
+    return need
+
+
+# --- deployments ----------------------------------------------------------------------
+
+
+def next_monday(day: date) -> date:
+    return day + timedelta(days=(7 - day.weekday()) % 7)
+
+
+def proposal_defaults(need: SupportNeed, candidate: matching.Candidate | None = None,
+                      today: date | None = None) -> dict:
+    """The terms a one-click proposal starts from."""
+    start = next_monday((today or timezone.localdate()) + timedelta(days=14))
+    wanted = Decimal(need.days_per_week)
+    spare = candidate.spare_days if candidate else wanted
+    return {
+        "start_date": start,
+        "end_date": add_months(start, DEFAULT_LENGTH_MONTHS),
+        "days_per_week": min(wanted, spare) if spare >= HALF_DAY else wanted,
+        "rate_per_day": DEFAULT_RATE_PER_DAY,
+        "kind": Deployment.Kind.PROFESSIONAL_PARTNER if need.is_professional_partner else Deployment.Kind.LLE_SUPPORT,
+    }
+
+
+@transaction.atomic
+def deployment_propose(
+    *, need: SupportNeed, lle: LLEProfile, by: User, start_date: date, end_date: date,
+    days_per_week: Decimal, rate_per_day: Decimal, kind: str = "",
+) -> Deployment:
+    """Propose an LLE for an open support need. The hard exclusions of the
+    matching list apply here too: whatever the page showed, an excluded LLE is
+    never proposed."""
+    need = (
+        SupportNeed.objects.select_for_update(of=("self",)).select_related("client_school", "client_head")
+        .get(pk=need.pk)
+    )
+    if need.status != SupportNeed.Status.OPEN:
+        raise DeploymentError(f"This support need is {need.get_status_display().lower()}, not open.")
+    # Lock the LLE: two proposals at once must not both take their last free day.
+    lle = LLEProfile.objects.select_for_update(of=("self",)).select_related("user", "school").get(pk=lle.pk)
+    lle.committed_days = sum(
+        Decimal(d) for d in lle.deployments.committing().values_list("days_per_week", flat=True)
+    )
+    busy = lle.deployments.committing().filter(client_school=need.client_school_id).exists()
+    excluded = matching.exclusions_for(lle, need.client_school, spare=matching.spare_days(lle), busy=busy)
+    if excluded:
+        raise DeploymentError(f"{lle.user} cannot be proposed: " + "; ".join(excluded).lower() + ".")
+    days_per_week = Decimal(days_per_week)
+    if days_per_week not in (HALF_DAY, ONE_DAY):
+        raise DeploymentError("A deployment is half a day or one day a week.")
+    if days_per_week > matching.spare_days(lle):
+        raise DeploymentError(
+            f"{lle.user} has only {matching.days_text(matching.spare_days(lle))} a week free."
+        )
+    problem = duration_problem(start_date, end_date)
+    if problem:
+        raise DeploymentError(problem)
+    if Decimal(rate_per_day) < 0:
+        raise DeploymentError("The reimbursement rate cannot be negative.")
+    kind = kind or proposal_defaults(need)["kind"]
+    deployment = Deployment.objects.create(
+        need=need, lle=lle, client_school=need.client_school, client_head=need.client_head,
+        client_head_name=need.head_display, kind=kind, days_per_week=days_per_week, start_date=start_date,
+        end_date=end_date, rate_per_day=rate_per_day, proposed_by=by,
+    )
+    need.status = SupportNeed.Status.MATCHED
+    need.save(update_fields=["status", "updated_at"])
+    audit_record(verb="deployment.proposed", target=deployment, actor=by,
+                 data={"need": need.pk, "lle": lle.pk, "days_per_week": str(days_per_week)})
+    context = {"deployment": deployment}
+    _email_all([lle.user.email], template="deployment_proposed", about=deployment, context={**context, "as_lle": True})
+    _email_all(client_head_emails(deployment), template="deployment_proposed", about=deployment, context=context)
+    return deployment
+
+
+@transaction.atomic
+def deployment_accept(*, deployment: Deployment, by: User) -> Deployment:
+    """The LLE or the client head accepts the proposal, each on their own page.
+    When both have, the deployment is agreed and its contract agreement is
+    generated in the background."""
+    deployment = _lock(deployment)
+    _require(deployment, Status.PROPOSED, action="accept")
+    now = timezone.now()
+    if is_lle_of(by, deployment):
+        if deployment.lle_accepted_at:
+            raise DeploymentError("You have already accepted this deployment.")
+        deployment.lle_accepted_at = now
+        party = "lle"
+    elif is_client_head_of(by, deployment):
+        if deployment.client_accepted_at:
+            raise DeploymentError("You have already accepted this deployment.")
+        deployment.client_accepted_at = now
+        party = "client_head"
+    else:
+        raise DeploymentError("Only the LLE and the client school's headteacher can accept a deployment.")
+    audit_record(verb="deployment.accepted", target=deployment, actor=by, data={"party": party})
+    if deployment.lle_accepted_at and deployment.client_accepted_at:
+        deployment.status = Status.AGREED
+        deployment.agreed_at = now
+        audit_record(verb="deployment.agreed", target=deployment, actor=by)
+        _email_all(
+            [deployment.lle.user.email, *client_head_emails(deployment), *adviser_emails(deployment.client_school)],
+            template="deployment_agreed", about=deployment, context={"deployment": deployment},
+        )
+        from .tasks import generate_contract
+
+        pk = deployment.pk
+        transaction.on_commit(lambda: generate_contract.delay(pk))
+    deployment.save()
+    return deployment
+
+
+@transaction.atomic
+def deployment_decline(*, deployment: Deployment, by: User, reason: str) -> Deployment:
+    """The proposal is not taken up (the LLE or client head declines, or the
+    adviser withdraws it); the support need is open again for another match."""
+    deployment = _lock(deployment)
+    _require(deployment, Status.PROPOSED, action="decline")
+    if not (is_lle_of(by, deployment) or is_client_head_of(by, deployment) or is_adviser_of(by, deployment)):
+        raise DeploymentError("Only the LLE, the client school's headteacher or the adviser can decline a proposal.")
+    if not reason.strip():
+        raise DeploymentError("Say why the proposal is not taken up.")
+    deployment.status = Status.WITHDRAWN
+    deployment.ended_reason = reason
+    deployment.finished_at = timezone.now()
+    deployment.save()
+    if deployment.need_id and deployment.need.status == SupportNeed.Status.MATCHED:
+        others = deployment.need.deployments.committing().exclude(pk=deployment.pk).exists()
+        if not others:
+            SupportNeed.objects.filter(pk=deployment.need_id).update(status=SupportNeed.Status.OPEN)
+    audit_record(verb="deployment.declined", target=deployment, actor=by, data={"reason": reason})
+    _email_all(
+        [deployment.lle.user.email, *client_head_emails(deployment), *adviser_emails(deployment.client_school)],
+        template="deployment_declined", about=deployment,
+        context={"deployment": deployment, "reason": reason, "by": by},
+    )
+    return deployment
+
+
+@transaction.atomic
+def deployment_start(*, deployment: Deployment, by: User | None = None, today: date | None = None) -> Deployment:
+    """An agreed deployment becomes active on its start date (the daily job),
+    with its first record of visit, or when the adviser says so."""
+    deployment = _lock(deployment)
+    _require(deployment, Status.AGREED, action="start")
+    today = today or timezone.localdate()
+    if today < deployment.start_date:
+        raise DeploymentError(f"This deployment starts on {deployment.start_date:%-d %B %Y}.")
+    deployment.status = Status.ACTIVE
+    deployment.started_at = timezone.now()
+    deployment.save(update_fields=["status", "started_at", "updated_at"])
+    audit_record(verb="deployment.started", target=deployment, actor=by, actor_label="" if by else "celery")
+    return deployment
+
+
+@transaction.atomic
+def deployment_complete(*, deployment: Deployment, by: User, today: date | None = None) -> Deployment:
+    """The deployment reached its agreed end point."""
+    deployment = _lock(deployment)
+    _require(deployment, Status.ACTIVE, action="complete")
+    if not is_adviser_of(by, deployment):
+        raise DeploymentError("Only the adviser can record that a deployment is complete.")
+    today = today or timezone.localdate()
+    if today < deployment.end_date:
+        raise DeploymentError(
+            f"The agreed end point is {deployment.end_date:%-d %B %Y}. To stop before it, end the deployment early "
+            "and give the reason."
+        )
+    deployment.status = Status.COMPLETED
+    deployment.finished_at = timezone.now()
+    deployment.save(update_fields=["status", "finished_at", "updated_at"])
+    audit_record(verb="deployment.completed", target=deployment, actor=by)
+    return deployment
+
+
+@transaction.atomic
+def deployment_end_early(*, deployment: Deployment, by: User, reason: str) -> Deployment:
+    deployment = _lock(deployment)
+    _require(deployment, Status.AGREED, Status.ACTIVE, action="end early")
+    if not is_adviser_of(by, deployment):
+        raise DeploymentError("Only the adviser can end a deployment early.")
+    if not reason.strip():
+        raise DeploymentError("Say why the deployment ends early.")
+    deployment.status = Status.ENDED_EARLY
+    deployment.ended_reason = reason
+    deployment.finished_at = timezone.now()
+    deployment.save(update_fields=["status", "ended_reason", "finished_at", "updated_at"])
+    audit_record(verb="deployment.ended_early", target=deployment, actor=by, data={"reason": reason})
+    _email_all(
+        [deployment.lle.user.email, *client_head_emails(deployment)], template="deployment_ended_early",
+        about=deployment, context={"deployment": deployment, "reason": reason},
+    )
+    return deployment
+
+
+def deployments_start_due(*, today: date | None = None) -> int:
+    """Start every agreed deployment whose start date has come (the daily job)."""
+    today = today or timezone.localdate()
+    started = 0
+    for pk in Deployment.objects.agreed().filter(start_date__lte=today).values_list("pk", flat=True):
+        try:
+            deployment_start(deployment=Deployment(pk=pk), today=today)
+        except DeploymentError:
+            continue  # started (or ended) by someone else meanwhile
+        started += 1
+    return started
+
+
+def contract_context(deployment: Deployment) -> dict:
+    return {
+        "deployment": deployment,
+        "objectives": list(deployment.objectives.all()),
+        "colleagues": list(deployment.colleagues.all()),
+        "advisers": list(
+            User.objects.filter(role=User.Role.ADVISER, is_active=True,
+                                local_authorities=deployment.client_school.local_authority_id)
+        ),
+        "generated_on": timezone.localdate(),
+    }
+
+
+def deployment_generate_contract(*, deployment_id: int) -> Deployment | None:
+    """Render the contract agreement PDF and store it, replacing any earlier one.
+
+    Rendered outside the transaction (it takes a moment); the parties are told
+    it is ready once, by the run that first stores a contract.
+    """
+    deployment = Deployment.objects.for_list().filter(pk=deployment_id).first()
+    if deployment is None or deployment.status in (Status.PROPOSED, Status.WITHDRAWN):
+        return None
+    pdf = render_pdf("pdf/contract.html", contract_context(deployment))
+    with transaction.atomic():
+        deployment = _lock(deployment)
+        old = deployment.contract_pdf.name
+        first = deployment.contract_generated_at is None
+        deployment.contract_pdf.save(f"contract-{deployment.pk}.pdf", ContentFile(pdf), save=False)
+        deployment.contract_generated_at = timezone.now()
+        deployment.save(update_fields=["contract_pdf", "contract_generated_at", "updated_at"])
+        if old and old != deployment.contract_pdf.name:
+            storage = deployment.contract_pdf.storage
+            transaction.on_commit(lambda: storage.delete(old))
+        audit_record(verb="deployment.contract_generated", target=deployment, actor_label="celery")
+        if first:
+            _email_all(
+                [deployment.lle.user.email, *client_head_emails(deployment)], template="deployment_contract_ready",
+                about=deployment, context={"deployment": deployment},
+            )
+    return deployment
+
+
+# --- objectives --------------------------------------------------------------------
+
+
+def _require_party(by: User, deployment: Deployment, action: str) -> None:
+    if not (is_lle_of(by, deployment) or is_client_head_of(by, deployment) or is_adviser_of(by, deployment)):
+        raise DeploymentError(f"Only the LLE, the client head and the adviser can {action}.")
+
+
+@transaction.atomic
+def objective_add(*, deployment: Deployment, by: User, title: str, measure_of_success: str) -> Objective:
+    """Objectives are negotiated between the LLE and the client head (seed 003)."""
+    deployment = _lock(deployment)
+    _require(deployment, Status.PROPOSED, Status.AGREED, Status.ACTIVE, action="add objectives to")
+    _require_party(by, deployment, "add objectives")
+    if not (title.strip() and measure_of_success.strip()):
+        raise DeploymentError("Give the objective and how its success will be measured.")
+    objective = Objective.objects.create(
+        deployment=deployment, title=title.strip(), measure_of_success=measure_of_success.strip(),
+        position=deployment.objectives.count() + 1,
+    )
+    audit_record(verb="objective.added", target=deployment, actor=by, data={"objective": objective.title})
+    return objective
+
+
+@transaction.atomic
+def objective_rate(*, objective: Objective, by: User, progress: str) -> Objective:
+    objective = Objective.objects.select_for_update(of=("self",)).select_related("deployment").get(pk=objective.pk)
+    _require(objective.deployment, Status.AGREED, Status.ACTIVE, action="rate the objectives of")
+    _require_party(by, objective.deployment, "rate progress")
+    if progress not in Objective.Progress.values:
+        raise DeploymentError("Choose a progress rating.")
+    old = objective.progress
+    objective.progress = progress
+    objective.save(update_fields=["progress", "updated_at"])
+    audit_record(verb="objective.rated", target=objective.deployment, actor=by,
+                 data={"objective": objective.title, "from": old, "to": progress})
+    return objective
+
+
+# --- records of visit -----------------------------------------------------------------
+
+
+def _check_visit_fields(deployment: Deployment, *, visit_date: date, days: Decimal, activities: Sequence[str],
+                        objectives: Iterable[Objective], today: date) -> None:
+    if visit_date > today:
+        raise DeploymentError("A record of visit is for a day that has happened: the date is in the future.")
+    if not deployment.start_date <= visit_date <= deployment.end_date:
+        raise DeploymentError(
+            f"The visit must fall within the deployment, {deployment.start_date:%-d %B %Y} "
+            f"to {deployment.end_date:%-d %B %Y}."
+        )
+    if Decimal(days) not in (HALF_DAY, ONE_DAY):
+        raise DeploymentError("A visit is half a day or a full day.")
+    if not activities or set(activities) - set(Activity.values):
+        raise DeploymentError("Say what was done on the visit.")
+    if any(o.deployment_id != deployment.pk for o in objectives):
+        raise DeploymentError("The objectives must be this deployment's.")
+
+
+@transaction.atomic
+def visit_record(
+    *, deployment: Deployment, by: User, visit_date: date, days: Decimal, activities: Sequence[str],
+    summary: str, progress: str, next_steps: str, objectives: Iterable[Objective] = (),
+    colleague: DeploymentColleague | None = None, today: date | None = None,
+) -> VisitRecord:
+    """The LLE, or the colleague who went, records a visit; the client head is
+    asked to confirm it. The first visit of an agreed deployment starts it."""
+    deployment = _lock(deployment)
+    _require(deployment, Status.AGREED, Status.ACTIVE, action="record a visit to")
+    today = today or timezone.localdate()
+    own = colleague_of(by, deployment)
+    if not is_lle_of(by, deployment):
+        if own is None:
+            raise DeploymentError("Only the LLE or a colleague who delivers the days can record a visit.")
+        if colleague is not None and colleague.pk != own.pk:
+            raise DeploymentError("Record your own visits; the LLE records a visit for another colleague.")
+        colleague = own
+    if colleague is not None and colleague.deployment_id != deployment.pk:
+        raise DeploymentError("That colleague does not deliver days of this deployment.")
+    objectives = list(objectives)
+    _check_visit_fields(deployment, visit_date=visit_date, days=days, activities=activities,
+                        objectives=objectives, today=today)
+    if deployment.status == Status.AGREED:
+        deployment_start(deployment=deployment, by=by, today=today)
+    try:
+        with transaction.atomic():
+            visit = VisitRecord.objects.create(
+                deployment=deployment, visit_date=visit_date, days=days, colleague=colleague,
+                activities=list(activities), summary=summary, progress=progress, next_steps=next_steps,
+                recorded_by=by,
+            )
+    except IntegrityError:
+        who = colleague.name if colleague else "the LLE"
+        raise DeploymentError(f"A visit by {who} on {visit_date:%-d %B %Y} is already recorded.") from None
+    visit.objectives.set(objectives)
+    audit_record(verb="visit.recorded", target=visit, actor=by,
+                 data={"deployment": deployment.pk, "date": visit_date.isoformat(), "days": str(days)})
+    _email_all(client_head_emails(deployment), template="visit_recorded", about=visit,
+               context={"visit": visit, "deployment": deployment})
+    return visit
+
+
+def _lock_visit(visit: VisitRecord) -> VisitRecord:
+    return (
+        VisitRecord.objects.select_for_update(of=("self",))
+        .select_related("deployment__lle__user", "deployment__client_school", "recorded_by", "colleague")
+        .get(pk=visit.pk)
+    )
+
+
+@transaction.atomic
+def visit_confirm(*, visit: VisitRecord, by: User) -> VisitRecord:
+    """The client head confirms the record: the day can now be paid."""
+    visit = _lock_visit(visit)
+    if not is_client_head_of(by, visit.deployment):
+        raise DeploymentError("Only the client school's headteacher can confirm a record of visit.")
+    if visit.status == VisitStatus.CONFIRMED:
+        raise DeploymentError("This record of visit is already confirmed.")
+    visit.status = VisitStatus.CONFIRMED
+    visit.confirmed_at = timezone.now()
+    visit.confirmed_by = by
+    visit.save(update_fields=["status", "confirmed_at", "confirmed_by", "updated_at"])
+    audit_record(verb="visit.confirmed", target=visit, actor=by)
+    return visit
+
+
+@transaction.atomic
+def visit_query(*, visit: VisitRecord, by: User, reason: str) -> VisitRecord:
+    """The client head queries the record; whoever recorded it is told why."""
+    visit = _lock_visit(visit)
+    if not is_client_head_of(by, visit.deployment):
+        raise DeploymentError("Only the client school's headteacher can query a record of visit.")
+    if visit.status != VisitStatus.SUBMITTED:
+        raise DeploymentError(f"You cannot query a record of visit that is {visit.get_status_display().lower()}.")
+    if not reason.strip():
+        raise DeploymentError("Say what you are querying.")
+    visit.status = VisitStatus.QUERIED
+    visit.query_reason = reason.strip()
+    visit.queried_at = timezone.now()
+    visit.save(update_fields=["status", "query_reason", "queried_at", "updated_at"])
+    audit_record(verb="visit.queried", target=visit, actor=by, data={"reason": visit.query_reason})
+    _email_all([visit.recorded_by.email, visit.deployment.lle.user.email], template="visit_queried", about=visit,
+               context={"visit": visit, "deployment": visit.deployment})
+    return visit
+
+
+@transaction.atomic
+def visit_amend(
+    *, visit: VisitRecord, by: User, summary: str, progress: str, next_steps: str, days: Decimal,
+    activities: Sequence[str], objectives: Iterable[Objective] = (), today: date | None = None,
+) -> VisitRecord:
+    """Answer a query: correct the record and send it for confirmation again."""
+    visit = _lock_visit(visit)
+    deployment = visit.deployment
+    if not (is_lle_of(by, deployment) or visit.recorded_by_id == by.pk):
+        raise DeploymentError("Only the LLE or whoever recorded the visit can change it.")
+    if visit.status != VisitStatus.QUERIED:
+        raise DeploymentError("Only a queried record of visit can be changed.")
+    objectives = list(objectives)
+    _check_visit_fields(deployment, visit_date=visit.visit_date, days=days, activities=activities,
+                        objectives=objectives, today=today or timezone.localdate())
+    previous_query = visit.query_reason
+    visit.summary, visit.progress, visit.next_steps = summary, progress, next_steps
+    visit.days, visit.activities = days, list(activities)
+    visit.status = VisitStatus.SUBMITTED
+    visit.query_reason = ""
+    visit.save()
+    visit.objectives.set(objectives)
+    audit_record(verb="visit.amended", target=visit, actor=by, data={"answering": previous_query})
+    _email_all(client_head_emails(deployment), template="visit_recorded", about=visit,
+               context={"visit": visit, "deployment": deployment, "amended": True})
+    return visit
+
+
+@transaction.atomic
+def visit_flag_for_qa(*, visit: VisitRecord, by: User, note: str = "") -> VisitRecord:
+    """The adviser picks a record for quality assurance (seed 004)."""
+    visit = _lock_visit(visit)
+    if not is_adviser_of(by, visit.deployment):
+        raise DeploymentError("Only the adviser can flag a record of visit for quality assurance.")
+    if visit.qa_flagged_at:
+        raise DeploymentError("This record of visit is already flagged for quality assurance.")
+    visit.qa_flagged_at = timezone.now()
+    visit.qa_flagged_by = by
+    visit.qa_note = note
+    visit.save(update_fields=["qa_flagged_at", "qa_flagged_by", "qa_note", "updated_at"])
+    audit_record(verb="visit.qa_flagged", target=visit, actor=by, data={"note": note})
+    return visit
+
+
+@transaction.atomic
+def visit_clear_qa_flag(*, visit: VisitRecord, by: User, note: str = "") -> VisitRecord:
+    visit = _lock_visit(visit)
+    if not is_adviser_of(by, visit.deployment):
+        raise DeploymentError("Only the adviser can clear a quality-assurance flag.")
+    if not visit.qa_flagged_at:
+        raise DeploymentError("This record of visit is not flagged for quality assurance.")
+    visit.qa_flagged_at = None
+    visit.qa_flagged_by = None
+    visit.qa_note = note
+    visit.save(update_fields=["qa_flagged_at", "qa_flagged_by", "qa_note", "updated_at"])
+    audit_record(verb="visit.qa_cleared", target=visit, actor=by, data={"note": note})
+    return visit
+
+
+# --- reimbursement -----------------------------------------------------------------
+
+
+@transaction.atomic
+def statement_prepare(
+    *, local_authority: LocalAuthority, academic_year: int, term: str, by: User
+) -> ReimbursementStatement:
+    """Prepare (or refresh) the LA's draft statement for a term.
+
+    It pays every confirmed day of visit up to the end of the term that no
+    statement has paid yet, so a record confirmed late is paid next term. A
+    day is claimed by one statement line only (a one-to-one on the visit).
+    """
+    dates = term_dates(academic_year, term)
+    statement, _ = ReimbursementStatement.objects.get_or_create(
+        local_authority=local_authority, academic_year=academic_year, term=term,
+    )
+    statement = ReimbursementStatement.objects.select_for_update().get(pk=statement.pk)
+    if statement.is_final:
+        raise DeploymentError(f"The statement for the {dates.label} is finalised; it cannot change.")
+    statement.lines.all().delete()
+    visits = (
+        VisitRecord.objects.confirmed().unclaimed()
+        .filter(deployment__client_school__local_authority=local_authority, visit_date__lte=dates.ends_on)
+        .select_related("deployment__lle")
+    )
+    lines = [
+        ReimbursementLine(
+            statement=statement, visit=visit, lle_school_id=visit.deployment.lle.school_id, days=visit.days,
+            rate_per_day=visit.deployment.rate_per_day,
+            amount=(Decimal(visit.days) * visit.deployment.rate_per_day).quantize(Decimal("0.01")),
+        )
+        for visit in visits
+    ]
+    try:
+        with transaction.atomic():
+            ReimbursementLine.objects.bulk_create(lines)
+    except IntegrityError:
+        raise DeploymentError("Another statement claimed some of these days just now. Prepare it again.") from None
+    statement.prepared_at = timezone.now()
+    statement.prepared_by = by
+    statement.save(update_fields=["prepared_at", "prepared_by"])
+    audit_record(verb="statement.prepared", target=statement, actor=by, data={"lines": len(lines)})
+    return statement
+
+
+@transaction.atomic
+def statement_finalise(*, statement: ReimbursementStatement, by: User) -> ReimbursementStatement:
+    """Finalise for the finance team: its days are paid and never counted again."""
+    statement = ReimbursementStatement.objects.select_for_update().get(pk=statement.pk)
+    if statement.is_final:
+        raise DeploymentError("This statement is already finalised.")
+    if not statement.lines.exists():
+        raise DeploymentError("There are no confirmed days to pay on this statement.")
+    statement.status = ReimbursementStatement.Status.FINALISED
+    statement.finalised_at = timezone.now()
+    statement.finalised_by = by
+    statement.save(update_fields=["status", "finalised_at", "finalised_by"])
+    audit_record(verb="statement.finalised", target=statement, actor=by)
+    from .tasks import generate_statement_pdf
+
+    pk = statement.pk
+    transaction.on_commit(lambda: generate_statement_pdf.delay(pk))
+    return statement
+
+
+def statement_lines(statement: ReimbursementStatement) -> list[ReimbursementLine]:
+    return list(
+        statement.lines.select_related(
+            "lle_school", "visit__deployment__lle__user", "visit__deployment__client_school", "visit__colleague"
+        ).order_by("lle_school__name", "visit__visit_date", "pk")
+    )
+
+
+def statement_by_school(lines: Sequence[ReimbursementLine]) -> list[dict]:
+    """The lines grouped by the LLE's school (the payee), with subtotals."""
+    groups: dict[int, dict] = {}
+    for line in lines:
+        group = groups.setdefault(line.lle_school_id, {
+            "school": line.lle_school, "lines": [], "days": Decimal(0), "amount": Decimal(0),
+        })
+        group["lines"].append(line)
+        group["days"] += line.days
+        group["amount"] += line.amount
+    return list(groups.values())
+
+
+def statement_context(statement: ReimbursementStatement) -> dict:
+    lines = statement_lines(statement)
+    return {
+        "statement": statement,
+        "dates": statement.dates,
+        "schools": statement_by_school(lines),
+        "total_days": sum((line.days for line in lines), Decimal(0)),
+        "total_amount": sum((line.amount for line in lines), Decimal(0)),
+        "generated_on": timezone.localdate(),
+    }
+
+
+CSV_HEADER = [
+    "LLE school URN", "LLE school", "LLE", "Client school URN", "Client school", "Visit date", "Delivered by",
+    "Days", "Rate per day", "Amount",
+]
+
+
+def statement_csv(statement: ReimbursementStatement) -> str:
+    """The statement for the finance team's spreadsheet: one row per paid visit."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for line in statement_lines(statement):
+        deployment = line.visit.deployment
+        writer.writerow([
+            line.lle_school.urn, line.lle_school.name, deployment.lle.user.full_name,
+            deployment.client_school.urn, deployment.client_school.name, line.visit.visit_date.isoformat(),
+            line.visit.colleague.name if line.visit.colleague_id else deployment.lle.user.full_name,
+            f"{line.days:.1f}", f"{line.rate_per_day:.2f}", f"{line.amount:.2f}",
+        ])
+    return out.getvalue()
+
+
+def statement_generate_pdf(*, statement_id: int) -> ReimbursementStatement | None:
+    """Render the finalised statement's PDF and store it, replacing any earlier one."""
+    statement = ReimbursementStatement.objects.select_related("local_authority").filter(pk=statement_id).first()
+    if statement is None:
+        return None
+    pdf = render_pdf("pdf/statement.html", statement_context(statement))
+    with transaction.atomic():
+        statement = ReimbursementStatement.objects.select_for_update().get(pk=statement.pk)
+        old = statement.pdf.name
+        statement.pdf.save(f"statement-{statement.pk}.pdf", ContentFile(pdf), save=False)
+        statement.pdf_generated_at = timezone.now()
+        statement.save(update_fields=["pdf", "pdf_generated_at"])
+        if old and old != statement.pdf.name:
+            storage = statement.pdf.storage
+            transaction.on_commit(lambda: storage.delete(old))
+        audit_record(verb="statement.pdf_generated", target=statement, actor_label="celery")
+    return statement
+
+
+# --- reminders ---------------------------------------------------------------------
+
+
+def _claim_reminder(deployment: Deployment, kind: str, key: str) -> bool:
+    """Create the reminder's log row; False when it was sent before."""
+    try:
+        with transaction.atomic():
+            ReminderLog.objects.create(deployment=deployment, kind=kind, key=key)
+    except IntegrityError:
+        return False
+    return True
+
+
+def visit_reminders_send(*, today: date | None = None) -> int:
+    """Remind each LLE whose active deployment has had no record of visit for
+    longer than its intensity implies; once per gap."""
+    today = today or timezone.localdate()
+    sent = 0
+    overdue = Deployment.objects.overdue_for_visit(today).for_list()
+    for deployment in overdue:
+        with transaction.atomic():
+            # The key is the day the gap began: after a new visit, a new gap is a new reminder.
+            if not _claim_reminder(deployment, ReminderLog.Kind.VISIT_OVERDUE, deployment.last_seen.isoformat()):
+                continue
+            email_queue(to=deployment.lle.user.email, template="visit_overdue", about=deployment,
+                        context={"deployment": deployment, "since": deployment.last_seen,
+                                 "days": (today - deployment.last_seen).days})
+            audit_record(verb="deployment.visit_reminder_sent", target=deployment, actor_label="celery")
+            sent += 1
+    return sent
+
+
+def ending_reminders_send(*, today: date | None = None) -> int:
+    """Tell the adviser and both heads, once, that a deployment reaches its
+    agreed end point within 30 days."""
+    today = today or timezone.localdate()
+    sent = 0
+    for deployment in Deployment.objects.ending_within(ENDING_SOON_DAYS, today).for_list():
+        with transaction.atomic():
+            if not _claim_reminder(deployment, ReminderLog.Kind.ENDING_SOON, deployment.end_date.isoformat()):
+                continue
+            _email_all(
+                [*adviser_emails(deployment.client_school), deployment.lle.user.email,
+                 *client_head_emails(deployment)],
+                template="deployment_ending_soon", about=deployment,
+                context={"deployment": deployment, "days_left": (deployment.end_date - today).days},
+            )
+            audit_record(verb="deployment.ending_reminder_sent", target=deployment, actor_label="celery")
+            sent += 1
+    return sent
+

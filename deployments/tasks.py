@@ -1,0 +1,51 @@
+"""Background jobs of brokerage and deployment. Each takes ids (or nothing),
+and calls a service; the schedule of the periodic ones is in
+settings.CELERY_BEAT_SCHEDULE.
+
+Safe to run twice: a reminder is claimed by its ReminderLog row before its
+emails are queued, a PDF replaces the previous file, and a start is a
+status transition that refuses to happen twice.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import services
+
+# A locked or briefly unavailable database is worth another try; the claims
+# make the retry safe.
+RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 30, "retry_jitter": True, "max_retries": 5}
+
+
+@shared_task(**RETRY)
+def generate_contract(deployment_id: int) -> str:
+    """The contract agreement PDF of an agreed deployment."""
+    deployment = services.deployment_generate_contract(deployment_id=deployment_id)
+    return deployment.contract_pdf.name if deployment else "skipped"
+
+
+@shared_task(**RETRY)
+def generate_statement_pdf(statement_id: int) -> str:
+    """The PDF of a reimbursement statement for the finance team."""
+    statement = services.statement_generate_pdf(statement_id=statement_id)
+    return statement.pdf.name if statement else "missing"
+
+
+@shared_task(**RETRY)
+def send_visit_reminders() -> int:
+    """LLEs with no record of visit for longer than their deployment's intensity implies."""
+    return services.visit_reminders_send()
+
+
+@shared_task(**RETRY)
+def send_ending_reminders() -> int:
+    """Deployments 30 days before their agreed end point: the adviser and both heads."""
+    return services.ending_reminders_send()
+
+
+@shared_task(**RETRY)
+def start_due_deployments() -> int:
+    """Agreed deployments whose start date has come become active."""
+    return services.deployments_start_due()

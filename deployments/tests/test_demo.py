@@ -1,0 +1,37 @@
+"""`seed_demo` shows needs, deployments in every state and records of visit."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from deployments.models import (
+    Deployment,
+    NetworkMeeting,
+    ReimbursementStatement,
+    SupportNeed,
+    VisitRecord,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+def test_the_demo_has_every_state_and_a_second_run_adds_nothing():
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "(client head)" in out.getvalue()
+
+    assert set(Deployment.objects.values_list("status", flat=True)) == set(Deployment.Status.values)
+    assert SupportNeed.objects.open().count() >= 2
+    visits = VisitRecord.objects.all()
+    assert {v.status for v in visits} == set(VisitRecord.Status.values)
+    assert visits.flagged_for_qa().exists()
+    assert visits.filter(colleague__isnull=False).exists()
+    assert Deployment.objects.active().filter(contract_pdf="").count() == 0  # contracts made even with no worker
+    assert NetworkMeeting.objects.get().attendance.exists()
+    statement = ReimbursementStatement.objects.get()
+    assert statement.is_final and statement.pdf
+
+    counts = [Model.objects.count() for Model in (SupportNeed, Deployment, VisitRecord, NetworkMeeting)]
+    call_command("seed_demo", stdout=io.StringIO())
+    assert [Model.objects.count() for Model in (SupportNeed, Deployment, VisitRecord, NetworkMeeting)] == counts

@@ -1,0 +1,515 @@
+"""Pages of brokerage and deployment.
+
+The LLE, the client head, colleagues who deliver days and governors see the
+deployments they take part in (`Deployment.objects.visible_to`); the adviser
+those of their local authorities, and the staff pages: the overview, the
+ranked matching list, all open needs at once, and reimbursement statements.
+
+Thin views: check the role, look the object up through the user (anyone
+else's id is a 404), bind the form, call the service, say what happened.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from applications.models import LLEProfile
+from lle_portal.access import role_required
+from lle_portal.models import School, User
+
+from . import matching, services
+from .filters import DeploymentFilter
+from .forms import (
+    ObjectiveForm,
+    ObjectiveProgressForm,
+    ProposalForm,
+    QAFlagForm,
+    ReasonForm,
+    StatementPrepareForm,
+    VisitRecordForm,
+)
+from .models import Deployment, Objective, ReimbursementStatement, SupportNeed, VisitRecord
+from .priorities import suggestions_for_schools
+from .services import DeploymentError
+from .terms import previous_term
+
+ADVISER = User.Role.ADVISER
+HEADTEACHER = User.Role.HEADTEACHER
+GOVERNOR = User.Role.GOVERNOR
+PAGE_SIZE = 25
+# The overview lists at most this many rows per panel; each links to the full list.
+OVERVIEW_ROWS = 20
+
+
+def _visible(request: HttpRequest):
+    return Deployment.objects.visible_to(request.user)
+
+
+def _deployment_for(request: HttpRequest, pk: int) -> Deployment:
+    return get_object_or_404(_visible(request).for_list(), pk=pk)
+
+
+def _visit_for(request: HttpRequest, pk: int) -> VisitRecord:
+    return get_object_or_404(
+        VisitRecord.objects.filter(deployment__in=_visible(request).values("pk")).select_related(
+            "deployment__lle__user", "deployment__client_school", "colleague", "recorded_by"
+        ),
+        pk=pk,
+    )
+
+
+def _done(request: HttpRequest, deployment_pk: int, call, success: str, anchor: str = "") -> HttpResponse:
+    """Call a service; say what happened or why it was refused; back to the deployment."""
+    try:
+        call()
+    except DeploymentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success)
+    return redirect(f"{Deployment(pk=deployment_pk).get_absolute_url()}{anchor}")
+
+
+# --- deployments ---------------------------------------------------------------------
+
+
+@role_required(HEADTEACHER, GOVERNOR, ADVISER)
+def deployment_list(request: HttpRequest) -> HttpResponse:
+    deployments = _visible(request).for_list().annotate(
+        visits_to_confirm=Count("visits", filter=Q(visits__status=VisitRecord.Status.SUBMITTED)),
+    ).order_by("-start_date", "-pk")
+    filterset = DeploymentFilter(request.GET or None, queryset=deployments)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "deployments/list.html", {"filter": filterset, "page": page})
+
+
+@role_required(HEADTEACHER, GOVERNOR, ADVISER)
+def deployment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    deployment = _deployment_for(request, pk)
+    visits = (
+        deployment.visits.select_related("colleague", "recorded_by", "confirmed_by")
+        .prefetch_related(Prefetch("objectives", queryset=Objective.objects.only("pk", "title", "deployment_id")))
+    )
+    user = request.user
+    is_lle = services.is_lle_of(user, deployment)
+    is_client = services.is_client_head_of(user, deployment)
+    is_adviser = user.is_adviser
+    colleagues = list(deployment.colleagues.all())
+    records = is_lle or any(c.user_id == user.pk for c in colleagues)
+    Status = Deployment.Status
+    context = {
+        "deployment": deployment,
+        "objectives": list(deployment.objectives.all()),
+        "colleagues": colleagues,
+        "visits": list(visits),
+        "is_lle": is_lle,
+        "is_client": is_client,
+        "is_adviser": is_adviser,
+        "read_only": not (is_lle or is_client or is_adviser or records),
+        "can_accept": deployment.status == Status.PROPOSED and (
+            (is_lle and not deployment.lle_accepted_at) or (is_client and not deployment.client_accepted_at)
+        ),
+        "can_decline": deployment.status == Status.PROPOSED and (is_lle or is_client or is_adviser),
+        "can_record": deployment.is_live and records,
+        "can_add_objective": deployment.status in (Status.PROPOSED, Status.AGREED, Status.ACTIVE)
+        and (is_lle or is_client or is_adviser),
+        "can_rate": deployment.is_live and (is_lle or is_client or is_adviser),
+        "objective_form": ObjectiveForm(),
+        "progress_choices": ObjectiveProgressForm.base_fields["progress"].choices,
+        "today": timezone.localdate(),
+    }
+    return render(request, "deployments/detail.html", context)
+
+
+@role_required(HEADTEACHER)
+@require_POST
+def deployment_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    deployment = _deployment_for(request, pk)
+    try:
+        deployment = services.deployment_accept(deployment=deployment, by=request.user)
+    except DeploymentError as error:
+        messages.error(request, str(error))
+    else:
+        if deployment.status == Deployment.Status.AGREED:
+            messages.success(request, "You have accepted the deployment. Both parties have now accepted: it is "
+                                      "agreed, and the contract agreement is being prepared.")
+        else:
+            other = "client head" if services.is_lle_of(request.user, deployment) else "LLE"
+            messages.success(request, f"You have accepted the deployment. It is agreed once the {other} accepts too.")
+    return redirect(deployment)
+
+
+def _reason_page(request: HttpRequest, deployment: Deployment, *, title: str, label: str, button: str,
+                 call, success: str, help_text: str = "") -> HttpResponse:
+    form = ReasonForm(request.POST or None, label=label, help_text=help_text)
+    if request.method == "POST" and form.is_valid():
+        try:
+            call(form.cleaned_data["reason"])
+        except DeploymentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, success)
+            return redirect(deployment)
+    return render(request, "deployments/reason_form.html", {
+        "deployment": deployment, "form": form, "title": title, "button": button,
+    })
+
+
+@role_required(HEADTEACHER, ADVISER)
+def deployment_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    deployment = _deployment_for(request, pk)
+    return _reason_page(
+        request, deployment, title="Decline the proposed deployment", label="Why is it not taken up?",
+        button="Decline the proposal", success="The proposal is declined. The adviser will look for another match.",
+        call=lambda reason: services.deployment_decline(deployment=deployment, by=request.user, reason=reason),
+    )
+
+
+@role_required(ADVISER)
+@require_POST
+def deployment_start(request: HttpRequest, pk: int) -> HttpResponse:
+    deployment = _deployment_for(request, pk)
+    return _done(request, pk, lambda: services.deployment_start(deployment=deployment, by=request.user),
+                 "The deployment is active.")
+
+
+@role_required(ADVISER)
+@require_POST
+def deployment_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    deployment = _deployment_for(request, pk)
+    return _done(request, pk, lambda: services.deployment_complete(deployment=deployment, by=request.user),
+                 "The deployment is complete.")
+
+
+@role_required(ADVISER)
+def deployment_end_early(request: HttpRequest, pk: int) -> HttpResponse:
+    deployment = _deployment_for(request, pk)
+    return _reason_page(
+        request, deployment, title="End the deployment early", label="Why does it end before its agreed end point?",
+        button="End the deployment", success="The deployment has ended early.",
+        help_text="The LLE and the client head are told, with this reason.",
+        call=lambda reason: services.deployment_end_early(deployment=deployment, by=request.user, reason=reason),
+    )
+
+
+@role_required(HEADTEACHER, GOVERNOR, ADVISER)
+def deployment_contract(request: HttpRequest, pk: int) -> FileResponse:
+    deployment = _deployment_for(request, pk)
+    if not deployment.contract_pdf:
+        raise Http404("The contract agreement has not been generated yet.")
+    return FileResponse(deployment.contract_pdf.open("rb"), content_type="application/pdf",
+                        filename=f"LLE contract agreement {deployment.pk}.pdf")
+
+
+@role_required(HEADTEACHER, ADVISER)
+@require_POST
+def objective_add(request: HttpRequest, pk: int) -> HttpResponse:
+    deployment = _deployment_for(request, pk)
+    form = ObjectiveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the objective and how its success will be measured.")
+        return redirect(f"{deployment.get_absolute_url()}#objectives")
+    return _done(
+        request, pk,
+        lambda: services.objective_add(deployment=deployment, by=request.user, **form.cleaned_data),
+        "The objective is added.", "#objectives",
+    )
+
+
+@role_required(HEADTEACHER, ADVISER)
+@require_POST
+def objective_rate(request: HttpRequest, pk: int, objective_pk: int) -> HttpResponse:
+    deployment = _deployment_for(request, pk)
+    objective = get_object_or_404(deployment.objectives, pk=objective_pk)
+    form = ObjectiveProgressForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a progress rating.")
+        return redirect(f"{deployment.get_absolute_url()}#objectives")
+    return _done(
+        request, pk,
+        lambda: services.objective_rate(objective=objective, by=request.user, progress=form.cleaned_data["progress"]),
+        "The progress rating is saved.", "#objectives",
+    )
+
+
+# --- records of visit ------------------------------------------------------------------
+
+
+@role_required(HEADTEACHER)
+def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
+    deployment = _deployment_for(request, pk)
+    is_lle = services.is_lle_of(request.user, deployment)
+    if not (is_lle or services.colleague_of(request.user, deployment)):
+        raise Http404("Only the LLE and colleagues who deliver days record visits.")
+    form = VisitRecordForm(request.POST or None, deployment=deployment, may_choose_colleague=is_lle,
+                           initial={"visit_date": timezone.localdate(), "days": f"{deployment.days_per_week:.1f}"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visit = services.visit_record(
+                deployment=deployment, by=request.user, visit_date=data["visit_date"], days=data["days"],
+                colleague=data.get("colleague"), activities=data["activities"],
+                objectives=data.get("objectives") or [], summary=data["summary"], progress=data["progress"],
+                next_steps=data["next_steps"],
+            )
+        except DeploymentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The record of visit is saved. The client head is asked to confirm it.")
+            return redirect(visit)
+    return render(request, "deployments/visit_form.html", {"deployment": deployment, "form": form})
+
+
+@role_required(HEADTEACHER)
+def visit_amend(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_for(request, pk)
+    deployment = visit.deployment
+    if not (services.is_lle_of(request.user, deployment) or visit.recorded_by_id == request.user.pk):
+        raise Http404("Only the LLE or whoever recorded the visit can change it.")
+    initial = {
+        "days": f"{visit.days:.1f}", "activities": visit.activities, "objectives": list(visit.objectives.all()),
+        "summary": visit.summary, "progress": visit.progress, "next_steps": visit.next_steps,
+    }
+    form = VisitRecordForm(request.POST or None, initial=initial, deployment=deployment, may_choose_colleague=False,
+                           amending=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.visit_amend(
+                visit=visit, by=request.user, days=data["days"], activities=data["activities"],
+                objectives=data.get("objectives") or [], summary=data["summary"], progress=data["progress"],
+                next_steps=data["next_steps"],
+            )
+        except DeploymentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The record of visit is changed and sent to the client head again.")
+            return redirect(visit)
+    return render(request, "deployments/visit_form.html", {"deployment": deployment, "form": form, "visit": visit})
+
+
+@role_required(HEADTEACHER)
+@require_POST
+def visit_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_for(request, pk)
+    if not services.is_client_head_of(request.user, visit.deployment):
+        raise Http404("Only the client head confirms a record of visit.")
+    return _done(request, visit.deployment_id, lambda: services.visit_confirm(visit=visit, by=request.user),
+                 f"You have confirmed the visit on {visit.visit_date:%-d %B %Y}.", f"#visit-{visit.pk}")
+
+
+@role_required(HEADTEACHER)
+def visit_query(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_for(request, pk)
+    if not services.is_client_head_of(request.user, visit.deployment):
+        raise Http404("Only the client head queries a record of visit.")
+    form = ReasonForm(request.POST or None, label="What are you querying?",
+                      help_text="Whoever recorded the visit is told, and can correct the record.")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.visit_query(visit=visit, by=request.user, reason=form.cleaned_data["reason"])
+        except DeploymentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Your query is sent.")
+            return redirect(visit)
+    return render(request, "deployments/reason_form.html", {
+        "deployment": visit.deployment, "visit": visit, "form": form,
+        "title": f"Query the record of the visit on {visit.visit_date:%-d %B %Y}", "button": "Send the query",
+    })
+
+
+@role_required(ADVISER)
+@require_POST
+def visit_flag(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_for(request, pk)
+    form = QAFlagForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if visit.qa_flagged_at:
+        call, said = lambda: services.visit_clear_qa_flag(visit=visit, by=request.user, note=note), "cleared"
+    else:
+        call, said = lambda: services.visit_flag_for_qa(visit=visit, by=request.user, note=note), "flagged"
+    return _done(request, visit.deployment_id, call, f"The record of visit is {said} for quality assurance.",
+                 f"#visit-{visit.pk}")
+
+
+# --- the adviser's pages ----------------------------------------------------------------
+
+
+@role_required(ADVISER)
+def overview(request: HttpRequest) -> HttpResponse:
+    """What needs the adviser's attention, in a fixed number of queries."""
+    user = request.user
+    today = timezone.localdate()
+    deployments = Deployment.objects.for_adviser(user).for_list()
+    visits = VisitRecord.objects.for_adviser(user).for_list()
+    lles = matching.load_lles(
+        LLEProfile.objects.all() if user.is_superuser
+        else LLEProfile.objects.filter(school__local_authority__in=user.local_authorities.all())
+    )
+    for lle in lles:
+        lle.spare_days = matching.spare_days(lle)
+    capacity = {
+        "lles": lles,
+        "offered": sum(lle.days_per_week for lle in lles if lle.is_active),
+        "committed": sum(lle.committed_days for lle in lles if lle.is_active),
+    }
+    open_needs = SupportNeed.objects.for_adviser(user).open().for_list().order_by("created_at")
+    panels = {
+        "open_needs": open_needs,
+        "ending": deployments.ending_within(30, today).order_by("end_date"),
+        "overdue": deployments.overdue_for_visit(today).order_by("last_seen"),
+        "queried": visits.queried().order_by("queried_at"),
+        "flagged": visits.flagged_for_qa().order_by("-qa_flagged_at"),
+        "proposed": deployments.proposed().order_by("created_at"),
+    }
+    context = {name: rows[:OVERVIEW_ROWS] for name, rows in panels.items()}
+    context["counts"] = {name: rows.count() for name, rows in panels.items()}
+    return render(request, "deployments/staff/overview.html", {
+        **context, "capacity": capacity, "today": today, "rows_shown": OVERVIEW_ROWS,
+    })
+
+
+def _advisers_need(request: HttpRequest, pk: int) -> SupportNeed:
+    return get_object_or_404(SupportNeed.objects.for_adviser(request.user).for_list(), pk=pk)
+
+
+@role_required(ADVISER)
+def matches(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ranked candidate LLEs for one support need, each with the reasons
+    for its score; excluded LLEs are shown with why, and cannot be proposed."""
+    need = _advisers_need(request, pk)
+    candidates = matching.rank_candidates(need)
+    top = next((c for c in candidates if c.proposable), None)
+    form = ProposalForm(request.POST or None, initial=services.proposal_defaults(need, top))
+    if request.method == "POST":
+        lle = next((c.lle for c in candidates if str(c.lle.pk) == request.POST.get("lle")), None)
+        if lle is None:
+            form.add_error(None, "Choose an LLE from the list.")
+        elif form.is_valid():
+            try:
+                deployment = services.deployment_propose(need=need, lle=lle, by=request.user, **form.cleaned_data)
+            except DeploymentError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request, f"{lle.user} is proposed for {need.client_school.name}. "
+                    "The LLE and the client head are asked to accept.",
+                )
+                return redirect(deployment)
+    return render(request, "deployments/staff/matches.html", {
+        "need": need, "candidates": candidates, "form": form,
+        "proposable_count": sum(c.proposable for c in candidates),
+        "excluded_count": sum(not c.proposable for c in candidates),
+        "can_propose": need.status == SupportNeed.Status.OPEN,
+    })
+
+
+@role_required(ADVISER)
+def match_all(request: HttpRequest) -> HttpResponse:
+    """A proposed LLE for every open need at once (the best total score within
+    every LLE's capacity), for the adviser to accept or change one by one."""
+    needs = list(SupportNeed.objects.for_adviser(request.user).open().for_list().order_by("created_at"))
+    if request.method == "POST":
+        need = get_object_or_404(SupportNeed.objects.for_adviser(request.user).open(), pk=request.POST.get("need"))
+        lle = get_object_or_404(LLEProfile, pk=request.POST.get("lle"))
+        defaults = services.proposal_defaults(need)
+        defaults["days_per_week"] = request.POST.get("days_per_week") or defaults["days_per_week"]
+        try:
+            deployment = services.deployment_propose(need=need, lle=lle, by=request.user, **defaults)
+        except DeploymentError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{deployment.lle.user} is proposed for {need.client_school.name}.")
+        return redirect(request.path)
+    assignments = matching.assign_all(needs)
+    return render(request, "deployments/staff/match_all.html", {
+        "assignments": assignments,
+        "matched": sum(1 for a in assignments if a.candidate),
+        "total_score": round(sum(a.candidate.score for a in assignments if a.candidate), 1),
+    })
+
+
+@role_required(ADVISER)
+def flagged_schools(request: HttpRequest) -> HttpResponse:
+    """Schools of the adviser's LAs that the official data suggests need
+    support (below the floor, or vulnerable), with no support need recorded yet."""
+    user = request.user
+    schools = School.objects.open().select_related("local_authority").order_by("name")
+    if not user.is_superuser:
+        schools = schools.filter(local_authority__in=user.local_authorities.all())
+    recorded = SupportNeed.objects.exclude(status=SupportNeed.Status.CLOSED).values("client_school")
+    schools = list(schools.exclude(pk__in=recorded))
+    suggestions = suggestions_for_schools(schools)
+    flagged = [(school, suggestions[school.pk]) for school in schools if suggestions[school.pk]]
+    page = Paginator(flagged, PAGE_SIZE * 2).get_page(request.GET.get("page"))
+    return render(request, "deployments/staff/flagged_schools.html", {"page": page, "count": len(flagged)})
+
+
+# --- reimbursement ---------------------------------------------------------------------
+
+
+def _advisers_statements(request: HttpRequest):
+    return ReimbursementStatement.objects.for_adviser(request.user)
+
+
+@role_required(ADVISER)
+def statements(request: HttpRequest) -> HttpResponse:
+    last = previous_term(timezone.localdate())
+    form = StatementPrepareForm(request.POST or None, user=request.user,
+                                initial={"academic_year": last.academic_year, "term": last.term})
+    if request.method == "POST" and form.is_valid():
+        try:
+            statement = services.statement_prepare(by=request.user, **form.cleaned_data)
+        except DeploymentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"The draft statement for the {statement.dates.label} is ready to check.")
+            return redirect(statement)
+    listed = _advisers_statements(request).select_related("local_authority").with_totals().order_by(
+        "-academic_year", "-pk"
+    )
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "deployments/staff/statements.html", {"form": form, "page": page})
+
+
+@role_required(ADVISER)
+def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = get_object_or_404(_advisers_statements(request).select_related("local_authority"), pk=pk)
+    return render(request, "deployments/staff/statement.html", services.statement_context(statement))
+
+
+@role_required(ADVISER)
+@require_POST
+def statement_finalise(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = get_object_or_404(_advisers_statements(request), pk=pk)
+    try:
+        services.statement_finalise(statement=statement, by=request.user)
+    except DeploymentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The statement is finalised. Its PDF is being prepared for the finance team.")
+    return redirect(statement)
+
+
+@role_required(ADVISER)
+def statement_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = get_object_or_404(_advisers_statements(request).select_related("local_authority"), pk=pk)
+    response = HttpResponse(services.statement_csv(statement), content_type="text/csv; charset=utf-8")
+    name = f"reimbursement-{statement.local_authority.code}-{statement.academic_year}-{statement.term}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@role_required(ADVISER)
+def statement_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    statement = get_object_or_404(_advisers_statements(request).select_related("local_authority"), pk=pk)
+    if not statement.pdf:
+        raise Http404("The statement's PDF is made when it is finalised.")
+    return FileResponse(statement.pdf.open("rb"), content_type="application/pdf",
+                        filename=f"reimbursement-{statement.academic_year}-{statement.term}.pdf")
