@@ -22,17 +22,18 @@ from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from lle_portal.admin import UrnSearchMixin
-from lle_portal.models import AuditEvent, LocalAuthority, User
+from lle_portal.models import AuditEvent, LocalAuthority, OutgoingEmail, User
 
-from . import services
+from . import references, services
 from .eligibility import eligibility_for, eligibility_for_many, with_eligibility_data
 from .models import (
     Application,
     ApplicationRound,
     Assessment,
+    LinkRequest,
     LLEProfile,
     Phase,
     RefereeNomination,
@@ -694,3 +695,75 @@ class TrainingCohortAdmin(ScopedAdmin):
     @admin.display(description="trained", ordering="trained_n")
     def trained_count(self, obj: TrainingCohort) -> int:
         return obj.trained_n
+
+
+# --------------------------------------------------------------------------
+# References and governing-body approvals (emailed links): the text is for
+# staff; resend and cancel are actions; every email about a request is listed.
+# --------------------------------------------------------------------------
+
+
+@admin.register(LinkRequest)
+class LinkRequestAdmin(ScopedAdmin):
+    list_display = ("application", "kind", "recipient_name", "status", "created_at", "reminder_count",
+                    "responded_at", "expires_at")
+    list_filter = ("kind", "status")
+    search_fields = ("application__reference_number", "recipient_name", "recipient_email",
+                     "application__applicant__full_name")
+    actions = ("resend", "cancel")
+    fields = ("application", "kind", "status", "recipient_name", "recipient_email", "created_at", "created_by",
+              "sent_at", "expires_at", "reminder_count", "last_reminded_at", "responded_at", "closed_at",
+              "answers_text", "decline_reason", "emails_sent")
+    readonly_fields = fields
+
+    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.for_adviser(request.user).select_related("application")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # made by submission, "send request now" or resend
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # cancel instead
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description="answers")
+    def answers_text(self, obj: LinkRequest):
+        if not obj.answers:
+            return "–"
+        labels = {"recommendation": obj.recommendation_label}
+        return format_html_join(
+            "", "<p><strong>{}</strong><br>{}</p>",
+            ((name.replace("_", " ").capitalize(), labels.get(name, value)) for name, value in obj.answers.items()),
+        )
+
+    @admin.display(description="emails sent")
+    def emails_sent(self, obj: LinkRequest):
+        emails = OutgoingEmail.objects.filter(
+            content_type__app_label="applications", content_type__model="linkrequest", object_id=str(obj.pk)
+        ).order_by("created_at")
+        return format_html_join(
+            "", "<p>{} → {}: {} {}</p>",
+            ((e.subject, e.to, e.state, e.sent_at.strftime("%-d %b %Y %H:%M") if e.sent_at else "") for e in emails),
+        ) or "–"
+
+    def _each(self, request: HttpRequest, queryset: QuerySet, service: Callable, done: str) -> None:
+        count = 0
+        for obj in queryset:
+            try:
+                service(link_request=obj, by=request.user)
+            except references.ReferenceError as error:
+                self.message_user(request, f"{obj}: {error}", messages.WARNING)
+            else:
+                count += 1
+        if count:
+            self.message_user(request, f"{done}: {count}.", messages.SUCCESS)
+
+    @admin.action(description="Resend with a new link (the old link stops working)", permissions=["change"])
+    def resend(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, references.link_request_resend, "Resent")
+
+    @admin.action(description="Cancel the request", permissions=["change"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, references.link_request_cancel, "Cancelled")

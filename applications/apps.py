@@ -20,3 +20,6 @@ class ApplicationsConfig(AppConfig):
         auditlog.register(models.TrainingCohort)
         auditlog.register(models.LLEProfile)
         auditlog.register(models.FloorStandard)
+        # Never the token's hash or nonce (the log is readable by staff), nor the
+        # answers, which save as the sponsor types: services log each response.
+        auditlog.register(models.LinkRequest, exclude_fields=["token_hash", "nonce", "answers"])

@@ -128,6 +128,8 @@ def seed(ctx: DemoContext) -> None:
     for head, plan in plans:
         _application(round, head, plan, adviser, assessors)
 
+    _references(round)
+
     states = {}
     for status in round.applications.values_list("status", flat=True):
         states[status] = states.get(status, 0) + 1
@@ -515,3 +517,40 @@ def _nominate(application: Application, head: User, rng: random.Random) -> None:
                             "the cluster at first hand.",
         }
     services.referee_nominate(application=application, by=head, **details)
+
+
+# --- references: some requested, some reminded, received or declined ------------------
+
+DEMO_REFERENCE = {
+    "ability": "A thoughtful, exacting head who already supports two schools in the cluster. Ready for the role.",
+    "impact": "Reading at the expected standard rose from 61% to 82% in three years; exclusions fell to none.",
+    "senior_team": "The deputy led the school for a term during the head's secondment; the SLT is stable.",
+    "commits_to_deploy": "yes",
+    "safeguarding_concerns": "no",
+    "safeguarding_details": "",
+    "recommendation": "strongly",
+}
+
+
+def _references(round: ApplicationRound) -> None:
+    """Vary the sponsors' answers. Only requests still untouched change, so a re-run changes nothing."""
+    from . import references
+    from .models import LinkRequest
+
+    open_requests = LinkRequest.objects.open().filter(
+        application__round=round, kind=LinkRequest.Kind.REFERENCE, reminder_count=0, chasers__isnull=True,
+    ).order_by("application_id")
+    for link_request in open_requests.select_related("application"):
+        if link_request.application.status == Status.WITHDRAWN:
+            continue
+        # By the application's id, not the position in this list: a re-run sees a shorter list.
+        plan = link_request.application_id % 4
+        if plan == 1:  # reminded: asked 8 days ago
+            LinkRequest.objects.filter(pk=link_request.pk).update(
+                created_at=timezone.now() - timedelta(days=8), sent_at=timezone.now() - timedelta(days=8))
+            references.link_chasers_run()
+        elif plan == 2:
+            references.link_request_submit(link_request=link_request, answers=DEMO_REFERENCE)
+        elif plan == 3:
+            references.link_request_decline(
+                link_request=link_request, reason="I have not worked with this school closely enough to comment.")

@@ -280,6 +280,18 @@ class Application(models.Model):
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
 
+    # Statuses in which a declined or expired reference can still be replaced
+    # by a new sponsor (seed 002: every applicant needs a sponsor's reference).
+    SPONSOR_REPLACEABLE = (Status.SUBMITTED, Status.VERIFIED, Status.ASSESSED)
+
+    def can_replace_sponsor(self) -> bool:
+        """After submission the head may name another sponsor only when the
+        latest reference request was declined or has expired."""
+        if self.status not in self.SPONSOR_REPLACEABLE:
+            return False
+        latest = self.link_requests.filter(kind="reference").order_by("-created_at", "-pk").first()
+        return latest is not None and latest.status in ("declined", "expired")
+
     @property
     def years_as_head(self) -> Decimal | None:
         """Years as a serving head: here (from the appointment date) plus elsewhere."""
@@ -449,3 +461,127 @@ class LLEProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} (LLE, {self.school.name})"
+
+
+class LinkRequestQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=LinkRequest.Status.REQUESTED)
+
+    def expired_due(self, at=None):
+        """Open requests whose link has run out (the daily chaser job)."""
+        return self.open().filter(expires_at__lte=at or timezone.now())
+
+    def for_adviser(self, user):
+        return self.filter(application__in=Application.objects.for_adviser(user).values("pk"))
+
+
+class LinkRequest(models.Model):
+    """A question put to someone without an account through an emailed link:
+    the sponsor's reference (seed 002) or the chair of governors' approval.
+
+    The link's token is never stored. It is derived from a random `nonce` with
+    the server's secret key (so a reminder can carry the same link), and only
+    its SHA-256 is kept for the lookup: a copy of the database opens nothing.
+    Resending makes a new row (and a new nonce) and cancels this one.
+    """
+
+    class Kind(models.TextChoices):
+        REFERENCE = "reference", "Sponsor's reference"
+        GOVERNORS_APPROVAL = "governors_approval", "Governing body's approval"
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        RECEIVED = "received", "Received"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Recommendation(models.TextChoices):
+        STRONGLY = "strongly", "Strongly recommend"
+        RECOMMEND = "recommend", "Recommend"
+        RESERVATIONS = "reservations", "Recommend with reservations"
+        NOT = "not", "Do not recommend"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="link_requests")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    recipient_name = models.CharField(max_length=150)
+    recipient_email = models.EmailField()
+    nonce = models.CharField(max_length=64, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    # Set by the task that sent the request email, in the same transaction.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_count = models.PositiveSmallIntegerField(default=0)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="Expired or cancelled at.")
+    # What the recipient typed so far (autosave), and what they submitted.
+    draft = models.JSONField(default=dict, blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+    decline_reason = models.TextField(blank=True)
+
+    objects = LinkRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One live link per application and kind: resend cancels the old row first.
+            models.UniqueConstraint(
+                fields=["application", "kind"], condition=Q(status="requested"), name="one_open_link_request",
+            ),
+        ]
+        indexes = [
+            # Used by the daily chaser job (reminders and expiry of open requests).
+            models.Index(fields=["created_at"], name="link_request_open_idx", condition=Q(status="requested")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.recipient_name} for {self.application}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.REQUESTED and self.expires_at > timezone.now()
+
+    @property
+    def recommendation_label(self) -> str:
+        value = self.answers.get("recommendation", "")
+        return dict(self.Recommendation.choices).get(value, value)
+
+    @property
+    def head_status(self) -> str:
+        """What the applicant may know: the state, never the text."""
+        if self.status == self.Status.REQUESTED:
+            return "Reminded" if self.reminder_count else "Requested"
+        return self.get_status_display()
+
+
+class LinkRequestChaser(models.Model):
+    """One chaser about one request, at most once per kind.
+
+    The row is the claim (made under the request's row lock, in the same
+    transaction as the email), so a re-run of the job sends nothing twice.
+    """
+
+    class Kind(models.TextChoices):
+        REMINDER_7 = "reminder_7d", "Reminder after 7 days"
+        REMINDER_14 = "reminder_14d", "Reminder after 14 days"
+        HEAD_ASKED = "head_asked", "Applicant asked to nominate someone else"
+
+    request = models.ForeignKey(LinkRequest, on_delete=models.CASCADE, related_name="chasers")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "kind"], name="one_chaser_per_request_and_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.request}"

@@ -26,6 +26,7 @@ from .models import (
     ApplicationReminder,
     ApplicationRound,
     Assessment,
+    LinkRequest,
     LLEProfile,
     RefereeNomination,
     TrainingCohort,
@@ -95,13 +96,20 @@ def application_save(*, application: Application, section: str, data: dict[str, 
 def referee_nominate(*, application: Application, by: User, **details: Any) -> RefereeNomination:
     """Name or change the sponsor. The emailed-link request is the references issue's."""
     application = _lock(application)
-    _require(application, Status.DRAFT, action="change the sponsor of")
+    replacing = application.status != Status.DRAFT and application.can_replace_sponsor()
+    if not replacing:
+        _require(application, Status.DRAFT, action="change the sponsor of")
     email = details.get("email", "").lower()
     if email and email == application.applicant.email.lower():
         raise ApplicationError("Your sponsor must be someone else: you cannot give your own email address.")
     nomination, created = RefereeNomination.objects.update_or_create(application=application, defaults=details)
     audit_record(verb="referee.nominated" if created else "referee.changed", target=application, actor=by,
                  data={"referee": nomination.name, "role": nomination.role})
+    if replacing:
+        # The previous sponsor declined or did not answer in time: ask the new one at once.
+        from .references import link_request_send
+
+        link_request_send(application=application, by=by)
     return nomination
 
 
@@ -144,6 +152,11 @@ def application_submit(
                  data={"working_towards_eligibility": working_towards})
     email_queue(to=application.applicant.email, template="application_submitted", about=application,
                 context={"application": application, "applicant": application.applicant})
+    # The sponsor's and the chair's requests are made in this transaction (so a
+    # submitted application always has them) and their emails go after commit.
+    from .references import link_requests_on_submit
+
+    link_requests_on_submit(application=application, by=by)
     return application
 
 
@@ -251,7 +264,7 @@ def assessment_assign(*, application: Application, assessor: User, by: User) -> 
 
 @transaction.atomic
 def assessment_submit(*, assessment: Assessment, scores: dict[str, int], comments: str, by: User) -> Assessment:
-    assessment = Assessment.objects.select_for_update().select_related("application").get(pk=assessment.pk)
+    assessment = Assessment.objects.select_for_update(of=("self",)).select_related("application").get(pk=assessment.pk)
     if assessment.assessor_id != by.pk:
         raise ApplicationError("Only the assigned assessor can score this application.")
     if assessment.submitted_at:
@@ -306,11 +319,20 @@ def panel_ranking(*, round: ApplicationRound) -> list[PanelEntry]:
         round.applications.filter(status__in=PANEL_STATUSES)
         .for_list()
         .select_related("decided_by")
-        .prefetch_related(Prefetch(
-            "assessments",
-            queryset=Assessment.objects.filter(submitted_at__isnull=False).select_related("assessor"),
-            to_attr="scored_assessments",
-        ))
+        .prefetch_related(
+            Prefetch(
+                "assessments",
+                queryset=Assessment.objects.filter(submitted_at__isnull=False).select_related("assessor"),
+                to_attr="scored_assessments",
+            ),
+            # The panel reads the sponsor's reference (seed 002: "review of the reference").
+            Prefetch(
+                "link_requests",
+                queryset=LinkRequest.objects.filter(kind=LinkRequest.Kind.REFERENCE,
+                                                    status=LinkRequest.Status.RECEIVED),
+                to_attr="received_references",
+            ),
+        )
     )
     entries = []
     for application in applications:
@@ -404,7 +426,7 @@ def decisions_send(*, round: ApplicationRound, today=None) -> int:
 def cohort_join(*, profile: LLEProfile, cohort: TrainingCohort, by: User) -> LLEProfile:
     """Put a designated LLE in a training cohort that finishes within 8 weeks
     of designation (seed 001), and tell them the dates."""
-    profile = LLEProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
+    profile = LLEProfile.objects.select_for_update(of=("self",)).select_related("user").get(pk=profile.pk)
     if profile.trained_on:
         raise ApplicationError(f"{profile.user} finished training on {profile.trained_on:%-d %B %Y}.")
     if cohort.starts_on < profile.designated_on:
@@ -489,7 +511,7 @@ def draft_reminders_send(*, at: datetime | None = None) -> int:
 @transaction.atomic
 def _draft_reminder_send(*, application_id: int, kind: str, at: datetime) -> int:
     application = (
-        Application.objects.select_for_update().select_related("applicant", "round")
+        Application.objects.select_for_update(of=("self",)).select_related("applicant", "round")
         .filter(pk=application_id, status=Status.DRAFT).first()
     )
     if application is None:  # submitted or withdrawn since the list was read

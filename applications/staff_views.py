@@ -12,19 +12,19 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q, prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lle_portal.access import role_required
-from lle_portal.models import User
+from lle_portal.models import OutgoingEmail, User
 
-from . import services
+from . import references, services
 from .eligibility import eligibility_for, eligibility_for_many, with_eligibility_data
 from .filters import AssignmentFilter, PanelFilter
-from .models import Application, ApplicationRound, Assessment, Specialism
+from .models import Application, ApplicationRound, Assessment, LinkRequest, Specialism
 from .rubric import RUBRIC, SCORES
 from .services import ApplicationError
 from .staff_forms import AssessmentForm, AssignAssessorsForm, DecisionForm, VerificationForm
@@ -109,7 +109,43 @@ def staff_verify(request: HttpRequest, pk: int) -> HttpResponse:
         "approvals": eligibility["approvals"],
         # A missing one-to-one raises an AttributeError subclass: getattr's default applies.
         "referee": getattr(application, "referee", None),
+        "link_requests": link_requests_for_staff(application),
     })
+
+
+def link_requests_for_staff(application: Application) -> list[LinkRequest]:
+    """Every reference and approval request of the application, newest first, with
+    the answers and the emails sent about each (when each went out)."""
+    link_requests = list(application.link_requests.prefetch_related("chasers"))
+    emails: dict[str, list[OutgoingEmail]] = {}
+    for email in OutgoingEmail.objects.filter(
+        content_type__app_label="applications", content_type__model="linkrequest",
+        object_id__in=[str(r.pk) for r in link_requests],
+    ).order_by("created_at"):
+        emails.setdefault(email.object_id, []).append(email)
+    for link_request in link_requests:
+        link_request.emails = emails.get(str(link_request.pk), [])
+    return link_requests
+
+
+@role_required(ADVISER)
+@require_POST
+def staff_link_request(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Resend (a new link; the old one stops working) or cancel a request."""
+    link_request = get_object_or_404(LinkRequest.objects.for_adviser(request.user), pk=pk)
+    try:
+        if action == "resend":
+            link_request = references.link_request_resend(link_request=link_request, by=request.user)
+            messages.success(request, f"A new link was sent to {link_request.recipient_name}; the old one no "
+                                      "longer works.")
+        elif action == "cancel":
+            references.link_request_cancel(link_request=link_request, by=request.user)
+            messages.success(request, f"The request to {link_request.recipient_name} is cancelled.")
+        else:
+            raise Http404("No such action.")
+    except references.ReferenceError as error:
+        messages.error(request, str(error))
+    return redirect("applications:staff_verify", pk=link_request.application_id)
 
 
 @role_required(ADVISER)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
+from lle_portal.tasks import TRANSIENT_EMAIL_ERRORS
+
 from . import services
 
 # A locked or briefly unavailable database is worth another try; the claims
@@ -34,3 +36,22 @@ def send_assessor_reminders() -> int:
 def send_due_decisions() -> int:
     """Decision emails of every round whose decisions-by date has come."""
     return services.decisions_send_due()
+
+
+@shared_task(**RETRY)
+def send_reference_chasers() -> int:
+    """Sponsors and chairs of governors: reminders at 7 and 14 days, and expiry."""
+    from . import references
+
+    return references.link_chasers_run()
+
+
+@shared_task(
+    autoretry_for=(OperationalError, *TRANSIENT_EMAIL_ERRORS), retry_backoff=30, retry_jitter=True, max_retries=5,
+    acks_late=True,
+)
+def send_link_email(link_request_id: int, chaser_id: int | None = None) -> str:
+    """One email that carries a reference or approval link (see applications.references)."""
+    from . import references
+
+    return references.link_email_send(link_request_id=link_request_id, chaser_id=chaser_id)

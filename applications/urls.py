@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import views
+from . import reference_views, staff_views, views
 
 app_name = "applications"
 
@@ -17,6 +17,11 @@ urlpatterns: list = [
     path("my-application/<int:pk>/check/", views.check, name="check"),
     path("my-application/<int:pk>/submitted/", views.submitted, name="submitted"),
     path("my-application/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("my-application/<int:pk>/requests/<slug:kind>/send/", views.send_request, name="send_request"),
+    # The sponsor's and the chair of governors' pages: the token is the only credential.
+    path("reference/<str:token>/", reference_views.respond, name="reference_respond"),
+    path("reference/<str:token>/draft/", reference_views.draft, name="reference_draft"),
+    path("staff/requests/<int:pk>/<slug:action>/", staff_views.staff_link_request, name="staff_link_request"),
     # Staff pages (verification, assessment, panel) are in staff_urls.py.
     path("staff/", include("applications.staff_urls")),
 ]

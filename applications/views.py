@@ -30,10 +30,10 @@ from lle_portal.forms import school_label
 from lle_portal.imports.measures import MEASURES, measure_label
 from lle_portal.models import AuditEvent, OutgoingEmail, User
 
-from . import services
+from . import references, services
 from .eligibility import CRITERIA, OfficialData, eligibility_for
 from .forms import SECTION_FORMS, RefereeForm, SchoolSectionForm, SubmitForm, WithdrawForm
-from .models import Application, ApplicationRound, Grade, Phase, RefereeNomination, Specialism
+from .models import Application, ApplicationRound, Grade, LinkRequest, Phase, RefereeNomination, Specialism
 from .sections import COMPLETED, SECTIONS, SECTIONS_BY_KEY, Section, section_status
 from .sections import task_list as section_tasks
 
@@ -333,7 +333,7 @@ def _section_context(application: Application, section: Section, form=None, **ex
         "section": section,
         "form": form,
         "criteria": [eligibility[key] for key in SECTION_CRITERIA.get(section.key, ())],
-        "readonly": not application.is_editable,
+        "readonly": form is None,
         "rows": answer_rows(application, section),
         "autosave_url": (reverse("applications:autosave", args=[application.pk, section.key])
                          if section.key in SECTION_FORMS else ""),
@@ -360,7 +360,7 @@ def _after_save(request: HttpRequest, application: Application, return_to: str) 
 def section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     application = _own_application(request, pk)
     section = _section_or_404(key)
-    if request.method == "POST" and not application.is_editable:
+    if request.method == "POST" and not _section_editable(application, key):
         return _refuse_change(request, application)
     return_to = request.POST.get("return") or request.GET.get("return", "")
     return_to = "check" if return_to == "check" else ""
@@ -406,6 +406,12 @@ def _save_valid_answers(request: HttpRequest, application: Application, section:
     return _own_application(request, application.pk)
 
 
+def _section_editable(application: Application, key: str) -> bool:
+    # A submitted application is read-only, except that a head whose sponsor
+    # declined (or never answered) names another one.
+    return application.is_editable or (key == "referee" and application.can_replace_sponsor())
+
+
 def _referee_section(request: HttpRequest, application: Application, section: Section, return_to: str) -> HttpResponse:
     """The sponsor (seed 002). Saved whole by referee_nominate: a half-typed
     sponsor is kept in the browser (autosave.js) and in the page, not in the database."""
@@ -413,7 +419,8 @@ def _referee_section(request: HttpRequest, application: Application, section: Se
     nomination = application.referee if _has_referee(application) else None
     round = application.round
     if request.method == "GET":
-        form = RefereeForm(initial=RefereeForm.initial_from(nomination)) if application.is_editable else None
+        editable = _section_editable(application, "referee")
+        form = RefereeForm(initial=RefereeForm.initial_from(nomination)) if editable else None
         return render(request, template, _section_context(application, section, form, return_to=return_to))
 
     action = request.POST.get("action", "continue")
@@ -444,6 +451,8 @@ def _referee_section(request: HttpRequest, application: Application, section: Se
             form.add_error("email" if "email" in str(error).lower() else None, str(error))
         else:
             messages.success(request, f"{details['name']} is your sponsor.")
+            if not application.is_editable:
+                return redirect("applications:detail", pk=application.pk)
             if action == "later":
                 return redirect("applications:task_list", pk=application.pk)
             return _after_save(request, application, return_to)
@@ -570,6 +579,10 @@ def _event_text(event: AuditEvent, application: Application) -> str | None:
         "reference.given": "Your sponsor gave their reference.",
         "reference.declined": "Your sponsor declined to give a reference.",
         "reference.expired": "Your sponsor's link to give a reference expired.",
+        "approval.requested": "We asked your chair of governors for the governing body's approval.",
+        "approval.received": "Your chair of governors answered for the governing body.",
+        "approval.declined": "Your chair of governors did not give the governing body's approval.",
+        "approval.expired": "Your chair of governors' link to give the approval expired.",
     }
     return texts.get(verb)
 
@@ -673,6 +686,41 @@ def _stages(application: Application) -> list[dict[str, str]]:
     return result
 
 
+def link_request_rows(application: Application) -> list[dict[str, Any]]:
+    """The sponsor's and the chair's requests as the head may see them: the state, never the answers."""
+    latest: dict[str, LinkRequest] = {}
+    for link_request in application.link_requests.only(
+        "kind", "status", "reminder_count", "recipient_name", "created_at", "responded_at", "application_id",
+    ).order_by("created_at"):
+        latest[link_request.kind] = link_request
+    rows = []
+    for kind, label in LinkRequest.Kind.choices:
+        link_request = latest.get(kind)
+        if link_request is not None and link_request.status == LinkRequest.Status.CANCELLED:
+            link_request = None
+        rows.append({
+            "kind": kind, "label": label, "request": link_request,
+            "status": link_request.head_status if link_request else "Not requested yet",
+        })
+    return rows
+
+
+@role_required(HEADTEACHER)
+@require_POST
+def send_request(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """"Send request now": email the sponsor (or the chair) before submitting."""
+    application = _own_application(request, pk)
+    if kind not in LinkRequest.Kind.values:
+        raise Http404("No such request.")
+    try:
+        link_request = references.link_request_send(application=application, kind=kind, by=request.user)
+    except references.ReferenceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"We have emailed {link_request.recipient_name} a link to answer.")
+    return redirect("applications:detail", pk=application.pk)
+
+
 @role_required(HEADTEACHER)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
@@ -686,6 +734,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "nomination": application.referee if _has_referee(application) else None,
         "can_withdraw": application.status in WITHDRAWABLE,
         "decision_told": decision_told(application),
+        "link_requests": link_request_rows(application),
+        "can_send_requests": application.status not in (Status.WITHDRAWN, *DECIDED),
+        "can_replace_sponsor": application.can_replace_sponsor(),
     })
 
 

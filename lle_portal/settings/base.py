@@ -180,6 +180,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "applications.tasks.send_assessor_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Daily: sponsors and chairs of governors are reminded 7 and 14 days after
+    # the request (never two within 48 hours, each once: LinkRequestChaser) and
+    # links past their expiry close, with the head asked to name someone else.
+    "recruitment-reference-chasers": {
+        "task": "applications.tasks.send_reference_chasers",
+        "schedule": crontab(hour=8, minute=45),
+    },
     # Daily: decision emails go out once a round's decisions-by date has come
     # (the adviser can also send them from the panel page on that day).
     "recruitment-decision-emails": {
@@ -223,6 +230,8 @@ SITE_NAME = "LLE Portal"
 
 # How long an emailed invitation link stays valid.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
+# How long a sponsor's (or chair of governors') emailed link stays valid.
+REFERENCE_LINK_DAYS = env.int("REFERENCE_LINK_DAYS", default=28)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 
 # django-auditlog: keep field history for admin edits with the acting user.

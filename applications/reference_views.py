@@ -1,0 +1,150 @@
+"""The pages a sponsor (or a chair of governors) opens from an emailed link.
+
+No account and no session: the unguessable, single-use token in the URL is
+the only credential, and it opens one request only. A wrong, expired, used-up
+(cancelled or replaced) or tampered token gets the same page and the same
+status, so a visitor learns nothing about which tokens exist. Only the holder
+of a token that matches an answered request is told "already submitted".
+
+CSRF: these views are exempt. CSRF protects a session's ambient credential
+(a cookie) from being used by another site; here there is no cookie to ride
+on -- the credential is the token in the URL, which another site cannot know.
+And the pages must send `Referrer-Policy: no-referrer` (so the token never
+leaks to another site), under which Chromium posts forms with `Origin: null`,
+which Django's CSRF origin check refuses.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import references
+from .models import LinkRequest
+from .reference_forms import FORMS, DeclineForm
+
+Status = LinkRequest.Status
+
+# Bad tokens: a fixed window per client address in Django's cache (Redis in
+# production, so the count is shared by every worker).
+BAD_TOKEN_LIMIT = 10
+BAD_TOKEN_WINDOW = 15 * 60
+
+
+def _client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _bad_token_key(request: HttpRequest) -> str:
+    window = int(timezone.now().timestamp()) // BAD_TOKEN_WINDOW
+    return f"reference-link:bad:{_client_address(request)}:{window}"
+
+
+def _rate_limited(request: HttpRequest) -> bool:
+    return (cache.get(_bad_token_key(request)) or 0) >= getattr(settings, "REFERENCE_BAD_TOKEN_LIMIT",
+                                                                 BAD_TOKEN_LIMIT)
+
+
+def _count_bad_token(request: HttpRequest) -> None:
+    key = _bad_token_key(request)
+    cache.add(key, 0, BAD_TOKEN_WINDOW)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, BAD_TOKEN_WINDOW)
+
+
+def private_link(view):
+    """Never cached, never sent on as a Referer, no CSRF cookie check (see the module's docstring)."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
+        if _rate_limited(request):
+            response = render(request, "applications/reference/too_many.html", status=429)
+        else:
+            response = view(request, token, *args, **kwargs)
+        # "Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private".
+        add_never_cache_headers(response)
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapper
+
+
+def _unusable(request: HttpRequest) -> HttpResponse:
+    _count_bad_token(request)
+    return render(request, "applications/reference/invalid.html", status=404)
+
+
+def _find(token: str) -> LinkRequest | None:
+    return references.link_request_find(token=token)
+
+
+def _answered(request: HttpRequest, link_request: LinkRequest) -> HttpResponse:
+    return render(request, "applications/reference/done.html", {"link_request": link_request})
+
+
+@private_link
+@require_http_methods(["GET", "POST"])
+def respond(request: HttpRequest, token: str) -> HttpResponse:
+    link_request = _find(token)
+    if link_request is None:
+        return _unusable(request)
+    if link_request.status in (Status.RECEIVED, Status.DECLINED):
+        return _answered(request, link_request)
+    if not link_request.is_open:
+        return _unusable(request)
+
+    form_class = FORMS[link_request.kind]
+    action = request.POST.get("action", "submit") if request.method == "POST" else None
+    form = form_class(request.POST if action == "submit" else None, initial=link_request.draft)
+    decline_form = DeclineForm(request.POST if action == "decline" else None)
+    try:
+        if action == "submit" and form.is_valid():
+            references.link_request_submit(link_request=link_request, answers=form.cleaned_data)
+            return redirect("applications:reference_respond", token=token)
+        if action == "decline" and decline_form.is_valid():
+            references.link_request_decline(link_request=link_request, reason=decline_form.cleaned_data["reason"])
+            return redirect("applications:reference_respond", token=token)
+        if action == "submit":
+            # Keep what they typed even though it is not complete.
+            references.link_request_save_draft(link_request=link_request, data=request.POST)
+    except references.ReferenceError:
+        # Answered, expired or cancelled between the page load and the post (or a replay).
+        return redirect("applications:reference_respond", token=token)
+    application = link_request.application
+    return render(request, "applications/reference/respond.html", {
+        "link_request": link_request,
+        "applicant_name": application.applicant.get_full_name(),
+        "school_name": application.school.name if application.school_id else "",
+        "form": form,
+        "decline_form": decline_form,
+        "is_reference": link_request.kind == LinkRequest.Kind.REFERENCE,
+        "errors_in": "decline" if decline_form.errors else ("submit" if form.errors else ""),
+    })
+
+
+@private_link
+@require_POST
+def draft(request: HttpRequest, token: str) -> JsonResponse:
+    """Called by static/js/autosave.js as the sponsor types."""
+    link_request = _find(token)
+    if link_request is None or not link_request.is_open:
+        if link_request is None or link_request.status not in (Status.RECEIVED, Status.DECLINED):
+            _count_bad_token(request)
+        return JsonResponse({"error": "This link can no longer be used."}, status=404)
+    try:
+        references.link_request_save_draft(link_request=link_request, data=request.POST)
+    except references.ReferenceError as error:
+        return JsonResponse({"error": str(error)}, status=409)
+    return JsonResponse({"saved_at": timezone.localtime().strftime("%H:%M"), "errors": {}})

@@ -1,0 +1,410 @@
+"""References and the governing body's approval, given through emailed links.
+
+One mechanism serves both (`LinkRequest.Kind`): a request is made when the
+application is submitted (or when the head presses "send request now"), the
+recipient answers once through a link that needs no account, and a daily job
+chases, expires and tells the head when someone else must be asked.
+
+The link's token is 256 bits derived with the server's secret key from a
+random nonce; only its SHA-256 is stored. Emails that carry the link are sent
+by `link_email_send` (a Celery task calls it), which renders the link only
+into the message it hands to the mail server: the copy kept as an
+`OutgoingEmail` (so staff see when it went out) has the link blanked, so
+neither the request row nor the email log holds a working link.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from lle_portal.audit import audit_record
+from lle_portal.emails import email_queue
+from lle_portal.models import OutgoingEmail, User
+
+from .models import Application, LinkRequest, LinkRequestChaser
+
+Kind = LinkRequest.Kind
+Status = LinkRequest.Status
+Chaser = LinkRequestChaser.Kind
+
+LINK_SALT = "applications.references.link"
+REMINDER_AFTER = {Chaser.REMINDER_7: timedelta(days=7), Chaser.REMINDER_14: timedelta(days=14)}
+# Never two reminders to one person within 48 hours (the 7- and 14-day ones
+# could otherwise land together after the job was down for a week).
+REMINDER_GAP = timedelta(hours=48)
+REDACTED_LINK = "[the private link is not kept]"
+# Who acted, in the audit trail, when it was the person with the link.
+BY_LINK = "emailed link"
+
+# The answers each kind asks for; anything else posted is ignored.
+REFERENCE_FIELDS = (
+    "ability", "impact", "senior_team", "commits_to_deploy", "safeguarding_concerns", "safeguarding_details",
+    "recommendation",
+)
+GOVERNORS_FIELDS = ("approve", "comment")
+FIELDS = {Kind.REFERENCE: REFERENCE_FIELDS, Kind.GOVERNORS_APPROVAL: GOVERNORS_FIELDS}
+DRAFT_MAX_CHARS = 20_000
+
+
+class ReferenceError(Exception):  # noqa: A001 - the domain's word; shadows nothing used here
+    """A change the rules do not allow; the message is for the person who tried."""
+
+
+def link_days() -> int:
+    return settings.REFERENCE_LINK_DAYS
+
+
+# --- tokens -----------------------------------------------------------------
+
+
+def link_token(link_request: LinkRequest) -> str:
+    digest = salted_hmac(LINK_SALT, link_request.nonce, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_url(link_request: LinkRequest) -> str:
+    return settings.SITE_URL + reverse("applications:reference_respond", args=[link_token(link_request)])
+
+
+def link_request_find(*, token: str) -> LinkRequest | None:
+    """The request this token opens, in any state; None for a wrong or tampered token."""
+    if not token or len(token) > 100:
+        return None
+    return (LinkRequest.objects.select_related("application__school", "application__applicant",
+                                               "application__round")
+            .filter(token_hash=hash_token(token)).first())
+
+
+# --- making and closing requests --------------------------------------------------
+
+
+def _recipient(application: Application, kind: str) -> tuple[str, str]:
+    if kind == Kind.REFERENCE:
+        nomination = getattr(application, "referee", None)
+        if nomination is None:
+            raise ReferenceError("Name your sponsor first.")
+        return nomination.name, nomination.email
+    if not application.chair_of_governors_email:
+        raise ReferenceError("Give the chair of governors' name and email address first.")
+    return application.chair_of_governors_name or "Chair of governors", application.chair_of_governors_email
+
+
+def _create(*, application: Application, kind: str, name: str, email: str, by: User | None) -> LinkRequest:
+    nonce = secrets.token_urlsafe(32)
+    now = timezone.now()
+    link_request = LinkRequest(created_at=now,
+        application=application, kind=kind, recipient_name=name, recipient_email=email.lower(), nonce=nonce,
+        created_by=by if by is not None and by.is_authenticated else None,
+        expires_at=now + timedelta(days=link_days()),
+    )
+    link_request.token_hash = hash_token(link_token(link_request))
+    link_request.save()
+    verb = "reference.requested" if kind == Kind.REFERENCE else "approval.requested"
+    audit_record(verb=verb, target=application,
+                 actor=by, actor_label="" if by else "celery",
+                 data={"request": link_request.pk, "to": link_request.recipient_email})
+    _queue_link_email(link_request_id=link_request.pk)
+    return link_request
+
+
+def _queue_link_email(*, link_request_id: int, chaser_id: int | None = None) -> None:
+    from .tasks import send_link_email
+
+    transaction.on_commit(lambda: send_link_email.delay(link_request_id, chaser_id))
+
+
+def _close(link_request: LinkRequest, status: str) -> None:
+    link_request.status = status
+    link_request.closed_at = timezone.now()
+    link_request.save(update_fields=["status", "closed_at"])
+
+
+@transaction.atomic
+def link_request_send(*, application: Application, kind: str = Kind.REFERENCE, by: User | None = None) -> LinkRequest:
+    """Ask the sponsor (or the chair of governors) by email, once.
+
+    An open request to the same person is kept as it is (submitting after
+    "send request now" sends nothing twice); one to somebody else, because
+    the head changed their sponsor, is cancelled first.
+    """
+    application = Application.objects.select_for_update(of=("self",)).select_related("referee").get(pk=application.pk)
+    if application.status == Application.Status.WITHDRAWN:
+        raise ReferenceError("This application was withdrawn.")
+    if by is not None and not by.is_adviser and application.applicant_id != by.pk:
+        raise ReferenceError("Only the applicant or the adviser can send this request.")
+    name, email = _recipient(application, kind)
+    current = LinkRequest.objects.select_for_update().filter(
+        application=application, kind=kind, status=Status.REQUESTED).first()
+    answered = LinkRequest.objects.filter(application=application, kind=kind, status=Status.RECEIVED)
+    if answered.filter(recipient_email__iexact=email).exists():
+        raise ReferenceError(f"{name} has already answered.")
+    if current:
+        if current.recipient_email == email.lower() and current.is_open:
+            return current
+        _close(current, Status.CANCELLED)
+    return _create(application=application, kind=kind, name=name, email=email, by=by)
+
+
+def link_requests_on_submit(*, application: Application, by: User) -> list[LinkRequest]:
+    """Called after the application is submitted: the sponsor's and the chair's requests."""
+    made = []
+    for kind in (Kind.REFERENCE, Kind.GOVERNORS_APPROVAL):
+        try:
+            made.append(link_request_send(application=application, kind=kind, by=by))
+        except ReferenceError:
+            continue  # already answered, or nobody named: nothing to ask
+    return made
+
+
+def _lock(link_request: LinkRequest) -> LinkRequest:
+    return LinkRequest.objects.select_for_update(of=("self",)).select_related("application").get(pk=link_request.pk)
+
+
+@transaction.atomic
+def link_request_resend(*, link_request: LinkRequest, by: User) -> LinkRequest:
+    """Staff: a new link to the same person; the old link stops working at once."""
+    link_request = _lock(link_request)
+    if link_request.status in (Status.RECEIVED, Status.DECLINED):
+        raise ReferenceError("This request has been answered; it cannot be sent again.")
+    if link_request.status == Status.REQUESTED:
+        _close(link_request, Status.CANCELLED)
+    audit_record(verb="reference.resent", target=link_request.application, actor=by,
+                 data={"request": link_request.pk})
+    return _create(application=link_request.application, kind=link_request.kind, name=link_request.recipient_name,
+                   email=link_request.recipient_email, by=by)
+
+
+@transaction.atomic
+def link_request_cancel(*, link_request: LinkRequest, by: User) -> LinkRequest:
+    link_request = _lock(link_request)
+    if link_request.status != Status.REQUESTED:
+        raise ReferenceError(f"This request is {link_request.get_status_display().lower()}; it cannot be cancelled.")
+    _close(link_request, Status.CANCELLED)
+    audit_record(verb="reference.cancelled", target=link_request.application, actor=by,
+                 data={"request": link_request.pk})
+    return link_request
+
+
+# --- the recipient's answers ---------------------------------------------------------
+
+
+def _lock_open(link_request: LinkRequest) -> LinkRequest:
+    # Under the row lock, so a replayed or concurrent post finds the request answered.
+    link_request = _lock(link_request)
+    if not link_request.is_open:
+        raise ReferenceError("This link can no longer be used.")
+    return link_request
+
+
+def _clean(kind: str, data: dict[str, Any]) -> dict[str, str]:
+    return {name: str(data.get(name, ""))[:DRAFT_MAX_CHARS] for name in FIELDS[kind] if name in data}
+
+
+@transaction.atomic
+def link_request_save_draft(*, link_request: LinkRequest, data: dict[str, Any]) -> LinkRequest:
+    link_request = _lock_open(link_request)
+    link_request.draft = {**link_request.draft, **_clean(link_request.kind, data)}
+    link_request.save(update_fields=["draft"])
+    return link_request
+
+
+@transaction.atomic
+def link_request_submit(*, link_request: LinkRequest, answers: dict[str, Any]) -> LinkRequest:
+    """The reference (or the governors' decision) is given: final, never edited."""
+    link_request = _lock_open(link_request)
+    link_request.answers = _clean(link_request.kind, answers)
+    link_request.draft = {}
+    link_request.status = Status.RECEIVED
+    link_request.responded_at = timezone.now()
+    link_request.save(update_fields=["answers", "draft", "status", "responded_at"])
+    application = link_request.application
+    if link_request.kind == Kind.GOVERNORS_APPROVAL:
+        approved = link_request.answers.get("approve") == "yes"
+        Application.objects.filter(pk=application.pk).update(governors_approved=approved)
+        audit_record(verb="approval.received", target=application, actor_label=BY_LINK,
+                     data={"request": link_request.pk, "approved": approved})
+        if not approved:
+            _ask_head(link_request)
+    else:
+        audit_record(verb="reference.received", target=application, actor_label=BY_LINK,
+                     data={"request": link_request.pk})
+    _tell_advisers(link_request)
+    return link_request
+
+
+@transaction.atomic
+def link_request_decline(*, link_request: LinkRequest, reason: str) -> LinkRequest:
+    link_request = _lock_open(link_request)
+    reason = reason.strip()
+    if not reason:
+        raise ReferenceError("Say why you cannot give a reference.")
+    link_request.decline_reason = reason[:DRAFT_MAX_CHARS]
+    link_request.draft = {}
+    link_request.status = Status.DECLINED
+    link_request.responded_at = timezone.now()
+    link_request.save(update_fields=["decline_reason", "draft", "status", "responded_at"])
+    verb = "reference.declined" if link_request.kind == Kind.REFERENCE else "approval.declined"
+    audit_record(verb=verb, target=link_request.application, actor_label=BY_LINK, data={"request": link_request.pk})
+    _ask_head(link_request)
+    _tell_advisers(link_request)
+    return link_request
+
+
+def _advisers(application: Application):
+    return User.objects.filter(
+        role=User.Role.ADVISER, is_active=True, local_authorities__in=application.round.local_authorities.all()
+    ).distinct()
+
+
+def _tell_advisers(link_request: LinkRequest) -> None:
+    application = link_request.application
+    for adviser in _advisers(application):
+        email_queue(to=adviser.email, template="reference_arrived", about=link_request,
+                    context={"link_request": link_request, "application": application, "adviser": adviser})
+
+
+def _ask_head(link_request: LinkRequest) -> None:
+    """Tell the head (once per request) that someone else must be asked."""
+    _, created = LinkRequestChaser.objects.get_or_create(
+        request=link_request, kind=Chaser.HEAD_ASKED, defaults={"emailed_at": timezone.now()}
+    )
+    if created:
+        application = link_request.application
+        email_queue(to=application.applicant.email, template="reference_head_asked", about=link_request,
+                    context={"link_request": link_request, "application": application,
+                             "applicant": application.applicant})
+
+
+# --- the daily chasers -------------------------------------------------------------------
+
+
+def _reminder_due(link_request: LinkRequest, at: datetime) -> str | None:
+    if not link_request.is_open or link_request.expires_at <= at:
+        return None
+    if link_request.last_reminded_at and at - link_request.last_reminded_at < REMINDER_GAP:
+        return None
+    done = {c.kind for c in link_request.chasers.all()}
+    for kind in (Chaser.REMINDER_7, Chaser.REMINDER_14):
+        if kind not in done:
+            return kind if at - link_request.created_at >= REMINDER_AFTER[kind] else None
+    return None
+
+
+@transaction.atomic
+def _chase_one(pk: int, at: datetime) -> bool:
+    link_request = LinkRequest.objects.select_for_update(of=("self",)).select_related("application").get(pk=pk)
+    if link_request.status != Status.REQUESTED:
+        return False
+    if link_request.expires_at <= at:
+        _close(link_request, Status.EXPIRED)
+        verb = "reference.expired" if link_request.kind == Kind.REFERENCE else "approval.expired"
+        audit_record(verb=verb, target=link_request.application, actor_label="celery",
+                     data={"request": link_request.pk})
+        _ask_head(link_request)
+        return True
+    kind = _reminder_due(link_request, at)
+    if kind is None:
+        return False
+    chaser = LinkRequestChaser.objects.create(request=link_request, kind=kind, created_at=at)
+    link_request.reminder_count += 1
+    link_request.last_reminded_at = at
+    link_request.save(update_fields=["reminder_count", "last_reminded_at"])
+    audit_record(verb="reference.reminded", target=link_request.application, actor_label="celery",
+                 data={"request": link_request.pk, "kind": kind})
+    _queue_link_email(link_request_id=link_request.pk, chaser_id=chaser.pk)
+    return True
+
+
+def link_chasers_run(*, at: datetime | None = None) -> int:
+    """Expire old links and remind at 7 and 14 days; returns how many requests changed.
+
+    Each request is claimed under its own row lock, so the job is safe to run
+    twice or on two workers; a request answered meanwhile is skipped.
+    """
+    at = at or timezone.now()
+    due = LinkRequest.objects.open().filter(
+        Q(expires_at__lte=at) | Q(created_at__lte=at - REMINDER_AFTER[Chaser.REMINDER_7])
+    ).values_list("pk", flat=True)
+    changed = sum(_chase_one(pk, at) for pk in list(due))
+    # Link emails whose task was lost (a broker restart): queue them again.
+    cutoff = at - timedelta(minutes=10)
+    for pk in LinkRequest.objects.open().filter(sent_at__isnull=True, created_at__lte=cutoff).values_list("pk",
+                                                                                                         flat=True):
+        _queue_link_email(link_request_id=pk)
+    for chaser in LinkRequestChaser.objects.filter(
+        emailed_at__isnull=True, created_at__lte=cutoff, request__status=Status.REQUESTED
+    ).exclude(kind=Chaser.HEAD_ASKED):
+        _queue_link_email(link_request_id=chaser.request_id, chaser_id=chaser.pk)
+    return changed
+
+
+# --- sending the emails that carry the link ------------------------------------------------
+
+
+def _render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    ctx = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
+    subject = " ".join(render_to_string(f"emails/{template}.subject.txt", ctx).split())[:255]
+    return (subject, render_to_string(f"emails/{template}.txt", ctx), render_to_string(f"emails/{template}.html", ctx))
+
+
+@transaction.atomic
+def link_email_send(*, link_request_id: int, chaser_id: int | None = None) -> str:
+    """Send the request (or one reminder) with its link, once.
+
+    The request (or chaser) row is locked and its `sent_at`/`emailed_at` set in
+    the same transaction as the send, so a duplicated task sends one email.
+    Mail-server errors propagate, for the task to retry.
+    """
+    link_request = (LinkRequest.objects.select_for_update(of=("self",))
+                    .select_related("application__applicant", "application__school", "application__round")
+                    .filter(pk=link_request_id).first())
+    if link_request is None or link_request.status != Status.REQUESTED:
+        return "not-open"
+    chaser = None
+    if chaser_id is not None:
+        chaser = LinkRequestChaser.objects.select_for_update().filter(pk=chaser_id).first()
+        if chaser is None or chaser.emailed_at:
+            return "already-sent"
+    elif link_request.sent_at:
+        return "already-sent"
+    template = "reference_request" if link_request.kind == Kind.REFERENCE else "reference_approval_request"
+    application = link_request.application
+    context = {"link_request": link_request, "application": application, "applicant": application.applicant,
+               "school_name": application.school.name if application.school_id else "",
+               "expires_at": link_request.expires_at, "reminder": chaser is not None}
+    subject, text, html = _render(template, {**context, "link": link_url(link_request)})
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[link_request.recipient_email])
+    message.attach_alternative(html, "text/html")
+    message.send()
+    now = timezone.now()
+    _, kept_text, kept_html = _render(template, {**context, "link": REDACTED_LINK})
+    OutgoingEmail.objects.create(
+        to=link_request.recipient_email, subject=subject, body_text=kept_text, body_html=kept_html,
+        template=template, content_type=ContentType.objects.get_for_model(LinkRequest),
+        object_id=str(link_request.pk), sent_at=now, attempts=1,
+    )
+    if chaser:
+        chaser.emailed_at = now
+        chaser.save(update_fields=["emailed_at"])
+    else:
+        link_request.sent_at = now
+        link_request.save(update_fields=["sent_at"])
+    return "sent"
