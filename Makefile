@@ -45,5 +45,14 @@ $(VENV)/.installed-test: requirements.txt requirements-dev.txt | $(VENV)/bin/pyt
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-run
 
+# Performance evidence at national scale (docs/performance.md). Needs
+# PostgreSQL and Redis on 127.0.0.1; see scripts/bench/run.sh.
+bench: system-packages-run $(VENV)/.installed-bench
+	bash scripts/bench/run.sh
+
+$(VENV)/.installed-bench: requirements.txt requirements-bench.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements-bench.txt
+	touch $@
+
 clean:
 	rm -rf $(VENV) var db.sqlite3 .pytest_cache .ruff_cache

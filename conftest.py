@@ -14,12 +14,19 @@ import socket
 from urllib.parse import urlparse
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 # Playwright's sync API runs an event loop in the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 REQUIRE_SERVICES = os.environ.get("LLE_REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("LLE_CHROMIUM", "/usr/bin/chromium")
+
+# Property-based tests (test_fuzz_*.py). "ci", the default: the same examples on
+# every run, few enough to keep the suite fast. HYPOTHESIS_PROFILE=explore to hunt.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, max_examples=30, deadline=None)
+hypothesis_settings.register_profile("explore", max_examples=500, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _reachable(url: str, default_port: int) -> bool:
@@ -137,3 +144,24 @@ def users(db, la):
         "assessor": AssessorFactory(),
         "governor": GovernorFactory(school=school),
     }
+
+
+@pytest.fixture
+def verified_login(db):
+    """Sign a staff user in as if they had entered their authenticator code:
+    `verified_login(client, users["adviser"])`. For tests that turn on
+    settings.LLE_STAFF_2FA (it is off for the rest of the suite)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def login(client, user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="Authenticator app", confirmed=True
+        )
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return device
+
+    return login

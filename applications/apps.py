@@ -8,7 +8,10 @@ class ApplicationsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from lle_portal import privacy
+
         from . import models
+        from .privacy import RecruitmentProvider
 
         # Field history of admin edits; status changes are also AuditEvents
         # written by applications.services.
@@ -23,3 +26,5 @@ class ApplicationsConfig(AppConfig):
         # Never the token's hash or nonce (the log is readable by staff), nor the
         # answers, which save as the sponsor types: services log each response.
         auditlog.register(models.LinkRequest, exclude_fields=["token_hash", "nonce", "answers"])
+        # What it holds about a person, for export and erasure (lle_portal/privacy.py).
+        privacy.register(RecruitmentProvider())

@@ -27,6 +27,8 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lle_portal.http import client_ip
+
 from . import references
 from .models import LinkRequest
 from .reference_forms import FORMS, DeclineForm
@@ -40,7 +42,8 @@ BAD_TOKEN_WINDOW = 15 * 60
 
 
 def _client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    # Behind the production proxies REMOTE_ADDR is the proxy: see lle_portal.http.
+    return client_ip(request) or "unknown"
 
 
 def _bad_token_key(request: HttpRequest) -> str:

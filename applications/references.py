@@ -215,7 +215,10 @@ def _lock_open(link_request: LinkRequest) -> LinkRequest:
 
 
 def _clean(kind: str, data: dict[str, Any]) -> dict[str, str]:
-    return {name: str(data.get(name, ""))[:DRAFT_MAX_CHARS] for name in FIELDS[kind] if name in data}
+    # A draft is saved as typed, unvalidated; PostgreSQL's jsonb refuses a NUL (\u0000).
+    return {
+        name: str(data.get(name, ""))[:DRAFT_MAX_CHARS].replace("\x00", "") for name in FIELDS[kind] if name in data
+    }
 
 
 @transaction.atomic

@@ -32,7 +32,10 @@ from .staff_forms import AssessmentForm, AssignAssessorsForm, DecisionForm, Veri
 Status = Application.Status
 ADVISER = User.Role.ADVISER
 ASSESSOR = User.Role.ASSESSOR
-PANEL_PAGE_SIZE = 50
+# Twenty cards a page: each carries a decision form; the rank numbers stay the round's.
+PANEL_PAGE_SIZE = 20
+# The staff home's worklists show the oldest few; the admin's list has them all.
+WORKLIST_ROWS = 25
 
 
 def _advisers_applications(request: HttpRequest):
@@ -61,12 +64,22 @@ def staff_index(request: HttpRequest) -> HttpResponse:
     applications = _advisers_applications(request).select_related("applicant", "school", "round")
     return render(request, "applications/staff/index.html", {
         "rounds": rounds,
-        "to_verify": applications.filter(status=Status.SUBMITTED).order_by("submitted_at")[:50],
+        "to_verify": _first_rows(applications.filter(status=Status.SUBMITTED).order_by("submitted_at"), WORKLIST_ROWS),
         # Verified with nobody assigned yet: nothing moves until the adviser acts.
-        "to_assign": applications.filter(
+        "to_assign": _first_rows(applications.filter(
             status=Status.VERIFIED, assessments__isnull=True
-        ).order_by("submitted_at")[:50],
+        ).order_by("submitted_at"), WORKLIST_ROWS),
+        "worklist_rows": WORKLIST_ROWS,
     })
+
+
+def _first_rows(rows, n: int) -> list:
+    """The first n rows of a list with its joins: the ids are chosen by a lean
+    query, then only those rows are read and joined (a national worklist has
+    thousands, and joining each to its head and school before the LIMIT was
+    most of the page's time)."""
+    ids = list(rows.values_list("pk", flat=True)[:n])
+    return list(rows.filter(pk__in=ids)) if ids else []
 
 
 # --- verification of Part A -------------------------------------------------------
@@ -79,7 +92,8 @@ def staff_verify(request: HttpRequest, pk: int) -> HttpResponse:
     )
     verifications = {v.criterion: v for v in application.verifications.all()}
     eligibility = eligibility_for(application)
-    form = VerificationForm(request.POST or None, eligibility=eligibility, verifications=verifications)
+    data = request.POST if request.method == "POST" else None
+    form = VerificationForm(data, eligibility=eligibility, verifications=verifications)
     can_verify = application.status == Status.SUBMITTED
     if request.method == "POST" and can_verify and form.is_valid():
         try:
@@ -168,7 +182,8 @@ def staff_la_approve(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(_advisers_applications(request).for_list(), pk=pk)
     can_assign = application.status in (Status.VERIFIED, Status.ASSESSED)
-    form = AssignAssessorsForm(request.POST or None, application=application) if can_assign else None
+    data = request.POST if request.method == "POST" else None
+    form = AssignAssessorsForm(data, application=application) if can_assign else None
     if request.method == "POST":
         if form is None:
             messages.error(request, f"Verify Part A of {application} before assigning assessors.")
@@ -212,7 +227,7 @@ def staff_assess(request: HttpRequest, pk: int) -> HttpResponse:
     )
     application = assessment.application
     can_score = assessment.submitted_at is None and application.status == Status.VERIFIED
-    form = AssessmentForm(request.POST or None) if can_score else None
+    form = AssessmentForm(request.POST if request.method == "POST" else None) if can_score else None
     if request.method == "POST":
         if form is None:
             messages.error(request, "This assessment can no longer be changed.")
@@ -247,14 +262,22 @@ def _panel(request: HttpRequest, round: ApplicationRound, *, bound: tuple[int, D
     ranking = services.panel_ranking(round=round)
     filterset = PanelFilter(request.GET, queryset=round.applications.all())
     if filterset.is_bound and any(request.GET.get(name) for name in filterset.filters):
-        shown = set(filterset.qs.values_list("pk", flat=True))
-        ranking = [entry for entry in ranking if entry.application.pk in shown]
-    page = Paginator(ranking, PANEL_PAGE_SIZE).get_page(request.GET.get("page"))
+        ranking = ranking.only(set(filterset.qs.values_list("pk", flat=True)))
+    number = request.GET.get("page")
+    if bound and (position := ranking.position(bound[0])) is not None:
+        number = position // PANEL_PAGE_SIZE + 1  # the page with the form sent back
+    # The ranking loads the applications of this page only.
+    page = Paginator(ranking, PANEL_PAGE_SIZE).get_page(number)
     applications = [entry.application for entry in page]
     # Eligibility for this page at once: a fixed number of queries however long the round.
     prefetch_related_objects(applications, "verifications")
     eligibility = eligibility_for_many(applications)
-    left = services.places_left(round)
+    # services.places_left, counted in one query with the decisions not emailed yet.
+    counts = round.applications.aggregate(
+        designated=Count("pk", filter=Q(decision=Application.Decision.DESIGNATED)),
+        unsent=Count("pk", filter=~Q(decision="") & Q(decision_emailed_at__isnull=True)),
+    )
+    left = round.places - counts["designated"]
     for entry in page:
         pk = entry.application.pk
         entry.eligibility = eligibility[pk]
@@ -267,11 +290,19 @@ def _panel(request: HttpRequest, round: ApplicationRound, *, bound: tuple[int, D
         "filterset": filterset,
         "places_left": left,
         "designated": round.places - left,
-        "awaiting": sum(1 for e in ranking if e.application.status == Status.ASSESSED),
+        "awaiting": ranking.count_status(Status.ASSESSED),
         "decisions_open": timezone.localdate() >= round.decisions_by,
-        "unsent": round.applications.exclude(decision="").filter(decision_emailed_at__isnull=True).count(),
+        "unsent": counts["unsent"],
         "form": bound[1] if bound else None,
     }, status=status)
+
+
+def _panel_url(application: Application) -> str:
+    """The panel page the application is on, at its card."""
+    position = services.panel_ranking(round=application.round).position(application.pk) or 0
+    page = position // PANEL_PAGE_SIZE + 1
+    query = f"?page={page}" if page > 1 else ""
+    return reverse("applications:staff_panel", args=[application.round_id]) + f"{query}#app-{application.pk}"
 
 
 @role_required(ADVISER)
@@ -295,7 +326,7 @@ def staff_decide(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             decided = Application.Decision(form.cleaned_data["decision"]).label.lower()
             messages.success(request, f"{application} ({application.applicant}): {decided}.")
-            return redirect(reverse("applications:staff_panel", args=[application.round_id]) + f"#app-{pk}")
+            return redirect(_panel_url(application))
     return _panel(request, application.round, bound=(pk, form), status=400)
 
 

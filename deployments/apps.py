@@ -8,7 +8,10 @@ class DeploymentsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from . import models
+        from lle_portal import privacy
+
+        from . import models, reports
+        from .privacy import DeploymentProvider
 
         # Field history of admin edits; status changes are also AuditEvents
         # written by deployments.services.
@@ -20,3 +23,7 @@ class DeploymentsConfig(AppConfig):
         auditlog.register(models.ReimbursementStatement)
         auditlog.register(models.NetworkMeeting)
         auditlog.register(models.NetworkMeetingAttendance)
+        # What it holds about a person, for export and erasure (lle_portal/privacy.py).
+        privacy.register(DeploymentProvider())
+        # Its documents (contract, statement, end report) for lle_portal/reports.py.
+        reports.register()

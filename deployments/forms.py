@@ -92,6 +92,16 @@ class ProposalForm(forms.Form):
         return cleaned
 
 
+class MatchAllProposalForm(forms.Form):
+    """One row's "Propose" button on the match-all page: ids and an intensity,
+    checked before any lookup (a hand-made post once made them a 500)."""
+
+    need = forms.IntegerField(min_value=1)
+    lle = forms.IntegerField(min_value=1)
+    # Which intensities are allowed is the service's rule (deployment_propose).
+    days_per_week = forms.DecimalField(max_digits=3, decimal_places=1, required=False)
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
-from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from scipy.optimize import linear_sum_assignment
 
@@ -90,18 +90,53 @@ class Assignment:
 # --- Loading ---------------------------------------------------------------------
 
 
+def _committed_days():
+    """The days a week an LLE (OuterRef) has committed: a subquery per LLE,
+    read by the index on deployment.lle_id, instead of a join and GROUP BY over
+    every deployment (and every column of the LLE, its user and school)."""
+    committing = Deployment.objects.committing().filter(lle=OuterRef("pk")).order_by()
+    zero = Value(Decimal(0), output_field=DecimalField(max_digits=3, decimal_places=1))
+    total = committing.values("lle").annotate(days=Sum("days_per_week")).values("days")
+    return Coalesce(Subquery(total, output_field=DecimalField(max_digits=3, decimal_places=1)), zero)
+
+
 def with_committed_days(lles):
     """LLEs with the days a week they have committed (proposed, agreed and
     active deployments) as `committed_days`."""
+    return lles.annotate(committed_days=_committed_days())
+
+
+def capacity_totals(lles) -> dict:
+    """Days a week offered and committed by the active LLEs among `lles`, how
+    many LLEs there are and how many active ones have no day to spare: one
+    lean query (a row per LLE), summed here."""
     committing = Q(deployments__status__in=DeploymentQuerySet.COMMITTING)
-    zero = Value(Decimal(0), output_field=DecimalField(max_digits=3, decimal_places=1))
-    return lles.annotate(committed_days=Coalesce(Sum("deployments__days_per_week", filter=committing), zero))
+    rows = (
+        lles.order_by().values("pk", "days_per_week", "is_active")
+        .annotate(committed=Sum("deployments__days_per_week", filter=committing))
+    )
+    totals = {"lle_count": 0, "offered": Decimal(0), "committed": Decimal(0), "full": 0}
+    for row in rows:
+        totals["lle_count"] += 1
+        if row["is_active"]:
+            committed = row["committed"] or Decimal(0)
+            totals["offered"] += row["days_per_week"]
+            totals["committed"] += committed
+            totals["full"] += committed >= row["days_per_week"]
+    return totals
 
 
 def load_lles(lles=None) -> list[LLEProfile]:
     """Every LLE (or those of `lles`) with their school, user and committed days, in one query."""
     lles = LLEProfile.objects.all() if lles is None else lles
-    return list(with_committed_days(lles.select_related("user", "school")).order_by("user__full_name", "pk"))
+    # Only the columns scoring and the lists read: 300 LLEs with their school
+    # and user are 900 model instances, and a school has some thirty columns.
+    lles = lles.select_related("user", "school").only(
+        *(f.name for f in LLEProfile._meta.concrete_fields),
+        "user__full_name", "user__email",
+        "school__name", "school__trust", "school__federation", "school__latitude", "school__longitude",
+    )
+    return list(with_committed_days(lles).order_by("user__full_name", "pk"))
 
 
 def busy_pairs(*, school_ids: Iterable[int] | None = None) -> set[tuple[int, int]]:
@@ -130,19 +165,23 @@ def distance_between(a: School, b: School) -> float | None:
     return haversine_km(float(a.latitude), float(a.longitude), float(b.latitude), float(b.longitude))
 
 
+# A school's phase in the words LLEs offer (built once: it is read for every LLE scored).
+PROGRAMME_PHASES = {
+    School.Phase.PRIMARY: Phase.PRIMARY,
+    School.Phase.MIDDLE_PRIMARY: Phase.PRIMARY,
+    School.Phase.SECONDARY: Phase.SECONDARY,
+    School.Phase.MIDDLE_SECONDARY: Phase.SECONDARY,
+    School.Phase.SIXTEEN_PLUS: Phase.SECONDARY,
+    School.Phase.ALL_THROUGH: Phase.ALL_THROUGH,
+    School.Phase.NURSERY: Phase.NURSERY,
+}
+
+
 def programme_phase(school: School) -> str:
     """The client school's phase in the words LLEs offer (applications.Phase)."""
     if school.is_special:
         return Phase.SPECIAL
-    return {
-        School.Phase.PRIMARY: Phase.PRIMARY,
-        School.Phase.MIDDLE_PRIMARY: Phase.PRIMARY,
-        School.Phase.SECONDARY: Phase.SECONDARY,
-        School.Phase.MIDDLE_SECONDARY: Phase.SECONDARY,
-        School.Phase.SIXTEEN_PLUS: Phase.SECONDARY,
-        School.Phase.ALL_THROUGH: Phase.ALL_THROUGH,
-        School.Phase.NURSERY: Phase.NURSERY,
-    }.get(school.phase, "")
+    return PROGRAMME_PHASES.get(school.phase, "")
 
 
 def phase_reason(lle_phase: str, client_phase: str) -> Reason:

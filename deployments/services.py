@@ -19,15 +19,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from applications.models import LLEProfile
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
-from lle_portal.models import LocalAuthority, School, User
-from lle_portal.pdf import render_pdf
+from lle_portal.models import LocalAuthority, School, SchoolResult, User
 
 from . import matching
 from .models import (
@@ -390,33 +388,55 @@ def contract_context(deployment: Deployment) -> dict:
     }
 
 
-def deployment_generate_contract(*, deployment_id: int) -> Deployment | None:
-    """Render the contract agreement PDF and store it, replacing any earlier one.
+def deployment_generate_contract(*, deployment_id: int, enqueue: bool = False) -> Deployment | None:
+    """The contract agreement PDF, through the report machinery (deployments/reports.py).
 
-    Rendered outside the transaction (it takes a moment); the parties are told
-    it is ready once, by the run that first stores a contract.
+    With enqueue=True (the Celery task) the build is queued and retried with
+    backoff; without, it is built now (the demo, tests). Either way a build
+    already under way is joined, not repeated, and the parties are told it is
+    ready once, when the first contract is stored.
     """
-    deployment = Deployment.objects.for_list().filter(pk=deployment_id).first()
+    from lle_portal.reports import report_build, report_fail
+
+    from .reports import contract_request
+
+    deployment = Deployment.objects.select_related("client_school").filter(pk=deployment_id).first()
     if deployment is None or deployment.status in (Status.PROPOSED, Status.WITHDRAWN):
         return None
-    pdf = render_pdf("pdf/contract.html", contract_context(deployment))
-    with transaction.atomic():
-        deployment = _lock(deployment)
-        old = deployment.contract_pdf.name
-        first = deployment.contract_generated_at is None
-        deployment.contract_pdf.save(f"contract-{deployment.pk}.pdf", ContentFile(pdf), save=False)
-        deployment.contract_generated_at = timezone.now()
-        deployment.save(update_fields=["contract_pdf", "contract_generated_at", "updated_at"])
-        if old and old != deployment.contract_pdf.name:
-            storage = deployment.contract_pdf.storage
-            transaction.on_commit(lambda: storage.delete(old))
-        audit_record(verb="deployment.contract_generated", target=deployment, actor_label="celery")
-        if first:
-            _email_all(
-                [deployment.lle.user.email, *client_head_emails(deployment)], template="deployment_contract_ready",
-                about=deployment, context={"deployment": deployment},
-            )
-    return deployment
+    report = contract_request(deployment, enqueue=enqueue)
+    if not enqueue:
+        _, error = report_build(report.pk)
+        if error is not None:
+            report_fail(report.pk, error, final=True)
+            raise error
+    return Deployment.objects.get(pk=deployment_id)
+
+
+def end_report_context(deployment: Deployment) -> dict:
+    """What the end report says: the agreement, objectives and their progress,
+    the support given, and the client school's results before and after."""
+    visits = list(deployment.visits.order_by("visit_date", "pk").select_related("colleague"))
+    confirmed = [v for v in visits if v.status == VisitRecord.Status.CONFIRMED]
+    activities: dict[str, int] = {}
+    for visit in confirmed:
+        for label in visit.activity_labels:
+            activities[label] = activities.get(label, 0) + 1
+    start_year = deployment.start_date.year + (1 if deployment.start_date.month >= 9 else 0)
+    results = list(
+        SchoolResult.objects.filter(school=deployment.client_school, year__gte=start_year - 2)
+        .order_by("key_stage", "measure", "year")
+    )
+    return {
+        "deployment": deployment,
+        "objectives": list(deployment.objectives.all()),
+        "colleagues": list(deployment.colleagues.all()),
+        "visits": confirmed,
+        "days_confirmed": sum((v.days for v in confirmed), Decimal(0)),
+        "days_recorded": sum((v.days for v in visits), Decimal(0)),
+        "activities": sorted(activities.items(), key=lambda item: -item[1]),
+        "results": results,
+        "generated_on": timezone.localdate(),
+    }
 
 
 # --- objectives --------------------------------------------------------------------
@@ -745,23 +765,23 @@ def statement_csv(statement: ReimbursementStatement) -> str:
     return out.getvalue()
 
 
-def statement_generate_pdf(*, statement_id: int) -> ReimbursementStatement | None:
-    """Render the finalised statement's PDF and store it, replacing any earlier one."""
+def statement_generate_pdf(*, statement_id: int, enqueue: bool = False) -> ReimbursementStatement | None:
+    """The statement's PDF, through the report machinery (as the contract: queued
+    by the task, built now otherwise)."""
+    from lle_portal.reports import report_build, report_fail
+
+    from .reports import statement_request
+
     statement = ReimbursementStatement.objects.select_related("local_authority").filter(pk=statement_id).first()
     if statement is None:
         return None
-    pdf = render_pdf("pdf/statement.html", statement_context(statement))
-    with transaction.atomic():
-        statement = ReimbursementStatement.objects.select_for_update().get(pk=statement.pk)
-        old = statement.pdf.name
-        statement.pdf.save(f"statement-{statement.pk}.pdf", ContentFile(pdf), save=False)
-        statement.pdf_generated_at = timezone.now()
-        statement.save(update_fields=["pdf", "pdf_generated_at"])
-        if old and old != statement.pdf.name:
-            storage = statement.pdf.storage
-            transaction.on_commit(lambda: storage.delete(old))
-        audit_record(verb="statement.pdf_generated", target=statement, actor_label="celery")
-    return statement
+    report = statement_request(statement, enqueue=enqueue)
+    if not enqueue:
+        _, error = report_build(report.pk)
+        if error is not None:
+            report_fail(report.pk, error, final=True)
+            raise error
+    return ReimbursementStatement.objects.get(pk=statement_id)
 
 
 # --- reminders ---------------------------------------------------------------------

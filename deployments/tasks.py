@@ -21,16 +21,17 @@ RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 30, "retry_jitte
 
 @shared_task(**RETRY)
 def generate_contract(deployment_id: int) -> str:
-    """The contract agreement PDF of an agreed deployment."""
-    deployment = services.deployment_generate_contract(deployment_id=deployment_id)
-    return deployment.contract_pdf.name if deployment else "skipped"
+    """Queue the contract agreement PDF of an agreed deployment (built, and
+    retried with backoff, by lle_portal.reports.build_report)."""
+    deployment = services.deployment_generate_contract(deployment_id=deployment_id, enqueue=True)
+    return "queued" if deployment else "skipped"
 
 
 @shared_task(**RETRY)
 def generate_statement_pdf(statement_id: int) -> str:
-    """The PDF of a reimbursement statement for the finance team."""
-    statement = services.statement_generate_pdf(statement_id=statement_id)
-    return statement.pdf.name if statement else "missing"
+    """Queue the PDF of a reimbursement statement for the finance team."""
+    statement = services.statement_generate_pdf(statement_id=statement_id, enqueue=True)
+    return "queued" if statement else "missing"
 
 
 @shared_task(**RETRY)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/complete/", views.deployment_complete, name="complete"),
     path("<int:pk>/end-early/", views.deployment_end_early, name="end_early"),
     path("<int:pk>/contract.pdf", views.deployment_contract, name="contract"),
+    path("<int:pk>/end-report/", views.deployment_end_report, name="end_report"),
     path("<int:pk>/objectives/", views.objective_add, name="objective_add"),
     path("<int:pk>/objectives/<int:objective_pk>/progress/", views.objective_rate, name="objective_rate"),
     path("<int:pk>/visits/new/", views.visit_new, name="visit_new"),

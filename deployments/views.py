@@ -11,9 +11,14 @@ else's id is a 404), bind the form, call the service, say what happened.
 
 from __future__ import annotations
 
+from collections import Counter
+from decimal import Decimal
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Subquery, Sum, Window
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,10 +27,12 @@ from django.views.decorators.http import require_POST
 from applications.models import LLEProfile
 from lle_portal.access import role_required
 from lle_portal.models import School, User
+from lle_portal.reports import latest_reports
 
 from . import matching, services
 from .filters import DeploymentFilter
 from .forms import (
+    MatchAllProposalForm,
     ObjectiveForm,
     ObjectiveProgressForm,
     ProposalForm,
@@ -36,6 +43,7 @@ from .forms import (
 )
 from .models import Deployment, Objective, ReimbursementStatement, SupportNeed, VisitRecord
 from .priorities import suggestions_for_schools
+from .reports import END_REPORT, end_report_request
 from .services import DeploymentError
 from .terms import previous_term
 
@@ -45,6 +53,12 @@ GOVERNOR = User.Role.GOVERNOR
 PAGE_SIZE = 25
 # The overview lists at most this many rows per panel; each links to the full list.
 OVERVIEW_ROWS = 20
+# The overview's LLE capacity table, a page at a time (?capacity=N).
+CAPACITY_ROWS = 25
+# A reimbursement statement's lines, a page at a time.
+STATEMENT_LINES = 50
+# The matching list shows the best candidates (and as many excluded ones) unless asked for all.
+MATCHES_SHOWN = 25
 
 
 def _visible(request: HttpRequest):
@@ -80,8 +94,14 @@ def _done(request: HttpRequest, deployment_pk: int, call, success: str, anchor: 
 
 @role_required(HEADTEACHER, GOVERNOR, ADVISER)
 def deployment_list(request: HttpRequest) -> HttpResponse:
+    # A subquery, not a join on every record of visit with GROUP BY: it is
+    # computed for the page's rows only, and the paginator's count stays simple.
+    to_confirm = (
+        VisitRecord.objects.filter(deployment=OuterRef("pk"), status=VisitRecord.Status.SUBMITTED)
+        .order_by().values("deployment").annotate(n=Count("pk")).values("n")
+    )
     deployments = _visible(request).for_list().annotate(
-        visits_to_confirm=Count("visits", filter=Q(visits__status=VisitRecord.Status.SUBMITTED)),
+        visits_to_confirm=Coalesce(Subquery(to_confirm), 0),
     ).order_by("-start_date", "-pk")
     filterset = DeploymentFilter(request.GET or None, queryset=deployments)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -122,8 +142,28 @@ def deployment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "objective_form": ObjectiveForm(),
         "progress_choices": ObjectiveProgressForm.base_fields["progress"].choices,
         "today": timezone.localdate(),
+        "can_end_report": deployment.status in END_REPORT_STATUSES,
+        "end_report": latest_reports(END_REPORT, [f"deployment:{deployment.pk}"]).get(f"deployment:{deployment.pk}")
+        if deployment.status in END_REPORT_STATUSES else None,
     }
     return render(request, "deployments/detail.html", context)
+
+
+# A deployment that has finished has an end report.
+END_REPORT_STATUSES = (Deployment.Status.COMPLETED, Deployment.Status.ENDED_EARLY)
+
+
+@login_required
+@require_POST
+def deployment_end_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for the end report of a finished deployment (one already being built is joined)."""
+    deployment = _deployment_for(request, pk)
+    if deployment.status not in END_REPORT_STATUSES:
+        messages.error(request, "The end report is made when the deployment has finished.")
+        return redirect(deployment)
+    report = end_report_request(deployment, user=request.user)
+    messages.success(request, "The end report is being built. We will email you when it is ready.")
+    return redirect(report)
 
 
 @role_required(HEADTEACHER)
@@ -146,7 +186,7 @@ def deployment_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _reason_page(request: HttpRequest, deployment: Deployment, *, title: str, label: str, button: str,
                  call, success: str, help_text: str = "") -> HttpResponse:
-    form = ReasonForm(request.POST or None, label=label, help_text=help_text)
+    form = ReasonForm(request.POST if request.method == "POST" else None, label=label, help_text=help_text)
     if request.method == "POST" and form.is_valid():
         try:
             call(form.cleaned_data["reason"])
@@ -246,7 +286,8 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
     is_lle = services.is_lle_of(request.user, deployment)
     if not (is_lle or services.colleague_of(request.user, deployment)):
         raise Http404("Only the LLE and colleagues who deliver days record visits.")
-    form = VisitRecordForm(request.POST or None, deployment=deployment, may_choose_colleague=is_lle,
+    data = request.POST if request.method == "POST" else None
+    form = VisitRecordForm(data, deployment=deployment, may_choose_colleague=is_lle,
                            initial={"visit_date": timezone.localdate(), "days": f"{deployment.days_per_week:.1f}"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -275,7 +316,8 @@ def visit_amend(request: HttpRequest, pk: int) -> HttpResponse:
         "days": f"{visit.days:.1f}", "activities": visit.activities, "objectives": list(visit.objectives.all()),
         "summary": visit.summary, "progress": visit.progress, "next_steps": visit.next_steps,
     }
-    form = VisitRecordForm(request.POST or None, initial=initial, deployment=deployment, may_choose_colleague=False,
+    data = request.POST if request.method == "POST" else None
+    form = VisitRecordForm(data, initial=initial, deployment=deployment, may_choose_colleague=False,
                            amending=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -308,7 +350,7 @@ def visit_query(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     if not services.is_client_head_of(request.user, visit.deployment):
         raise Http404("Only the client head queries a record of visit.")
-    form = ReasonForm(request.POST or None, label="What are you querying?",
+    form = ReasonForm(request.POST if request.method == "POST" else None, label="What are you querying?",
                       help_text="Whoever recorded the visit is told, and can correct the record.")
     if request.method == "POST" and form.is_valid():
         try:
@@ -348,17 +390,20 @@ def overview(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     deployments = Deployment.objects.for_adviser(user).for_list()
     visits = VisitRecord.objects.for_adviser(user).for_list()
-    lles = matching.load_lles(
-        LLEProfile.objects.all() if user.is_superuser
-        else LLEProfile.objects.filter(school__local_authority__in=user.local_authorities.all())
+    lles = LLEProfile.objects.all() if user.is_superuser else LLEProfile.objects.filter(
+        school__local_authority__in=user.local_authorities.all()
     )
-    for lle in lles:
+    # Every LLE of a national adviser is 300 rows: the overview sums them up
+    # and shows them a page at a time.
+    capacity = matching.capacity_totals(lles)
+    paginator = Paginator(
+        matching.with_committed_days(lles.select_related("user", "school")).order_by("user__full_name", "pk"),
+        CAPACITY_ROWS,
+    )
+    paginator.count = capacity["lle_count"]  # counted with the totals already
+    capacity["page"] = paginator.get_page(request.GET.get("capacity"))
+    for lle in capacity["page"]:
         lle.spare_days = matching.spare_days(lle)
-    capacity = {
-        "lles": lles,
-        "offered": sum(lle.days_per_week for lle in lles if lle.is_active),
-        "committed": sum(lle.committed_days for lle in lles if lle.is_active),
-    }
     open_needs = SupportNeed.objects.for_adviser(user).open().for_list().order_by("created_at")
     panels = {
         "open_needs": open_needs,
@@ -368,11 +413,25 @@ def overview(request: HttpRequest) -> HttpResponse:
         "flagged": visits.flagged_for_qa().order_by("-qa_flagged_at"),
         "proposed": deployments.proposed().order_by("created_at"),
     }
-    context = {name: rows[:OVERVIEW_ROWS] for name, rows in panels.items()}
-    context["counts"] = {name: rows.count() for name, rows in panels.items()}
+    context, context["counts"] = {}, {}
+    for name, rows in panels.items():
+        context[name], context["counts"][name] = _first_rows(rows, OVERVIEW_ROWS)
     return render(request, "deployments/staff/overview.html", {
         **context, "capacity": capacity, "today": today, "rows_shown": OVERVIEW_ROWS,
     })
+
+
+def _first_rows(rows, n: int) -> tuple[list, int]:
+    """The first n rows of a list with its joins (select_related), and how many
+    rows the list has. The ids and the count come from one lean query (the
+    count as a window over every row, so the list's filter runs once: for the
+    overdue list, each active deployment's last visit), then only those rows
+    are read and joined. At national scale, joining every overdue deployment
+    before the LIMIT was most of the overview's time."""
+    head = list(rows.annotate(row_count=Window(Count("pk"))).values_list("pk", "row_count")[:n])
+    if not head:
+        return [], 0
+    return list(rows.filter(pk__in=[pk for pk, _ in head])), head[0][1]
 
 
 def _advisers_need(request: HttpRequest, pk: int) -> SupportNeed:
@@ -386,7 +445,9 @@ def matches(request: HttpRequest, pk: int) -> HttpResponse:
     need = _advisers_need(request, pk)
     candidates = matching.rank_candidates(need)
     top = next((c for c in candidates if c.proposable), None)
-    form = ProposalForm(request.POST or None, initial=services.proposal_defaults(need, top))
+    # Bound on any POST, even an empty one: add_error below needs a bound form (it was a 500).
+    form = ProposalForm(request.POST if request.method == "POST" else None,
+                        initial=services.proposal_defaults(need, top))
     if request.method == "POST":
         lle = next((c.lle for c in candidates if str(c.lle.pk) == request.POST.get("lle")), None)
         if lle is None:
@@ -402,10 +463,21 @@ def matches(request: HttpRequest, pk: int) -> HttpResponse:
                     "The LLE and the client head are asked to accept.",
                 )
                 return redirect(deployment)
+    # Every LLE in the country is scored, but the page shows the best ones:
+    # the rest, and the excluded ones with their reasons, on "show all".
+    show_all = request.GET.get("all") == "1"
+    proposable = [c for c in candidates if c.proposable]
+    excluded = [c for c in candidates if not c.proposable]
     return render(request, "deployments/staff/matches.html", {
-        "need": need, "candidates": candidates, "form": form,
-        "proposable_count": sum(c.proposable for c in candidates),
-        "excluded_count": sum(not c.proposable for c in candidates),
+        "need": need, "form": form,
+        "candidates": proposable if show_all else proposable[:MATCHES_SHOWN],
+        "excluded": excluded if show_all else excluded[:MATCHES_SHOWN],
+        "proposable_count": len(proposable),
+        "excluded_count": len(excluded),
+        # Why LLEs cannot be proposed, most common first: [(why, how many)].
+        "exclusion_summary": Counter(why for c in excluded for why in c.exclusions).most_common(),
+        "show_all": show_all,
+        "shown": MATCHES_SHOWN,
         "can_propose": need.status == SupportNeed.Status.OPEN,
     })
 
@@ -416,10 +488,14 @@ def match_all(request: HttpRequest) -> HttpResponse:
     every LLE's capacity), for the adviser to accept or change one by one."""
     needs = list(SupportNeed.objects.for_adviser(request.user).open().for_list().order_by("created_at"))
     if request.method == "POST":
-        need = get_object_or_404(SupportNeed.objects.for_adviser(request.user).open(), pk=request.POST.get("need"))
-        lle = get_object_or_404(LLEProfile, pk=request.POST.get("lle"))
+        form = MatchAllProposalForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose a support need, an LLE and an intensity from the list.")
+            return redirect(request.path)
+        need = get_object_or_404(SupportNeed.objects.for_adviser(request.user).open(), pk=form.cleaned_data["need"])
+        lle = get_object_or_404(LLEProfile, pk=form.cleaned_data["lle"])
         defaults = services.proposal_defaults(need)
-        defaults["days_per_week"] = request.POST.get("days_per_week") or defaults["days_per_week"]
+        defaults["days_per_week"] = form.cleaned_data["days_per_week"] or defaults["days_per_week"]
         try:
             deployment = services.deployment_propose(need=need, lle=lle, by=request.user, **defaults)
         except DeploymentError as error:
@@ -461,7 +537,7 @@ def _advisers_statements(request: HttpRequest):
 @role_required(ADVISER)
 def statements(request: HttpRequest) -> HttpResponse:
     last = previous_term(timezone.localdate())
-    form = StatementPrepareForm(request.POST or None, user=request.user,
+    form = StatementPrepareForm(request.POST if request.method == "POST" else None, user=request.user,
                                 initial={"academic_year": last.academic_year, "term": last.term})
     if request.method == "POST" and form.is_valid():
         try:
@@ -481,7 +557,34 @@ def statements(request: HttpRequest) -> HttpResponse:
 @role_required(ADVISER)
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(_advisers_statements(request).select_related("local_authority"), pk=pk)
-    return render(request, "deployments/staff/statement.html", services.statement_context(statement))
+    # A national statement has thousands of lines: the totals are summed by the
+    # database, and the lines shown a page at a time, grouped by the school paid
+    # (the CSV and the PDF carry every line).
+    lines = statement.lines.all()
+    totals = lines.aggregate(line_count=Count("pk"), school_count=Count("lle_school", distinct=True),
+                             total_days=Sum("days"), total_amount=Sum("amount"))
+    paginator = Paginator(
+        lines.select_related(
+            "lle_school", "visit__deployment__lle__user", "visit__deployment__client_school", "visit__colleague"
+        ).order_by("lle_school__name", "visit__visit_date", "pk"),
+        STATEMENT_LINES,
+    )
+    paginator.count = totals["line_count"]  # counted with the totals already
+    page = paginator.get_page(request.GET.get("page"))
+    groups = services.statement_by_school(page.object_list)
+    subtotals = {
+        row["lle_school"]: row for row in lines.filter(lle_school__in=[g["school"] for g in groups])
+        .order_by().values("lle_school").annotate(days=Sum("days"), amount=Sum("amount"), count=Count("pk"))
+    }
+    for group in groups:
+        subtotal = subtotals[group["school"].pk]
+        group["days"], group["amount"] = subtotal["days"], subtotal["amount"]
+        group["partial"] = subtotal["count"] > len(group["lines"])  # some lines on the other pages
+    return render(request, "deployments/staff/statement.html", {
+        "statement": statement, "dates": statement.dates, "schools": groups, "page": page,
+        "school_count": totals["school_count"],
+        "total_days": totals["total_days"] or Decimal(0), "total_amount": totals["total_amount"] or Decimal(0),
+    })
 
 
 @role_required(ADVISER)

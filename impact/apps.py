@@ -3,3 +3,21 @@ from django.apps import AppConfig
 
 class ImpactConfig(AppConfig):
     name = "impact"
+    verbose_name = "Impact"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from lle_portal import privacy
+
+        from . import models, reports
+        from .privacy import ImpactProvider
+
+        # Field history of the surveys advisers build in the admin. Invitations
+        # and answers are people's own words: they are not copied into a log.
+        auditlog.register(models.Survey)
+        auditlog.register(models.Question)
+        # What it holds about a person, for export and erasure (lle_portal/privacy.py).
+        privacy.register(ImpactProvider())
+        # The annual impact report for lle_portal/reports.py.
+        reports.register()

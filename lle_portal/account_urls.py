@@ -4,7 +4,7 @@ registration (all under /accounts/)."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import otp_views, views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
@@ -26,4 +26,7 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("register/", views.register, name="register"),
+    # Staff: the second factor (lle_portal.middleware.StaffTwoFactorMiddleware sends them here).
+    path("two-factor/", otp_views.otp_verify, name="otp_verify"),
+    path("two-factor/setup/", otp_views.otp_setup, name="otp_setup"),
 ]

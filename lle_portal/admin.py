@@ -16,6 +16,8 @@ import os
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.widgets import AutocompleteMixin
+from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -29,6 +31,28 @@ from .imports.measures import MEASURES, measure_label
 # --------------------------------------------------------------------------
 # Access and helpers
 # --------------------------------------------------------------------------
+
+_autocomplete_optgroups = AutocompleteMixin.optgroups
+
+
+def _optgroups_of_valid_ids(self, name, value, attr=None):
+    """Django's autocomplete widget (autocomplete_fields, in every app's admin)
+    looks the posted ids up to show them again beside the form's errors; an id
+    that is not a number made that query fail, a 500 on a hand-made post. The
+    field has already refused such an id, so it is shown as not chosen."""
+    opts = self.field.remote_field.model._meta
+    to_field = opts.get_field(getattr(self.field.remote_field, "field_name", None) or opts.pk.name)
+    valid = []
+    for posted in value:
+        try:
+            to_field.to_python(posted)
+        except ValidationError:
+            continue
+        valid.append(posted)
+    return _autocomplete_optgroups(self, name, valid, attr)
+
+
+AutocompleteMixin.optgroups = _optgroups_of_valid_ids
 
 
 class ScopedToOwnLAs:

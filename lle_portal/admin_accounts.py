@@ -8,14 +8,18 @@ access follows the role, like the rest of the portal.
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from . import services
+from . import privacy, services
 from .forms import InvitationAdminForm, UserAdminChangeForm, UserAdminCreationForm
 from .models import Invitation, LocalAuthority, User
 
@@ -93,8 +97,52 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
 
+    actions = ["export_personal_data", "erase_personal_data"]
+
     def get_queryset(self, request):
         return _scope_to_adviser(request, super().get_queryset(request), "local_authorities", "school")
+
+    @admin.action(description="Export personal data", permissions=["view"])
+    def export_personal_data(self, request, queryset):
+        """Everything held about one person, as a JSON file (a subject access request)."""
+        people = list(queryset[:2])
+        if len(people) != 1:
+            self.message_user(request, "Select one person to export their data.", messages.WARNING)
+            return None
+        data = privacy.person_export(email=people[0].email, by=request.user)
+        response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="personal-data-{people[0].pk}.json"'
+        return response
+
+    @admin.action(description="Erase personal data", permissions=["change"])
+    def erase_personal_data(self, request, queryset):
+        """Asks for confirmation first; only a superuser may erase before the retention period has passed."""
+        people = [user for user in queryset if user.pk != request.user.pk
+                  and (request.user.is_superuser or not user.is_superuser)]
+        can_force = request.user.is_superuser
+        if request.POST.get("confirm") == "yes":
+            force = can_force and request.POST.get("force") == "yes"
+            erased = 0
+            for user in people:
+                try:
+                    privacy.person_erase(email=user.email, by=request.user, force=force)
+                except privacy.PrivacyError as error:
+                    self.message_user(request, f"{user}: {error}", messages.WARNING)
+                else:
+                    erased += 1
+            if erased:
+                self.message_user(request, f"Personal data erased: {erased}.", messages.SUCCESS)
+            return None
+        rows = [(user, privacy.person_retention(privacy.person_find(user.email))) for user in people]
+        return TemplateResponse(request, "admin/lle_portal/user/erase_personal_data.html", {
+            **self.admin_site.each_context(request),
+            "title": "Erase personal data",
+            "opts": self.model._meta,
+            "rows": rows,
+            "can_force": can_force,
+            "retention_days": privacy.retention_days(),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        })
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -117,6 +165,16 @@ class UserAdmin(DjangoUserAdmin):
     def has_add_permission(self, request):
         # People get accounts by invitation; only a superuser adds one directly.
         return request.user.is_superuser
+
+    def user_change_password(self, request, id, form_url=""):
+        """Only a superuser sets someone else's password: an adviser who could
+        would be able to sign in as any head or governor of their LAs. People
+        who have lost theirs use "Forgotten your password?" (an emailed link)."""
+        if not request.user.is_superuser and str(request.user.pk) != str(id) and self.has_change_permission(request):
+            if not self.get_queryset(request).filter(pk=id).exists():
+                raise Http404("No such person.")  # not one of theirs: as if it did not exist
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     def has_delete_permission(self, request, obj=None):
         # Deactivate instead: the audit trail and applications refer to the person.

@@ -1,8 +1,10 @@
-"""Read-only admin for what the system records: domain audit events and sent email."""
+"""Read-only admin for what the system records: domain audit events, sent email
+and the PDF reports built in the background."""
 
 from django.contrib import admin
 
-from .models import AuditEvent, OutgoingEmail
+from . import reports
+from .models import AuditEvent, OutgoingEmail, Report
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,3 +38,31 @@ class OutgoingEmailAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     fields = ["to", "subject", "template", "created_at", "sent_at", "failed_at", "attempts", "last_error", "body_text"]
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    """Every PDF asked for, with why a failed one failed. Reports can be about
+    any LA, so only superusers see this list; people reach their own reports
+    from the pages they asked on."""
+
+    list_display = ["requested_at", "title", "kind", "status", "attempts", "requested_by", "finished_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["title", "subject"]
+    list_select_related = ["requested_by"]
+    date_hierarchy = "requested_at"
+    fields = ["title", "kind", "subject", "params", "status", "file", "requested_by", "requested_at",
+              "started_at", "finished_at", "attempts", "error"]
+    actions = ["build_again"]
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    @admin.action(description="Build the selected reports again")
+    def build_again(self, request, queryset) -> None:
+        for report in queryset:
+            reports.report_retry(report, user=request.user)
+        self.message_user(request, f"{queryset.count()} report(s) queued (joined where one was already being built).")

@@ -6,6 +6,7 @@ class LlePortalConfig(AppConfig):
     verbose_name = "LLE Portal core"
 
     def ready(self) -> None:
-        from . import audit
+        from . import audit, reports  # noqa: F401 - registers the report-building task
 
         audit.register_models()
+        from . import middleware  # noqa: F401 - stamps a staff session at sign-in (user_logged_in)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
@@ -30,19 +30,38 @@ def _roles(*roles: str) -> Callable[[object], bool]:
     return lambda user: has_role(user, *roles)
 
 
-def _takes_part_in_deployments(user) -> bool:
-    """Heads who are LLEs, deliver days as a colleague or lead a client school;
-    governors of a school that supports or is supported. One query, through
-    reverse relations by name: the core imports nothing from the apps to its right."""
+def _taking_part(user) -> dict[str, bool]:
+    """Whether a head or governor takes part in deployments (heads who are LLEs,
+    deliver days as a colleague or lead a client school; governors of a school
+    that supports or is supported) and whether a head has survey invitations.
+    One query for both, remembered on the user for the rest of the request,
+    through reverse relations by name: the core imports nothing from the apps
+    to its right."""
+    found = getattr(user, "_nav_taking_part", None)
+    if found is not None:
+        return found
+    counts: dict[str, Count] = {}
     if has_role(user, User.Role.HEADTEACHER):
         taking_part = Q(lle_profile__isnull=False) | Q(colleague_roles__isnull=False)
         if user.school_id:
             taking_part |= Q(school__client_deployments__isnull=False)
+        counts = {"deployments": Count("pk", filter=taking_part), "surveys": Count("survey_invitations")}
     elif has_role(user, User.Role.GOVERNOR) and user.school_id:
         taking_part = Q(school__client_deployments__isnull=False) | Q(school__lles__deployments__isnull=False)
-    else:
-        return False
-    return User.objects.filter(pk=user.pk).filter(taking_part).exists()
+        counts = {"deployments": Count("pk", filter=taking_part)}
+    row = User.objects.filter(pk=user.pk).aggregate(**counts) if counts else {}
+    found = {"deployments": bool(row.get("deployments")), "surveys": bool(row.get("surveys"))}
+    user._nav_taking_part = found
+    return found
+
+
+def _takes_part_in_deployments(user) -> bool:
+    return _taking_part(user)["deployments"]
+
+
+def _has_survey_invitations(user) -> bool:
+    """Heads invited to a survey (impact app)."""
+    return _taking_part(user)["surveys"]
 
 
 # The main navigation, in one place: (label, URL name, who sees it).
@@ -52,10 +71,12 @@ def _takes_part_in_deployments(user) -> bool:
 SIGNED_IN_NAV: tuple[tuple[str, str, Callable[[object], bool]], ...] = (
     ("Home", "home", _signed_in),
     ("My application", "applications:mine", _roles(User.Role.HEADTEACHER)),
-    ("Dashboard", "impact:dashboard", _roles(User.Role.GOVERNOR)),
+    ("Dashboard", "impact:dashboard", _roles(User.Role.GOVERNOR, User.Role.ADVISER)),
     ("Recruitment", "applications:staff_index", is_staff_member),
     ("My deployments", "deployments:list", _takes_part_in_deployments),
     ("Deployments", "deployments:overview", _roles(User.Role.ADVISER)),
+    ("Surveys", "impact:survey_list", _has_survey_invitations),
+    ("Surveys", "impact:staff_survey_list", _roles(User.Role.ADVISER)),
     ("Admin", "admin:index", is_staff_member),
 )
 ANONYMOUS_NAV: tuple[tuple[str, str], ...] = (

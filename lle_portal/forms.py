@@ -149,11 +149,13 @@ SCHOOL_SEARCH_LIMIT = 20
 
 def schools_matching(query: str, *, limit: int = SCHOOL_SEARCH_LIMIT) -> list[School]:
     """Open schools whose URN is `query`, or whose name contains every word of it."""
-    words = query.split()
+    # At most the search box's 100 characters: a longer posted query would chain a
+    # filter per word. PostgreSQL refuses NUL in text; isdecimal(), as int("²") fails.
+    words = query[:100].replace("\x00", " ").split()
     if not words:
         return []
     schools = School.objects.open().select_related("local_authority").order_by("name", "urn")
-    if len(words) == 1 and words[0].isdigit():
+    if len(words) == 1 and words[0].isdecimal():
         return list(schools.filter(urn=int(words[0]))[:limit])
     for word in words:
         schools = schools.filter(name__icontains=word)
@@ -217,7 +219,7 @@ class SchoolFinderForm(forms.Form):
         if current_school is not None:
             ids.add(current_school.pk)
         posted = self.data.get(self.add_prefix("school"), "") if self.is_bound else self.initial.get("school")
-        if str(posted or "").isdigit():
+        if str(posted or "").isdecimal():
             ids.add(int(posted))
         field = self.fields["school"]
         field.queryset = School.objects.filter(pk__in=ids).select_related("local_authority").order_by("name")
@@ -283,3 +285,21 @@ class HeadteacherRegistrationForm(SetPasswordMixin, SchoolFinderForm):
         stand_in = User(email=self.cleaned_data.get("email", ""), full_name=self.cleaned_data.get("full_name", ""))
         self.validate_password_for_user(stand_in)
         return super().clean()
+
+
+class OTPCodeForm(forms.Form):
+    """The six-digit code from an authenticator app (staff two-factor pages)."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=20,
+        help_text="The 6-digit code the app shows now, for example 123456.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        error_messages={"required": "Enter the 6-digit code from your authenticator app."},
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (code.isdigit() and len(code) == 6):
+            raise forms.ValidationError("Enter the 6 digits the app shows, with no letters.")
+        return code

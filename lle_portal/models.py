@@ -3,9 +3,9 @@ official data, imports, outgoing email and the audit trail."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import secrets
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 # --------------------------------------------------------------------------
 # People and roles
@@ -189,11 +190,23 @@ class Invitation(models.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
     def new_token(self) -> str:
-        """Give the invitation a fresh random token (256 bits); returns the clear text once."""
-        token = secrets.token_urlsafe(32)
-        self.token_hash = self.hash_token(token)
+        """Give the invitation a fresh token and expiry date; returns the token.
+
+        The token is derived with the server's secret key from the address and
+        the expiry (to the microsecond), like Django's password-reset tokens, so
+        the email can be given its link at send time (lle_portal.emails) while
+        the database keeps only the hash.
+        """
         self.expires_at = timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
+        token = self.link_token()
+        self.token_hash = self.hash_token(token)
         return token
+
+    def link_token(self) -> str:
+        """The token of the current link (the one whose hash is stored, unless re-issued)."""
+        message = f"{self.email.lower()}|{self.expires_at.astimezone(UTC).isoformat()}"
+        digest = salted_hmac("lle_portal.invitation", message, algorithm="sha256").digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
     @property
     def state(self) -> str:
@@ -580,3 +593,78 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         who = self.actor or self.actor_label or "system"
         return f"{self.created_at:%Y-%m-%d %H:%M} {who}: {self.verb} {self.target_repr}"
+
+
+# --------------------------------------------------------------------------
+# PDF reports built in the background (lle_portal/reports.py)
+# --------------------------------------------------------------------------
+
+
+class ReportQuerySet(models.QuerySet):
+    def in_progress(self):
+        return self.filter(status__in=Report.IN_PROGRESS)
+
+
+class Report(models.Model):
+    """One PDF document built by a Celery task: an impact report, a deployment's
+    contract or end report, a reimbursement statement.
+
+    `kind` names a builder registered in lle_portal/reports.py by the app that
+    owns the document; `subject` says what it is about ("la:926:2011",
+    "deployment:12"), so that a second request for the same document while one
+    is queued or running joins it instead of starting another job (a partial
+    unique constraint makes that hold under concurrent requests too).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Being built"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    IN_PROGRESS = (Status.QUEUED, Status.RUNNING)
+
+    kind = models.CharField(max_length=40)
+    subject = models.CharField(max_length=100, help_text="What the report is about, e.g. la:926:2011.")
+    params = models.JSONField(default=dict, blank=True)
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports_requested"
+    )
+    # Everyone who asked for it while it was being built: each is told once when it is ready.
+    waiting = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="reports_awaited")
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="Why the last attempt failed (for staff).")
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_report_in_progress",
+            ),
+            models.CheckConstraint(condition=~Q(status="ready") | ~Q(file=""), name="ready_report_has_file"),
+        ]
+        indexes = [models.Index(fields=["kind", "subject", "-requested_at"], name="report_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display().lower()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:detail", args=[self.pk])
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status in self.IN_PROGRESS
+
+    @property
+    def status_tone(self) -> str:
+        return {"ready": "success", "failed": "danger", "running": "info"}.get(self.status, "")

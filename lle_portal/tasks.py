@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import smtplib
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from .emails import email_bodies_to_send
 from .models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -35,9 +37,17 @@ def send_email(self, email_id: int) -> str:
         if email.sent_at or email.failed_at:
             return "already-done"
         email.attempts += 1
-        message = EmailMultiAlternatives(subject=email.subject, body=email.body_text, to=[email.to])
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
+        bodies = email_bodies_to_send(email)
+        if bodies is None:
+            # Its private link no longer works (an invitation revoked or expired): send nothing.
+            email.failed_at = timezone.now()
+            email.last_error = "Not sent: its link no longer works."
+            email.save(update_fields=["attempts", "failed_at", "last_error"])
+            return "link-gone"
+        body_text, body_html = bodies
+        message = EmailMultiAlternatives(subject=email.subject, body=body_text, to=[email.to])
+        if body_html:
+            message.attach_alternative(body_html, "text/html")
         try:
             message.send()
         except TRANSIENT_EMAIL_ERRORS as exc:
@@ -54,8 +64,15 @@ def send_email(self, email_id: int) -> str:
     if email.failed_at:
         logger.error("Giving up on email %s to %s: %s", email.pk, email.to, error)
         return "failed"
-    # Exponential backoff: 30 s, 60 s, 120 s, ...
-    raise self.retry(exc=error, countdown=30 * 2 ** (email.attempts - 1))
+    raise self.retry(exc=error, countdown=email_retry_delay(email.attempts))
+
+
+def email_retry_delay(attempts: int) -> float:
+    """Seconds before another try, after `attempts` failed ones: exponential
+    backoff (about 30 s, 60 s, 120 s, 240 s, 480 s) with jitter, so that the
+    emails queued while the mail server was down do not all retry at once."""
+    delay = 30 * 2 ** (attempts - 1)
+    return delay / 2 + random.uniform(0, delay / 2)
 
 
 @shared_task

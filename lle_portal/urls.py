@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import views
+from . import health, views
 
 admin.site.site_header = "LLE Portal administration"
 admin.site.site_title = "LLE Portal admin"
@@ -11,10 +11,13 @@ admin.site.index_title = "Programme administration"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("lle_portal.account_urls")),
     # The project's wiring: each app's pages under its own prefix.
     path("programme/", include("applications.urls")),
     path("deployments/", include("deployments.urls")),
+    path("impact/", include("impact.urls")),
+    path("reports/", include("lle_portal.report_urls")),
     # Its presence makes the admin's sign-in page offer "Forgotten your password?".
     path(
         "admin/password_reset/",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -133,3 +134,17 @@ def register(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your account is ready. You are now signed in.")
             return redirect("applications:programme")
     return render(request, "accounts/register.html", {"form": form})
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a sign-in attempt while the email address is locked
+    out from this client address (AXES_LOCKOUT_CALLABLE)."""
+    return render(
+        request,
+        "registration/locked_out.html",
+        {
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        },
+        status=429,
+    )

@@ -50,7 +50,7 @@ PAGES = [
     ("adviser", "/deployments/", 6),
     ("lle", "/deployments/", 6),
     ("client_head", "/deployments/", 6),
-    ("adviser", "/deployments/staff/", 17),
+    ("adviser", "/deployments/staff/", 15),
     ("adviser", "/deployments/staff/match-all/", 7),
     ("adviser", "/deployments/staff/statements/", 8),
     ("adviser", "/admin/deployments/supportneed/", 11),

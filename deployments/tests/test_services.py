@@ -11,7 +11,7 @@ from django.utils import timezone
 from deployments import services
 from deployments.models import Deployment, SupportNeed, VisitRecord, add_months
 from deployments.services import DeploymentError
-from lle_portal.models import AuditEvent
+from lle_portal.models import AuditEvent, Report
 from lle_portal.tests.factories import HeadteacherFactory
 
 from .factories import (
@@ -135,7 +135,7 @@ def test_both_parties_accepting_agrees_the_deployment_and_makes_the_contract(use
     ]
 
 
-def test_generating_the_contract_again_replaces_the_file_and_tells_nobody_twice(
+def test_generating_the_contract_again_links_the_new_file_and_tells_nobody_twice(
     users, django_capture_on_commit_callbacks
 ):
     deployment = DeploymentFactory(agreed=True)
@@ -146,7 +146,11 @@ def test_generating_the_contract_again_replaces_the_file_and_tells_nobody_twice(
         services.deployment_generate_contract(deployment_id=deployment.pk)
     second = Deployment.objects.get(pk=deployment.pk).contract_pdf
     assert second.storage.exists(second.name)
-    assert first.name == second.name or not first.storage.exists(first.name)
+    # Each build is a report of its own (the earlier one stays downloadable); the deployment links the newest.
+    assert first.name != second.name
+    contracts = Report.objects.filter(kind="deployment_contract", subject=f"deployment:{deployment.pk}")
+    assert contracts.count() == 2 and {r.file.name for r in contracts} == {first.name, second.name}
+    assert set(contracts.values_list("status", flat=True)) == {Report.Status.READY}
     # Told once: the LLE and the client head.
     assert sorted(m.to[0] for m in mail.outbox) == sorted([deployment.lle.user.email, deployment.client_head.email])
 

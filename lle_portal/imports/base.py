@@ -127,6 +127,9 @@ class Row:
         self._cells = cells
         self._columns = columns
 
+    def has_nul(self) -> bool:
+        return any("\x00" in cell for cell in self._cells)
+
     def get(self, column: str) -> str:
         """The cell under `column`, stripped; "" when the column or cell is absent."""
         index = self._columns.get(normalise_column(column))
@@ -154,7 +157,13 @@ class CsvTable:
             self.total_rows = self._count_rows()
         except UnicodeDecodeError:
             self.encoding = "cp1252"
-            self.total_rows = self._count_rows()
+            try:
+                self.total_rows = self._count_rows()
+            except UnicodeDecodeError:
+                # Five bytes mean nothing in Windows-1252 (a Latin-1 file, or a
+                # stray byte): Latin-1 reads every byte, so the good rows still load.
+                self.encoding = "latin-1"
+                self.total_rows = self._count_rows()
         self.header = self._read_header()
         self.columns: dict[str, int] = {}
         for index, column in enumerate(self.header):
@@ -291,7 +300,7 @@ class Importer:
         )
         self._report(0, table.total_rows)
         processed = 0
-        for chunk in chunked(table.rows(), self.chunk_size):
+        for chunk in chunked(self._usable_rows(table, result), self.chunk_size):
             # One transaction per chunk: a failure leaves whole chunks only,
             # and the lock on SQLite is held for a chunk, not for the file.
             with transaction.atomic():
@@ -309,6 +318,15 @@ class Importer:
             data=result.as_audit_data(),
         )
         return result
+
+    @staticmethod
+    def _usable_rows(table: CsvTable, result: ImportResult) -> Iterator[Row]:
+        for row in table.rows():
+            # PostgreSQL refuses NUL in text, which would fail the whole chunk.
+            if row.has_nul():
+                result.add_error(row.line, "the row has a NUL character (the file may be damaged); the row was skipped")
+                continue
+            yield row
 
     def _report(self, processed: int, total: int) -> None:
         if self.progress is not None:
@@ -336,6 +354,11 @@ class Importer:
 # --------------------------------------------------------------------------
 
 
+# The largest value of a PositiveIntegerField on PostgreSQL: a larger number
+# in a file would fail the whole chunk's INSERT.
+MAX_INTEGER = 2_147_483_647
+
+
 def parse_urn(text: str) -> int:
     try:
         urn = int(text)
@@ -343,6 +366,8 @@ def parse_urn(text: str) -> int:
         raise ValueError(f"the URN {text!r} is not a number") from None
     if urn <= 0:
         raise ValueError(f"the URN {text!r} is not a positive number")
+    if urn > MAX_INTEGER:
+        raise ValueError(f"the URN {text!r} is too large to be a URN")
     return urn
 
 
@@ -367,12 +392,17 @@ def parse_int(text: str, column: str) -> int | None:
     if not text:
         return None
     try:
-        value = int(Decimal(text.replace(",", "")))
-    except (InvalidOperation, ValueError):
+        number = Decimal(text.replace(",", ""))
+    except InvalidOperation:
         raise ValueError(f"{column} {text!r} is not a whole number") from None
-    if value < 0:
+    if not number.is_finite():
+        raise ValueError(f"{column} {text!r} is not a whole number")
+    if number < 0:
         raise ValueError(f"{column} {text!r} is negative")
-    return value
+    # Compared as a Decimal: int() of "1e999999" would build a million-digit number.
+    if number > MAX_INTEGER:
+        raise ValueError(f"{column} {text!r} is too large")
+    return int(number)
 
 
 def parse_decimal(text: str, column: str) -> Decimal | None:

@@ -105,12 +105,15 @@ def _fail(job: ImportJob, message: str) -> None:
         target=job,
         actor=job.created_by,
         actor_label="import job",
-        data={"kind": job.kind, "file": job.original_name, "message": message[:1000]},
+        data={"kind": job.kind, "file": job.original_name, "message": job.message[:1000]},
     )
 
 
 def _update(job: ImportJob, **fields) -> None:
     for name, value in fields.items():
+        if isinstance(value, str):
+            # A message may quote the file's header, and PostgreSQL refuses NUL in text.
+            value = value.replace("\x00", "")
         setattr(job, name, value)
     job.save(update_fields=list(fields))
 

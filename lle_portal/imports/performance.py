@@ -73,8 +73,8 @@ def parse_result(text: str, column: str, measure: Measure) -> Cell:
         raise ValueError(f"{column} {text!r} is a percentage, but this measure is not one")
     value = parse_decimal(text, column)
     assert value is not None
-    value = value.quantize(TWO_PLACES)
-    if abs(value) > VALUE_LIMIT:
+    # Checked before rounding too: quantize() raises on a number of more than 28 digits.
+    if abs(value) > VALUE_LIMIT or abs(value := value.quantize(TWO_PLACES)) > VALUE_LIMIT:
         raise ValueError(f"{column} {text!r} is too large to be a result")
     return Cell(value, "")
 

@@ -6,6 +6,7 @@ kombu's filesystem transport for Celery, so that a fresh clone runs a real
 worker and beat beside the web server.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -36,6 +37,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "auditlog",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
+    "axes",
     # Ours. Dependencies point one way: impact -> deployments -> applications -> lle_portal.
     "lle_portal",
     "applications",
@@ -45,15 +50,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Staff: signed out after 30 minutes idle, then a second factor before any page.
+    "lle_portal.middleware.StaffIdleTimeoutMiddleware",
+    "lle_portal.middleware.StaffTwoFactorMiddleware",
     # Records the logged-in user as the actor of every audited change.
     "auditlog.middleware.AuditlogMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lle_portal.urls"
@@ -91,12 +103,70 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
+# django-axes first: it refuses a locked-out sign-in before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Accounts and sessions (issue 7) ---
+# How many reverse proxies of ours stand in front of gunicorn, each appending to
+# X-Forwarded-For. 0: the client is REMOTE_ADDR (lle_portal.http.client_ip).
+LLE_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+
+# Login throttling (django-axes): 5 wrong passwords for one email address from
+# one client address lock that pair for 15 minutes. By the pair, not the address
+# alone, so an attacker elsewhere cannot lock a real user out.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "lle_portal.http.client_ip"
+AXES_USERNAME_CALLABLE = "lle_portal.http.login_username"
+AXES_LOCKOUT_CALLABLE = "lle_portal.views.locked_out"
+# Successful sign-ins are not logged (personal data with no use here); failures are.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["password"]
+
+# Staff (who can open the admin) sign in with a second factor (TOTP, django-otp)
+# and are signed out after 30 minutes idle (lle_portal/middleware.py).
+# Production always enforces the second factor (production.py).
+LLE_STAFF_2FA = env.bool("LLE_STAFF_2FA", default=True)
+LLE_STAFF_IDLE_SECONDS = 30 * 60
+OTP_TOTP_ISSUER = "LLE Portal"
+# Superusers may remove a lost device in the admin, but never read its secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# --- Headers (production.py adds HSTS and secure cookies) ---
+# No 'unsafe-inline' anywhere: templates keep scripts and styles in static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Pages reached by a secret link send "no-referrer" themselves.
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -126,6 +196,13 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    # Redis gives a message that was delivered but never acknowledged (its worker
+    # died mid-task) to another worker after this many seconds. It must exceed
+    # the longest countdown of a retry (10 minutes: Redis counts a waiting retry
+    # as unacknowledged too) and the 30 minutes after which an import whose
+    # worker died may be claimed again; the longest task (a national import)
+    # takes under a minute. Lost emails are also requeued every 10 minutes.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)}
 else:
     CACHES = {
         "default": {
@@ -154,7 +231,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_TASK_TRACK_STARTED = True
 # Our tasks are idempotent, so a message is acknowledged only once the task has
-# finished: a worker that dies mid-task leaves the message to be redelivered.
+# finished: a worker that dies mid-task leaves the message to be redelivered
+# (lle_portal/tests/test_celery_faults.py kills one to prove it). A pool child
+# that dies puts its message back at once; one prefetched message per process
+# means no other message waits behind a long task or dies with the worker.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -167,6 +247,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # picked up again; the send itself is idempotent.
     "requeue-unsent-emails": {
         "task": "lle_portal.tasks.requeue_unsent_emails",
+        "schedule": 60 * 10,
+    },
+    # Reports whose build task was lost (queued or running for 15 minutes) are
+    # queued again; the build claims the report, so it is never built twice at once.
+    "requeue-stale-reports": {
+        "task": "lle_portal.reports.requeue_stale_reports",
         "schedule": 60 * 10,
     },
     # Hourly, so the "1 day before the round closes" reminder lands within an
@@ -211,6 +297,23 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "deployments.tasks.start_due_deployments",
         "schedule": 60 * 60,
     },
+    # Daily: people who have not answered an open survey are reminded at most
+    # twice, five days apart, each reminder once (SurveyReminder).
+    "survey-reminders": {
+        "task": "impact.tasks.send_survey_reminders",
+        "schedule": crontab(hour=9, minute=15),
+    },
+    # Daily: the LLE and client head of each deployment that ended while an
+    # end-of-deployment survey is open are invited, once (SurveyInvitation).
+    "survey-end-of-deployment-invitations": {
+        "task": "impact.tasks.send_end_of_deployment_invitations",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    # Daily, just after midnight: surveys whose closing day has passed close.
+    "survey-closing": {
+        "task": "impact.tasks.close_due_surveys",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }
 
 # --- Email ---
@@ -228,6 +331,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = "LLE Portal"
 
+# Personal data is erased (anonymised, keeping the programme's statistics) only
+# once this many days have passed since the person's last activity
+# (lle_portal/privacy.py; `manage.py erase_personal_data`).
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=6 * 365)
+
 # How long an emailed invitation link stays valid.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 # How long a sponsor's (or chair of governors') emailed link stays valid.
@@ -243,5 +351,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Every sign-in at INFO is noise; lockouts and repeated failures are WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -4,3 +4,8 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+
+# Staff two-factor authentication is always on in production; on a developer's
+# machine the demo adviser would otherwise need an authenticator app before
+# seeing anything. LLE_STAFF_2FA=true turns it on here too.
+LLE_STAFF_2FA = env.bool("LLE_STAFF_2FA", default=False)

@@ -21,6 +21,11 @@ for name in ("DATABASE_URL", "REDIS_URL"):
     if not env.str(name, default=""):
         raise ImproperlyConfigured(f"Set the {name} environment variable.")
 
+# Staff always sign in with a second factor in production.
+if not env.bool("LLE_STAFF_2FA", default=True):
+    raise ImproperlyConfigured("LLE_STAFF_2FA cannot be turned off in production.")
+LLE_STAFF_2FA = True
+
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 
@@ -31,9 +36,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Behind a proxy that terminates TLS and sets X-Forwarded-Proto.
+# Behind a proxy that terminates TLS and sets X-Forwarded-Proto. Set
+# DJANGO_TRUSTED_PROXY_COUNT to the number of our proxies in front of gunicorn
+# (usually 1), or every client looks like the proxy to the login lockout.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# A load balancer may probe the health check over plain HTTP, straight at gunicorn.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -41,7 +50,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING["root"]["level"] = env.str("DJANGO_LOG_LEVEL", default="WARNING")  # noqa: F405

@@ -14,6 +14,10 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Hundreds of tests sign staff in with force_login; the second factor is
+# proven on its own in lle_portal/tests/test_security_2fa.py, which turns it on.
+LLE_STAFF_2FA = False
 MEDIA_ROOT = VAR_DIR / "test-media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,42 +1,25 @@
 """A task round-trips through the real Redis broker to a real Celery worker process."""
 
-import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
 from lle_portal.celery import app
 from lle_portal.tasks import ping
 
-ROOT = Path(__file__).resolve().parents[2]
+from .celery_workers import new_queue, start_worker, stop_worker, tasks_sent_to
 
 
 @pytest.fixture
 def redis_worker():
     """Start `celery worker` as its own process on a queue of its own."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lle_portal.settings.test"}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "lle_portal", "worker", "--pool=solo", "-Q", queue,
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
+    queue = new_queue()
+    worker = start_worker(queue)
     try:
-        yield queue
+        with tasks_sent_to(queue):
+            yield queue
     finally:
-        app.conf.task_always_eager = previous
-        worker.terminate()
-        try:
-            output, _ = worker.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            output, _ = worker.communicate()
-        print(output.decode(errors="replace")[-3000:])
+        print(stop_worker(worker))
 
 
 @pytest.mark.redis

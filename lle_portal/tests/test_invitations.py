@@ -493,8 +493,15 @@ def test_the_admin_change_password_link_works_with_the_site_template(client, use
     assert response.status_code == 302
     adviser.refresh_from_db()
     assert adviser.check_password(PASSWORD)
-    # An adviser resets another person's password from the user page.
+    # An adviser may not set another person's password (they could then sign in
+    # as them); a superuser may, and the person can always reset their own by email.
     url = reverse("admin:auth_user_password_change", args=[users["governor"].pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"password1": PASSWORD, "password2": PASSWORD}).status_code == 403
+    users["governor"].refresh_from_db()
+    assert not users["governor"].check_password(PASSWORD)
+    root = User.objects.create_superuser(email="root2@example.org", password="x" * 20, full_name="Root")
+    client.force_login(root)
     assert client.get(url).status_code == 200
 
 

@@ -202,8 +202,8 @@ def test_the_500_page_renders_with_no_context_at_all():
 NAV_BY_ROLE = {
     "anonymous": ["About the programme", "Sign in"],
     "headteacher": ["Home", "My application"],
-    "governor": ["Home"],
-    "adviser": ["Home", "Recruitment", "Deployments", "Admin"],
+    "governor": ["Home", "Dashboard"],
+    "adviser": ["Home", "Dashboard", "Recruitment", "Deployments", "Surveys", "Admin"],
     "assessor": ["Home", "Recruitment", "Admin"],
 }
 

@@ -1,0 +1,122 @@
+"""The adviser's admin for surveys.
+
+The adviser builds a survey here with its questions (an inline), then opens
+it (which invites everyone of its audience by email) and closes it with the
+actions, which call impact.surveys. Questions are fixed once the survey is
+open, so every answer is to the question as it was asked. Each survey links
+to its results page; answers themselves are never listed here: nobody reads
+one person's answers.
+
+Scoped to the adviser's local authorities, with the related rows fetched with
+the page, so the changelist runs the same number of queries at any size.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from lle_portal.admin import ScopedToOwnLAs
+from lle_portal.models import LocalAuthority
+
+from . import surveys
+from .models import Question, Survey
+from .surveys import SurveyError
+
+
+def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, objects, call, done: str) -> None:
+    """Call a service for each selected survey; report what happened and each refusal."""
+    changed = 0
+    for obj in objects:
+        try:
+            call(obj)
+        except SurveyError as error:
+            modeladmin.message_user(request, f"{obj}: {error}", messages.ERROR)
+        else:
+            changed += 1
+    if changed:
+        modeladmin.message_user(request, f"{changed} {done}.", messages.SUCCESS)
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    fields = ("position", "text", "kind", "theme", "required")
+    extra = 3
+
+    def _draft(self, obj: Survey | None) -> bool:
+        return obj is None or obj.status == Survey.Status.DRAFT
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._draft(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Survey)
+class SurveyAdmin(ScopedToOwnLAs, admin.ModelAdmin):
+    list_display = ("title", "local_authority", "audience", "kind", "opens_on", "closes_on", "status", "responses",
+                    "results")
+    list_filter = ("status", "audience", "kind")
+    list_select_related = ("local_authority",)
+    search_fields = ("title",)
+    date_hierarchy = "closes_on"
+    inlines = (QuestionInline,)
+    actions = ("open_surveys", "close_surveys")
+    fields = ("local_authority", "title", "introduction", "audience", "kind", "opens_on", "closes_on", "status",
+              "opened_at", "closed_at", "results")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(
+            invited=Count("invitations", distinct=True),
+            responded=Count("invitations", filter=Q(invitations__responded_at__isnull=False), distinct=True),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ["status", "opened_at", "closed_at", "results"]
+        if obj is not None and obj.status != Survey.Status.DRAFT:
+            # Who is asked, and how, is settled once the invitations are out.
+            fixed += ["local_authority", "audience", "kind", "opens_on"]
+        return fixed
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "local_authority" and not request.user.is_superuser:
+            kwargs["queryset"] = LocalAuthority.objects.filter(pk__in=request.user.local_authorities.all())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # A survey that has invited people keeps its record; a draft can go.
+        return (obj is None or obj.status == Survey.Status.DRAFT) and super().has_delete_permission(request, obj)
+
+    @admin.display(description="responses")
+    def responses(self, obj: Survey) -> str:
+        if not getattr(obj, "invited", 0):
+            return "—"
+        rate = surveys.ResponseRate(invited=obj.invited, responded=obj.responded)
+        return f"{rate.responded} of {rate.invited} ({rate.percent}%)"
+
+    @admin.display(description="results")
+    def results(self, obj: Survey) -> str:
+        if obj.pk is None:
+            return "—"
+        return format_html('<a href="{}">Results page</a>', reverse("impact:survey_results", args=[obj.pk]))
+
+    @admin.action(description="Open and send invitations")
+    def open_surveys(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(self, request, queryset, lambda s: surveys.survey_open(survey=s, by=request.user),
+             "surveys opened and invitations sent")
+
+    @admin.action(description="Close")
+    def close_surveys(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(self, request, queryset, lambda s: surveys.survey_close(survey=s, by=request.user), "surveys closed")

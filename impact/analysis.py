@@ -1,0 +1,414 @@
+"""Pupil-performance change in supported schools and LLE schools against the
+LA average (seed 004: "+16.9 points in supported schools against +1.1 for
+Norfolk"), computed from the official results the portal imports.
+
+For a measure and a pair of years, each group's figure is the average of its
+schools' changes (later value minus earlier value) over the schools that have
+a value in both years:
+
+- supported schools: client schools of the LA's deployments that were under
+  way at some point in the later academic year (1 September to 31 August);
+- LLE schools: the schools of the LA's LLEs designated by the end of that year;
+- all schools of the LA, and all schools in England, computed the same way;
+- the published LA and England averages, where the files have them.
+
+A school with a missing value in either year (suppressed, not published, no
+row) is left out and counted. Schools are compared only with the same measure:
+the KS2 headline changed its definition (L4+ English and maths, then L4+
+reading, writing and maths, then the expected standard), so a school whose
+headline is a different measure in the two years is left out and counted as
+"changed measure". Published averages are compared only when both years
+publish the same measure.
+
+Everything here reads; nothing writes. `performance_table` runs a fixed
+number of queries (five) whatever the number of schools or deployments, and
+its result is cached until the next import of results.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.cache import cache
+from django.db.models import Avg, Count, Q
+
+from applications.models import LLEProfile
+from deployments.models import Deployment
+from lle_portal.imports.measures import MEASURES
+from lle_portal.models import AreaResult, KeyStage, LocalAuthority, School, SchoolResult
+
+ONE_DP = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class AnalysisMeasure:
+    """A measure people choose; `family` lists the DfE columns that have carried
+    it over the years, newest last. A school is compared only when it has the
+    same column in both years."""
+
+    key: str
+    label: str
+    key_stage: str
+    family: tuple[str, ...]
+    unit: str = "points"
+
+
+ANALYSIS_MEASURES: dict[str, AnalysisMeasure] = {
+    m.key: m
+    for m in (
+        AnalysisMeasure(
+            "KS2_HEADLINE", "KS2 headline: % at the expected level in English (or reading and writing) and maths",
+            KeyStage.KS2, ("PTENGMATX", "PTREADWRITTAMATX", "PTRWM_EXP"), "percentage points",
+        ),
+        AnalysisMeasure("KS1APS", "KS1 average point score in reading, writing and maths", KeyStage.KS1, ("KS1APS",)),
+        AnalysisMeasure("TAPS", "KS2 average point score", KeyStage.KS2, ("TAPS",)),
+        AnalysisMeasure("MATPROG", "KS2 maths progress score", KeyStage.KS2, ("MATPROG",)),
+        AnalysisMeasure("READPROG", "KS2 reading progress score", KeyStage.KS2, ("READPROG",)),
+        AnalysisMeasure("WRITPROG", "KS2 writing progress score", KeyStage.KS2, ("WRITPROG",)),
+        AnalysisMeasure("P8MEA", "KS4 Progress 8", KeyStage.KS4, ("P8MEA",)),
+        AnalysisMeasure("ATT8SCR", "KS4 Attainment 8", KeyStage.KS4, ("ATT8SCR",)),
+        AnalysisMeasure(
+            "PTL2BASICS_95", "KS4 % grade 5 or above in English and maths", KeyStage.KS4, ("PTL2BASICS_95",),
+            "percentage points",
+        ),
+    )
+}
+DEFAULT_MEASURE = "KS2_HEADLINE"
+
+# The phases a person filters by, and the school phases each covers.
+PHASES: dict[str, tuple[str, ...]] = {
+    "primary": (School.Phase.PRIMARY, School.Phase.MIDDLE_PRIMARY, School.Phase.ALL_THROUGH),
+    "secondary": (School.Phase.SECONDARY, School.Phase.MIDDLE_SECONDARY, School.Phase.ALL_THROUGH),
+}
+
+SUPPORTED, LLE_SCHOOLS, LA_SCHOOLS, LA_PUBLISHED, ENGLAND_SCHOOLS, ENGLAND_PUBLISHED = (
+    "supported", "lle", "la", "la_published", "england", "england_published",
+)
+
+
+def academic_year(year: int) -> tuple[date, date]:
+    """The academic year ending in `year`: 1 September year-1 to 31 August year."""
+    return date(year - 1, 9, 1), date(year, 8, 31)
+
+
+def _one_dp(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    rounded = value.quantize(ONE_DP, rounding=ROUND_HALF_UP)
+    return rounded if rounded else abs(rounded)  # never "-0.0"
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    key: str
+    label: str
+    # Schools compared (a value in both years, the same measure); None for a published average.
+    schools: int | None
+    missing: int = 0            # left out: a value missing in one year or both
+    changed_measure: int = 0    # left out: a different measure in the two years
+    no_results: int = 0         # in the group but with no result for this measure in either year
+    before: Decimal | None = None
+    after: Decimal | None = None
+    change: Decimal | None = None
+
+    @property
+    def published(self) -> bool:
+        return self.schools is None
+
+    @property
+    def left_out(self) -> int:
+        return self.missing + self.changed_measure
+
+    @property
+    def change_display(self) -> str:
+        if self.change is None:
+            return "—"
+        return f"{self.change:+.1f}"
+
+
+@dataclass(frozen=True)
+class PerformanceTable:
+    local_authority: LocalAuthority
+    measure: AnalysisMeasure
+    year_from: int
+    year_to: int
+    phase: str
+    rows: tuple[GroupChange, ...]
+    # The DfE columns the years used, e.g. {2011: "PTENGMATX", 2012: "PTENGMATX"}.
+    columns: dict[int, list[str]]
+
+    def row(self, key: str) -> GroupChange | None:
+        return next((row for row in self.rows if row.key == key), None)
+
+    @property
+    def comparable(self) -> bool:
+        return any(row.change is not None for row in self.rows)
+
+    @property
+    def columns_differ(self) -> bool:
+        return set(self.columns.get(self.year_from, [])) != set(self.columns.get(self.year_to, []))
+
+
+def supported_school_ids(local_authority: LocalAuthority, year: int) -> set[int]:
+    """Client schools of deployments under way during the academic year ending in `year`."""
+    start, end = academic_year(year)
+    under_way = (
+        Deployment.objects.filter(
+            client_school__local_authority=local_authority,
+            status__in=[Deployment.Status.ACTIVE, Deployment.Status.COMPLETED, Deployment.Status.ENDED_EARLY],
+            start_date__lte=end,
+        )
+        .filter(Q(finished_at__isnull=True, end_date__gte=start) | Q(finished_at__date__gte=start))
+    )
+    return set(under_way.values_list("client_school_id", flat=True))
+
+
+def lle_school_ids(local_authority: LocalAuthority, year: int) -> set[int]:
+    """Schools of the LA's LLEs designated by the end of the academic year ending in `year`."""
+    _, end = academic_year(year)
+    return set(
+        LLEProfile.objects.filter(school__local_authority=local_authority, designated_on__lte=end)
+        .values_list("school_id", flat=True)
+    )
+
+
+def _compare(
+    key: str, label: str, members, values: dict[int, dict[int, tuple[str, Decimal | None]]],
+    year_from: int, year_to: int,
+) -> GroupChange:
+    """The average change over `members` (school ids); `values[school][year]` is
+    (column, value or None) for the family's column the school has that year."""
+    compared: list[tuple[Decimal, Decimal]] = []
+    missing = changed = no_results = 0
+    for school_id in members:
+        years = values.get(school_id)
+        if not years:
+            no_results += 1
+            continue
+        earlier, later = years.get(year_from), years.get(year_to)
+        if earlier and later and earlier[0] != later[0]:
+            changed += 1
+        elif earlier is None or later is None or earlier[1] is None or later[1] is None:
+            missing += 1
+        else:
+            compared.append((earlier[1], later[1]))
+    if not compared:
+        return GroupChange(key, label, 0, missing, changed, no_results)
+    n = len(compared)
+    before = sum(e for e, _ in compared) / n
+    after = sum(lt for _, lt in compared) / n
+    change = sum(lt - e for e, lt in compared) / n
+    return GroupChange(key, label, n, missing, changed, no_results, _one_dp(before), _one_dp(after), _one_dp(change))
+
+
+def _published(key: str, label: str, rows: dict[int, tuple[str, Decimal | None]], year_from: int, year_to: int):
+    earlier, later = rows.get(year_from), rows.get(year_to)
+    if not earlier or not later or earlier[0] != later[0] or earlier[1] is None or later[1] is None:
+        return None
+    return GroupChange(key, label, None, before=_one_dp(earlier[1]), after=_one_dp(later[1]),
+                       change=_one_dp(later[1] - earlier[1]))
+
+
+def _first_in_family(found: dict[str, Decimal | None], family: tuple[str, ...]) -> tuple[str, Decimal | None]:
+    """A school (or area) normally has one column of the family in a year; if a
+    file had two, the newest definition wins."""
+    column = next(c for c in reversed(family) if c in found)
+    return column, found[column]
+
+
+def performance_table(
+    *, local_authority: LocalAuthority, measure: str = DEFAULT_MEASURE, year_from: int, year_to: int,
+    phase: str = "",
+) -> PerformanceTable:
+    """The table of seed 004 for one LA, measure and pair of years (cached until
+    results are imported again)."""
+    key = f"impact:table:{results_version()}:{local_authority.pk}:{measure}:{year_from}:{year_to}:{phase}"
+    table = cache.get(key)
+    if table is None:
+        table = _performance_table(local_authority, ANALYSIS_MEASURES[measure], year_from, year_to, phase)
+        cache.set(key, table, 60 * 60)
+    return table
+
+
+def _performance_table(
+    local_authority: LocalAuthority, measure: AnalysisMeasure, year_from: int, year_to: int, phase: str
+) -> PerformanceTable:
+    years = (year_from, year_to)
+    phases = PHASES.get(phase)
+
+    # 1. Every school's values for the family in the two years, across England.
+    results = SchoolResult.objects.filter(key_stage=measure.key_stage, measure__in=measure.family, year__in=years)
+    if phases:
+        results = results.filter(school__phase__in=phases)
+    found: dict[int, dict[int, dict[str, Decimal | None]]] = defaultdict(lambda: defaultdict(dict))
+    la_ids: set[int] = set()
+    columns: dict[int, set[str]] = defaultdict(set)
+    for school_id, la_id, column, year, value in results.values_list(
+        "school_id", "school__local_authority_id", "measure", "year", "value"
+    ).iterator(chunk_size=5000):
+        found[school_id][year][column] = value
+        columns[year].add(column)
+        if la_id == local_authority.pk:
+            la_ids.add(school_id)
+    values = {
+        school_id: {year: _first_in_family(cols, measure.family) for year, cols in by_year.items()}
+        for school_id, by_year in found.items()
+    }
+
+    # 2-3. The groups (their members may have no results: counted as such).
+    supported = supported_school_ids(local_authority, year_to)
+    lles = lle_school_ids(local_authority, year_to)
+    if phases:
+        # Members of another phase drop out; one query for both groups.
+        in_phase = set(School.objects.filter(pk__in=supported | lles, phase__in=phases).values_list("pk", flat=True))
+        supported &= in_phase
+        lles &= in_phase
+
+    # 4-5. Published averages of the LA and England.
+    published: dict[str, dict[int, dict[str, Decimal | None]]] = defaultdict(lambda: defaultdict(dict))
+    for area, column, year, value in AreaResult.objects.filter(
+        area_code__in=[local_authority.code, AreaResult.ENGLAND], key_stage=measure.key_stage,
+        measure__in=measure.family, year__in=years,
+    ).values_list("area_code", "measure", "year", "value"):
+        published[area][year][column] = value
+    area_rows = {
+        area: {year: _first_in_family(cols, measure.family) for year, cols in by_year.items()}
+        for area, by_year in published.items()
+    }
+
+    rows = [
+        _compare(SUPPORTED, "Supported schools", supported, values, year_from, year_to),
+        _compare(LLE_SCHOOLS, "LLE schools", lles, values, year_from, year_to),
+        _compare(LA_SCHOOLS, f"All schools in {local_authority.name}", la_ids, values, year_from, year_to),
+    ]
+    la_published = _published(LA_PUBLISHED, f"{local_authority.name} average (published)",
+                              area_rows.get(local_authority.code, {}), year_from, year_to)
+    if la_published:
+        rows.append(la_published)
+    rows.append(_compare(ENGLAND_SCHOOLS, "All schools in England", values.keys(), values, year_from, year_to))
+    england_published = _published(ENGLAND_PUBLISHED, "England average (published)",
+                                   area_rows.get(AreaResult.ENGLAND, {}), year_from, year_to)
+    if england_published:
+        rows.append(england_published)
+    return PerformanceTable(
+        local_authority=local_authority, measure=measure, year_from=year_from, year_to=year_to, phase=phase,
+        rows=tuple(rows), columns={year: sorted(cols) for year, cols in columns.items()},
+    )
+
+
+def results_version() -> int:
+    """Changes whenever results are imported, so cached tables are not served stale."""
+    from lle_portal.models import ImportJob
+
+    version = cache.get("impact:results-version")
+    if version is None:
+        version = ImportJob.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        version = f"{version}:{SchoolResult.objects.count()}"
+        cache.set("impact:results-version", version, 60)
+    return version
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    year: int
+    column: str
+    school: Decimal | None
+    school_marker: str
+    la_average: Decimal | None       # mean over the LA's schools with a value that year
+    la_schools: int
+    la_published: Decimal | None
+
+
+def school_trend(school: School, measure: str = DEFAULT_MEASURE) -> list[TrendPoint]:
+    """A school's results for a measure over the years beside the LA average of
+    the same column that year. One query, and two more when the LA's averages
+    are not cached."""
+    m = ANALYSIS_MEASURES[measure]
+    own = {
+        (year, column): (value, marker)
+        for column, year, value, marker in SchoolResult.objects.filter(
+            school=school, key_stage=m.key_stage, measure__in=m.family
+        ).values_list("measure", "year", "value", "marker")
+    }
+    la_means, la_published = _la_averages(school.local_authority_id, m) if school.local_authority_id else ({}, {})
+    points = []
+    for year, column in sorted(own):
+        value, marker = own[(year, column)]
+        mean, n = la_means.get((year, column), (None, 0))
+        points.append(TrendPoint(
+            year=year, column=column, school=_one_dp(value), school_marker=marker,
+            la_average=_one_dp(Decimal(str(mean))) if mean is not None else None, la_schools=n,
+            la_published=_one_dp(la_published.get((year, column))),
+        ))
+    return points
+
+
+def _la_averages(la_id: int, m: AnalysisMeasure) -> tuple[dict, dict]:
+    """The LA's mean of its schools' values and its published average, by (year,
+    column): the same for every school of the LA, so cached until results change."""
+    key = f"impact:la-averages:{results_version()}:{la_id}:{m.key}"
+    found = cache.get(key)
+    if found is None:
+        la_means: dict[tuple[int, str], tuple[Decimal | None, int]] = {}
+        la_published: dict[tuple[int, str], Decimal | None] = {}
+        for row in (
+            SchoolResult.objects.filter(school__local_authority_id=la_id, key_stage=m.key_stage,
+                                        measure__in=m.family, value__isnull=False)
+            .order_by().values("year", "measure").annotate(mean=Avg("value"), n=Count("pk"))
+        ):
+            la_means[(row["year"], row["measure"])] = (row["mean"], row["n"])
+        for column, year, value in AreaResult.objects.filter(
+            local_authority_id=la_id, key_stage=m.key_stage, measure__in=m.family
+        ).values_list("measure", "year", "value"):
+            la_published[(year, column)] = value
+        found = (la_means, la_published)
+        cache.set(key, found, 60 * 60)
+    return found
+
+
+def measure_label(column: str) -> str:
+    measure = MEASURES.get(column)
+    return measure.label if measure else column
+
+
+def available_years(measure: str = DEFAULT_MEASURE) -> list[int]:
+    """The years with results for a measure, newest first (cached until results change)."""
+    key = f"impact:years:{results_version()}:{measure}"
+    years = cache.get(key)
+    if years is None:
+        m = ANALYSIS_MEASURES[measure]
+        # order_by(): the model's default ordering would join schools into the DISTINCT.
+        years = sorted(
+            SchoolResult.objects.filter(key_stage=m.key_stage, measure__in=m.family).order_by()
+            .values_list("year", flat=True).distinct(),
+            reverse=True,
+        )
+        cache.set(key, years, 60 * 60)
+    return years
+
+
+def all_years() -> set[int]:
+    """Every year with any result (cached until results change)."""
+    key = f"impact:all-years:{results_version()}"
+    years = cache.get(key)
+    if years is None:
+        years = set(SchoolResult.objects.order_by().values_list("year", flat=True).distinct())
+        cache.set(key, years, 60 * 60)
+    return years
+
+
+def default_measure() -> str:
+    """The KS2 headline if any results have it, otherwise the first measure that
+    has results (the real national file of the demo publishes only progress
+    scores for KS2). Cached until results change."""
+    key = f"impact:measures:{results_version()}"
+    present = cache.get(key)
+    if present is None:
+        present = set(SchoolResult.objects.order_by().values_list("measure", flat=True).distinct())
+        cache.set(key, present, 60 * 60)
+    if present & set(ANALYSIS_MEASURES[DEFAULT_MEASURE].family):
+        return DEFAULT_MEASURE
+    return next((key for key, m in ANALYSIS_MEASURES.items() if present & set(m.family)), DEFAULT_MEASURE)

@@ -1,0 +1,216 @@
+"""Charts drawn on the server as SVG with pygal: the same chart in the page and
+in the PDF. Each chart goes out as a data-URI image (no script, nothing for a
+Content-Security-Policy to allow beyond `img-src data:`), always beside a
+table of its numbers for screen readers and for anyone who prefers numbers.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pygal
+from django.core.cache import cache
+from pygal.style import Style
+
+from .analysis import GroupChange, PerformanceTable, TrendPoint
+
+# Large type and strong colours: the charts must read when printed in black and
+# white on A4 and at 200% zoom. Colours pass 3:1 contrast against white.
+CHART_STYLE = Style(
+    background="white",
+    plot_background="white",
+    foreground="#0b0c0c",
+    foreground_strong="#0b0c0c",
+    foreground_subtle="#505a5f",
+    colors=("#1d70b8", "#d4351c", "#00703c", "#6f72af", "#b58840", "#505a5f"),
+    font_family="DejaVu Sans, Arial, sans-serif",
+    title_font_size=22,
+    label_font_size=16,
+    major_label_font_size=16,
+    value_font_size=15,
+    value_label_font_size=15,
+    legend_font_size=16,
+    tooltip_font_size=14,
+)
+
+COMMON = {
+    "style": CHART_STYLE,
+    "js": [],  # no tooltips script: the chart is an image
+    "disable_xml_declaration": False,
+    "width": 900,
+    "height": 420,
+    "explicit_size": True,
+    "margin": 20,
+}
+
+
+# pygal always writes its configuration as a <script> into the SVG; an image
+# never runs it, but the file is cleaner (and safer to embed) without.
+_SCRIPT = re.compile(rb"<script\b.*?</script>", re.DOTALL)
+
+
+def _svg(chart) -> bytes:
+    return _SCRIPT.sub(b"", chart.render())
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    description: str  # the image's alt text: what the chart shows, in words
+    svg: bytes
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/svg+xml;base64," + base64.b64encode(self.svg).decode("ascii")
+
+
+def _cached(kind: str, data: object, build: Callable[[], Chart]) -> Chart:
+    """A chart is a pure function of its numbers: drawing one takes pygal tens of
+    milliseconds, so the same numbers are drawn once an hour at most."""
+    key = f"impact:chart:{kind}:" + hashlib.sha256(repr(data).encode()).hexdigest()
+    chart = cache.get(key)
+    if chart is None:
+        chart = build()
+        cache.set(key, chart, 60 * 60)
+    return chart
+
+
+def _num(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def change_chart(table: PerformanceTable) -> Chart:
+    """Average change per group: supported schools, LLE schools, the LA, England."""
+    data = (table.measure, table.year_from, table.year_to, [(r.label, r.schools, r.change) for r in table.rows])
+    return _cached("change", data, lambda: _change_chart(table))
+
+
+def _change_chart(table: PerformanceTable) -> Chart:
+    rows: list[GroupChange] = [row for row in table.rows if row.change is not None]
+    ticks = _ticks([float(row.change) for row in rows])
+    places = 2 if len(ticks) > 1 and ticks[1] - ticks[0] < 0.1 else 1
+    chart = pygal.HorizontalBar(
+        **{**COMMON, "height": max(260, 90 + 70 * len(rows))},
+        title=f"Average change {table.year_from} to {table.year_to} ({table.measure.unit})",
+        show_legend=False,
+        print_values=True,
+        print_values_position="top",
+        value_formatter=lambda v: f"{v:+.{places}f}",
+        show_y_guides=True,
+        range=(ticks[0], ticks[-1]),
+        truncate_label=-1,
+    )
+    # pygal draws the first label at the bottom: reverse so the table's order reads top-down.
+    ordered = list(reversed(rows))
+    chart.y_labels = ticks
+    chart.x_labels = [_short(row) for row in ordered]
+    chart.add("Average change", [
+        {"value": _num(row.change), "color": CHART_STYLE.colors[1] if (row.change or 0) < 0 else CHART_STYLE.colors[0]}
+        for row in ordered
+    ])
+    words = "; ".join(f"{row.label}: {row.change_display}" for row in rows) or "no comparable results"
+    return Chart(
+        title=f"Average change in {table.measure.label}, {table.year_from} to {table.year_to}",
+        description=f"Bar chart of the average change by group. {words}.",
+        svg=_svg(chart),
+    )
+
+
+def _ticks(values: list[float], count: int = 5) -> list[float]:
+    """A few round values spanning `values` and zero, for the value axis."""
+    low, high = min([0.0, *values]), max([0.0, *values])
+    span = (high - low) or 1.0
+    raw = span / count
+    magnitude = 10 ** len(str(int(raw))) / 10 if raw >= 1 else 0.1 if raw >= 0.1 else 0.01
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    start = (low // step) * step
+    ticks, tick = [round(start, 2) + 0.0], start
+    while tick < high - 1e-9:
+        tick += step
+        ticks.append(round(tick, 2) + 0.0)  # + 0.0 turns -0.0 into 0.0
+    if ticks[-1] <= 0:
+        # pygal squeezes a horizontal bar chart whose range ends at zero: leave room past it.
+        ticks.append(round(ticks[-1] + step, 2))
+    return ticks
+
+
+def _short(row: GroupChange) -> str:
+    label = row.label
+    if row.schools is not None:
+        label += f" ({row.schools})"
+    return label
+
+
+def trend_chart(points: list[TrendPoint], school_name: str, measure_label: str) -> Chart:
+    """A school's results over the years beside the LA average of the same measure."""
+    return _cached("trend", (points, school_name, measure_label),
+                   lambda: _trend_chart(points, school_name, measure_label))
+
+
+def _trend_chart(points: list[TrendPoint], school_name: str, measure_label: str) -> Chart:
+    chart = pygal.Line(
+        **COMMON,
+        title=measure_label if len(measure_label) < 60 else measure_label[:57] + "…",
+        show_legend=True,
+        legend_at_bottom=True,
+        print_values=False,
+        dots_size=6,
+        stroke_style={"width": 4},
+        allow_interruptions=True,
+        value_formatter=lambda v: f"{v:.1f}",
+    )
+    chart.x_labels = [str(point.year) for point in points]
+    chart.add(_ellipsis(school_name), [_num(point.school) for point in points])
+    chart.add("LA average", [_num(point.la_published or point.la_average) for point in points])
+    words = "; ".join(
+        f"{p.year}: school {p.school if p.school is not None else 'not published'}, "
+        f"LA {p.la_published or p.la_average or 'not available'}"
+        for p in points
+    ) or "no results"
+    return Chart(
+        title=f"{school_name}: {measure_label} against the LA average",
+        description=f"Line chart of the school's results and the LA average by year. {words}.",
+        svg=_svg(chart),
+    )
+
+
+def _ellipsis(text: str, length: int = 40) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def survey_chart(results) -> Chart | None:
+    """Agreement by theme, LLEs and client heads side by side; groups under the
+    minimum size are left out (their bars are missing, and the table says why)."""
+    if not results or all(r.lle.agree_percent is None and r.client.agree_percent is None for r in results):
+        return None
+    return _cached("survey", results, lambda: _survey_chart(results))
+
+
+def _survey_chart(results) -> Chart:
+    chart = pygal.Bar(
+        **COMMON,
+        title="Survey: % agreeing, by theme",
+        show_legend=True,
+        legend_at_bottom=True,
+        print_values=True,
+        value_formatter=lambda v: f"{v:.0f}%",
+        range=(0, 100),
+        allow_interruptions=True,
+    )
+    chart.x_labels = [_ellipsis(result.label, 28) for result in results]
+    chart.add("LLEs", [_num(result.lle.agree_percent) for result in results])
+    chart.add("Client headteachers", [_num(result.client.agree_percent) for result in results])
+    words = "; ".join(
+        f"{r.label}: LLEs {_pct(r.lle)}, client heads {_pct(r.client)}" for r in results
+    )
+    return Chart(title="Survey results by theme", description=f"Bar chart of agreement by theme. {words}.",
+                 svg=_svg(chart))
+
+
+def _pct(group) -> str:
+    return "not shown (fewer than 5 responses)" if group.agree_percent is None else f"{group.agree_percent}%"

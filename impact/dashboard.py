@@ -1,0 +1,103 @@
+"""What the governor and adviser dashboards and the impact report show, read
+in a fixed number of queries whatever the number of deployments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Max, Min, Prefetch, Q, Sum
+
+from applications.models import LLEProfile
+from deployments.models import Deployment, Objective, VisitRecord
+from lle_portal.models import LocalAuthority, School
+
+from .analysis import academic_year, supported_school_ids
+
+
+@dataclass(frozen=True)
+class ProgrammeSummary:
+    year: int
+    lles: int
+    deployments: int
+    schools_supported: int
+    days_delivered: Decimal
+    objectives: int
+    objectives_achieved: int
+
+    @property
+    def academic_year_label(self) -> str:
+        return f"{self.year - 1}/{str(self.year)[-2:]}"
+
+
+def programme_summary(local_authority: LocalAuthority, year: int) -> ProgrammeSummary:
+    """Headline numbers of the programme in an LA for the academic year ending in `year` (5 queries)."""
+    start, end = academic_year(year)
+    supported = supported_school_ids(local_authority, year)
+    under_way = Deployment.objects.filter(client_school__local_authority=local_authority, client_school__in=supported,
+                                          start_date__lte=end)
+    deployments = under_way.count()
+    days = VisitRecord.objects.filter(
+        deployment__client_school__local_authority=local_authority, status=VisitRecord.Status.CONFIRMED,
+        visit_date__range=(start, end),
+    ).aggregate(days=Sum("days"))["days"] or Decimal("0")
+    objectives = Objective.objects.filter(deployment__in=under_way).aggregate(
+        all=Count("pk"), achieved=Count("pk", filter=Q(progress=Objective.Progress.ACHIEVED))
+    )
+    lles = LLEProfile.objects.filter(school__local_authority=local_authority, is_active=True,
+                                     designated_on__lte=end).count()
+    return ProgrammeSummary(
+        year=year, lles=lles, deployments=deployments, schools_supported=len(supported), days_delivered=days,
+        objectives=objectives["all"], objectives_achieved=objectives["achieved"],
+    )
+
+
+@dataclass(frozen=True)
+class SchoolDeployment:
+    deployment: Deployment
+    role: str  # "supported" (the school is the client) or "supporting" (its head is the LLE)
+    days_confirmed: Decimal
+    days_recorded: Decimal
+
+
+def school_deployments(school: School, limit: int = 5) -> list[SchoolDeployment]:
+    """The school's deployments, newest first, with objectives and days (2 queries)."""
+    deployments = (
+        Deployment.objects.filter(Q(client_school=school) | Q(lle__school=school))
+        .exclude(status=Deployment.Status.WITHDRAWN)
+        .select_related("lle__user", "lle__school", "client_school")
+        .annotate(
+            days_confirmed=Sum("visits__days", filter=Q(visits__status=VisitRecord.Status.CONFIRMED)),
+            days_recorded=Sum("visits__days"),
+        )
+        .prefetch_related(Prefetch("objectives", queryset=Objective.objects.order_by("position", "pk")))
+        .order_by("-start_date", "-pk")[:limit]
+    )
+    return [
+        SchoolDeployment(
+            deployment=d, role="supported" if d.client_school_id == school.pk else "supporting",
+            days_confirmed=d.days_confirmed or Decimal("0"), days_recorded=d.days_recorded or Decimal("0"),
+        )
+        for d in deployments
+    ]
+
+
+def _academic_year_of(day) -> int:
+    return day.year + 1 if day.month >= 9 else day.year
+
+
+def programme_years(local_authority: LocalAuthority) -> set[int]:
+    """The academic years in which the LA's programme ran: deployments under way
+    or surveys closing (2 queries)."""
+    from .models import Survey
+
+    years: set[int] = set()
+    span = Deployment.objects.filter(
+        client_school__local_authority=local_authority,
+        status__in=[Deployment.Status.ACTIVE, Deployment.Status.COMPLETED, Deployment.Status.ENDED_EARLY],
+    ).aggregate(first=Min("start_date"), last=Max("end_date"))
+    if span["first"] and span["last"]:
+        years.update(range(_academic_year_of(span["first"]), _academic_year_of(span["last"]) + 1))
+    years.update(_academic_year_of(day) for day in Survey.objects.filter(
+        local_authority=local_authority).exclude(status=Survey.Status.DRAFT).values_list("closes_on", flat=True))
+    return years

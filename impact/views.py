@@ -1,0 +1,122 @@
+"""The impact dashboard: a governor's own school (its deployment, objectives,
+days delivered, results against the LA average) and the programme-wide
+picture of its LA; an adviser sees the programme of each of their LAs.
+
+A bounded number of queries whatever the number of deployments or schools:
+the performance table is cached (impact/analysis.py), the rest are
+aggregates and a limited, prefetched list.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from lle_portal.access import role_required
+from lle_portal.models import LocalAuthority, Report, User
+from lle_portal.reports import latest_reports
+
+from . import analysis, charts, reports, surveys
+from .dashboard import programme_summary, programme_years, school_deployments
+from .filters import ImpactFilter
+
+
+def _local_authorities(user) -> list[LocalAuthority]:
+    """The LAs whose programme `user` may see."""
+    if user.is_adviser:
+        las = LocalAuthority.objects.all() if user.is_superuser else user.local_authorities.all()
+        return list(las.order_by("name"))
+    if user.school_id and user.school.local_authority_id:
+        return [user.school.local_authority]
+    return []
+
+
+def _chosen_la(request: HttpRequest, las: list[LocalAuthority]) -> LocalAuthority | None:
+    code = request.GET.get("la") or request.POST.get("la")
+    if code:
+        chosen = next((la for la in las if la.code == code), None)
+        if chosen is None:
+            raise Http404("No such local authority.")
+        return chosen
+    return las[0] if las else None
+
+
+@role_required(User.Role.GOVERNOR, User.Role.ADVISER)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.school_id:
+        # One query for the school and its LA, used by both halves of the page.
+        user.school = type(user.school).objects.select_related("local_authority").get(pk=user.school_id)
+    las = _local_authorities(user)
+    la = _chosen_la(request, las)
+
+    measure = request.GET.get("measure")
+    if measure not in analysis.ANALYSIS_MEASURES:
+        measure = analysis.default_measure()
+    result_years = analysis.available_years(measure)
+    # The years with results, and those in which the programme ran (surveys, deployments).
+    years = sorted(set(result_years) | (programme_years(la) if la else set()), reverse=True)
+    default_year = result_years[0] if result_years else (years[0] if years else None)
+    filters = ImpactFilter(request.GET or None, years=years, default=default_year, default_measure=measure)
+    year = filters.choice("year", default_year)
+    phase = filters.choice("phase", "")
+
+    context = {"filters": filters, "las": las, "la": la, "measure": analysis.ANALYSIS_MEASURES[measure],
+               "year": year, "phase": phase, "years": years}
+
+    # The governor's own school.
+    school = user.school if user.is_governor else None
+    if school is not None:
+        trend = analysis.school_trend(school, measure)
+        context.update(
+            school=school,
+            school_deployments=school_deployments(school),
+            trend=trend,
+            trend_chart=charts.trend_chart(trend, school.name, analysis.ANALYSIS_MEASURES[measure].label)
+            if trend else None,
+        )
+
+    # The programme in the LA.
+    if la is not None and year is not None:
+        table = analysis.performance_table(local_authority=la, measure=measure, year_from=year - 1, year_to=year,
+                                           phase=phase)
+        survey_results = surveys.programme_survey_results(local_authority=la, year=year)
+        subject = reports.subject_for(la, year)
+        report = latest_reports(reports.KIND, [subject]).get(subject)
+        context.update(
+            summary=programme_summary(la, year),
+            table=table,
+            change_chart=charts.change_chart(table) if table.comparable else None,
+            survey_results=survey_results,
+            survey_chart=charts.survey_chart(survey_results),
+            comments=surveys.published_comments(local_authority=la, year=year),
+            min_group=surveys.MIN_GROUP_SIZE,
+            report=report,
+        )
+    return render(request, "impact/dashboard.html", context)
+
+
+@role_required(User.Role.GOVERNOR, User.Role.ADVISER)
+@require_POST
+def request_report(request: HttpRequest) -> HttpResponse:
+    """Ask for the annual impact report of an LA and year; one already being
+    built is joined, not started again."""
+    la = _chosen_la(request, _local_authorities(request.user))
+    if la is None:
+        raise Http404("No programme to report on.")
+    try:
+        year = int(request.POST.get("year", ""))
+    except ValueError:
+        year = None
+    if year not in analysis.all_years() | programme_years(la):
+        messages.error(request, "Choose a year that has results.")
+        return redirect("impact:dashboard")
+    joining = Report.objects.in_progress().filter(kind=reports.KIND, subject=reports.subject_for(la, year)).exists()
+    report = reports.request_impact_report(local_authority=la, year=year, user=request.user)
+    if joining:
+        messages.info(request, "This report is already being built. We will email you when it is ready.")
+    else:
+        messages.success(request, "Your report is being built. We will email you when it is ready.")
+    return redirect(report)

@@ -1,0 +1,106 @@
+"""Rules for staff sessions, applied to every request in one place.
+
+Staff (advisers, assessors, superusers) can open the Django admin and see
+every LA's applicants, so their sessions are held to more than other people's:
+
+- `StaffIdleTimeoutMiddleware`: a staff session ends after 30 minutes without
+  a request (LLE_STAFF_IDLE_SECONDS). Headteachers and governors keep the
+  normal session age.
+- `StaffTwoFactorMiddleware`: a staff user must have confirmed a TOTP device
+  and entered a code from it in this session before any page but signing in
+  and out and the two-factor pages themselves. Enforced here rather than in
+  each staff view, so a new staff page (or the admin) cannot forget it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+# Session key: when the staff user last made a request (seconds since the epoch).
+LAST_SEEN_KEY = "lle_staff_last_seen"
+# The stamp is rewritten at most this often, so an active staff user does not
+# cost a session write on every request.
+LAST_SEEN_RESOLUTION = 60
+
+
+def _is_staff(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def _stamp(session, now: int) -> None:
+    session[LAST_SEEN_KEY] = now
+    # The session row and cookie expire too, in case no request ever comes
+    # back to be checked by the middleware.
+    session.set_expiry(settings.LLE_STAFF_IDLE_SECONDS + LAST_SEEN_RESOLUTION)
+
+
+@receiver(user_logged_in)
+def _stamp_staff_sign_in(sender, request, user, **kwargs) -> None:
+    # Stamped here, where the session is written anyway, so that the first
+    # pages after signing in cost no extra session write.
+    if user.is_staff and request is not None and hasattr(request, "session"):
+        _stamp(request.session, int(time.time()))
+
+
+class StaffIdleTimeoutMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _is_staff(request):
+            idle = settings.LLE_STAFF_IDLE_SECONDS
+            now = int(time.time())
+            last_seen = request.session.get(LAST_SEEN_KEY)
+            if last_seen is not None and now - int(last_seen) > idle:
+                logout(request)
+                messages.info(
+                    request, f"You were signed out after {idle // 60} minutes without activity. Sign in again."
+                )
+                return redirect_to_login(request.get_full_path())
+            if last_seen is None or now - int(last_seen) >= LAST_SEEN_RESOLUTION:
+                _stamp(request.session, now)
+        return self.get_response(request)
+
+
+# URL names a staff user may open before the second factor.
+OTP_EXEMPT_URL_NAMES = ("login", "logout", "otp_setup", "otp_verify", "admin:logout")
+
+
+class StaffTwoFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._exempt_paths: tuple[str, ...] | None = None
+
+    def _exempt(self, path: str) -> bool:
+        if self._exempt_paths is None:
+            self._exempt_paths = tuple(reverse(name) for name in OTP_EXEMPT_URL_NAMES)
+        prefixes = tuple(p for p in (settings.STATIC_URL, settings.MEDIA_URL) if p)
+        prefixes = tuple("/" + p.lstrip("/") for p in prefixes)
+        return path in self._exempt_paths or path.startswith(prefixes) or path == "/favicon.ico"
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (settings.LLE_STAFF_2FA and _is_staff(request) and not request.user.is_verified()
+                and not self._exempt(request.path)):
+            return self._second_factor(request)
+        return self.get_response(request)
+
+    def _second_factor(self, request: HttpRequest) -> HttpResponse:
+        from django_otp import devices_for_user
+
+        has_device = any(True for _ in devices_for_user(request.user, confirmed=True))
+        url = reverse("otp_verify" if has_device else "otp_setup")
+        if request.method == "GET":
+            url += "?" + urlencode({"next": request.get_full_path()})
+        return redirect(url)
