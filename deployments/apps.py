@@ -10,7 +10,7 @@ class DeploymentsConfig(AppConfig):
 
         from lle_portal import privacy
 
-        from . import models, reports
+        from . import models, reports, signals
         from .privacy import DeploymentProvider
 
         # Field history of admin edits; status changes are also AuditEvents
@@ -27,3 +27,5 @@ class DeploymentsConfig(AppConfig):
         privacy.register(DeploymentProvider())
         # Its documents (contract, statement, end report) for lle_portal/reports.py.
         reports.register()
+        # The overview's cache follows the data (deployments/signals.py).
+        signals.connect()

@@ -11,16 +11,20 @@ else's id is a 404), bind the form, call the service, say what happened.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Subquery, Sum, Window
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -45,6 +49,7 @@ from .models import Deployment, Objective, ReimbursementStatement, SupportNeed, 
 from .priorities import suggestions_for_schools
 from .reports import END_REPORT, end_report_request
 from .services import DeploymentError
+from .signals import overview_version
 from .terms import previous_term
 
 ADVISER = User.Role.ADVISER
@@ -388,8 +393,24 @@ def overview(request: HttpRequest) -> HttpResponse:
     """What needs the adviser's attention, in a fixed number of queries."""
     user = request.user
     today = timezone.localdate()
-    deployments = Deployment.objects.for_adviser(user).for_list()
-    visits = VisitRecord.objects.for_adviser(user).for_list()
+    # The lists are worth keeping: at national scale they are most of the
+    # page's time, and they change only when the data does (the version).
+    key = "deployments:overview:" + hashlib.sha256(
+        f"{user.pk}:{request.GET.urlencode()}:{today}:{overview_version()}".encode()
+    ).hexdigest()
+    seconds = settings.DEPLOYMENTS_OVERVIEW_CACHE_SECONDS
+    body = cache.get(key) if seconds else None
+    if body is None:
+        body = render_to_string("deployments/staff/_overview.html", _overview_context(request, today), request=request)
+        if seconds:
+            cache.set(key, body, seconds)
+    return render(request, "deployments/staff/overview.html", {"body": body, "today": today})
+
+
+def _overview_context(request: HttpRequest, today) -> dict:
+    user = request.user
+    deployments = Deployment.objects.for_adviser(user)
+    visits = VisitRecord.objects.for_adviser(user)
     lles = LLEProfile.objects.all() if user.is_superuser else LLEProfile.objects.filter(
         school__local_authority__in=user.local_authorities.all()
     )
@@ -404,34 +425,45 @@ def overview(request: HttpRequest) -> HttpResponse:
     capacity["page"] = paginator.get_page(request.GET.get("capacity"))
     for lle in capacity["page"]:
         lle.spare_days = matching.spare_days(lle)
-    open_needs = SupportNeed.objects.for_adviser(user).open().for_list().order_by("created_at")
+    open_needs = SupportNeed.objects.for_adviser(user).open().order_by("created_at")
+    # Each list: (rows, what each shown row is read with, values of the list's query to keep).
+    deployment_shown = ("client_school", "lle__user")
+    visit_shown = ("deployment__client_school", "deployment__lle__user", "colleague")
     panels = {
-        "open_needs": open_needs,
-        "ending": deployments.ending_within(30, today).order_by("end_date"),
-        "overdue": deployments.overdue_for_visit(today).order_by("last_seen"),
-        "queried": visits.queried().order_by("queried_at"),
-        "flagged": visits.flagged_for_qa().order_by("-qa_flagged_at"),
-        "proposed": deployments.proposed().order_by("created_at"),
+        "open_needs": (open_needs, ("client_school",), ()),
+        "ending": (deployments.ending_within(30, today).order_by("end_date"), deployment_shown, ()),
+        "overdue": (deployments.overdue_for_visit(today).order_by("last_seen"), deployment_shown, ("last_seen",)),
+        "queried": (visits.queried().order_by("queried_at"), visit_shown, ()),
+        "flagged": (visits.flagged_for_qa().order_by("-qa_flagged_at"), visit_shown, ()),
+        "proposed": (deployments.proposed().order_by("created_at"), deployment_shown, ()),
     }
     context, context["counts"] = {}, {}
-    for name, rows in panels.items():
-        context[name], context["counts"][name] = _first_rows(rows, OVERVIEW_ROWS)
-    return render(request, "deployments/staff/overview.html", {
-        **context, "capacity": capacity, "today": today, "rows_shown": OVERVIEW_ROWS,
-    })
+    for name, (rows, shown_with, kept) in panels.items():
+        context[name], context["counts"][name] = _first_rows(rows, OVERVIEW_ROWS, shown_with=shown_with, keep=kept)
+    return {**context, "capacity": capacity, "today": today, "rows_shown": OVERVIEW_ROWS}
 
 
-def _first_rows(rows, n: int) -> tuple[list, int]:
-    """The first n rows of a list with its joins (select_related), and how many
-    rows the list has. The ids and the count come from one lean query (the
-    count as a window over every row, so the list's filter runs once: for the
-    overdue list, each active deployment's last visit), then only those rows
-    are read and joined. At national scale, joining every overdue deployment
-    before the LIMIT was most of the overview's time."""
-    head = list(rows.annotate(row_count=Window(Count("pk"))).values_list("pk", "row_count")[:n])
+def _first_rows(rows, n: int, *, shown_with: tuple[str, ...], keep: tuple[str, ...] = ()) -> tuple[list, int]:
+    """The first n rows of a list and how many rows the list has.
+
+    The ids, the count (a window over every row) and any annotation to `keep`
+    come from one lean query, so the list's filter runs once (for the overdue
+    list, each active deployment's last visit); then only those rows are read,
+    by id, with just the relations the overview shows. At national scale,
+    joining every overdue deployment to its LLE, schools and heads before the
+    LIMIT was most of the page's time.
+    """
+    head = list(rows.annotate(row_count=Window(Count("pk"))).values_list("pk", "row_count", *keep)[:n])
     if not head:
         return [], 0
-    return list(rows.filter(pk__in=[pk for pk, _ in head])), head[0][1]
+    found = rows.model.objects.select_related(*shown_with).in_bulk([pk for pk, *_ in head])
+    shown = []
+    for pk, _, *kept in head:
+        row = found[pk]
+        for name, value in zip(keep, kept, strict=True):
+            setattr(row, name, value)
+        shown.append(row)
+    return shown, head[0][1]
 
 
 def _advisers_need(request: HttpRequest, pk: int) -> SupportNeed:

@@ -336,6 +336,11 @@ SITE_NAME = "LLE Portal"
 # (lle_portal/privacy.py; `manage.py erase_personal_data`).
 PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=6 * 365)
 
+# How long the adviser's deployments overview may be served from the cache. Any
+# save of a deployment, visit, need or LLE makes it fresh at once; this bounds
+# how stale it can be after a bulk update that sends no signals.
+DEPLOYMENTS_OVERVIEW_CACHE_SECONDS = env.int("DEPLOYMENTS_OVERVIEW_CACHE_SECONDS", default=60)
+
 # How long an emailed invitation link stays valid.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 # How long a sponsor's (or chair of governors') emailed link stays valid.
