@@ -79,9 +79,7 @@ def is_client_head_of(user: User, deployment: Deployment) -> bool:
 
 
 def is_adviser_of(user: User, deployment: Deployment) -> bool:
-    if not (user.is_authenticated and user.is_adviser):
-        return False
-    return user.is_superuser or user.local_authorities.filter(pk=deployment.client_school.local_authority_id).exists()
+    return user.is_authenticated and user.advises(deployment.client_school.local_authority_id)
 
 
 def colleague_of(user: User, deployment: Deployment) -> DeploymentColleague | None:
@@ -396,7 +394,7 @@ def deployment_generate_contract(*, deployment_id: int, enqueue: bool = False) -
     already under way is joined, not repeated, and the parties are told it is
     ready once, when the first contract is stored.
     """
-    from lle_portal.reports import report_build, report_fail
+    from lle_portal.reports import report_build_now
 
     from .reports import contract_request
 
@@ -405,10 +403,7 @@ def deployment_generate_contract(*, deployment_id: int, enqueue: bool = False) -
         return None
     report = contract_request(deployment, enqueue=enqueue)
     if not enqueue:
-        _, error = report_build(report.pk)
-        if error is not None:
-            report_fail(report.pk, error, final=True)
-            raise error
+        report_build_now(report)
     return Deployment.objects.get(pk=deployment_id)
 
 
@@ -768,7 +763,7 @@ def statement_csv(statement: ReimbursementStatement) -> str:
 def statement_generate_pdf(*, statement_id: int, enqueue: bool = False) -> ReimbursementStatement | None:
     """The statement's PDF, through the report machinery (as the contract: queued
     by the task, built now otherwise)."""
-    from lle_portal.reports import report_build, report_fail
+    from lle_portal.reports import report_build_now
 
     from .reports import statement_request
 
@@ -777,10 +772,7 @@ def statement_generate_pdf(*, statement_id: int, enqueue: bool = False) -> Reimb
         return None
     report = statement_request(statement, enqueue=enqueue)
     if not enqueue:
-        _, error = report_build(report.pk)
-        if error is not None:
-            report_fail(report.pk, error, final=True)
-            raise error
+        report_build_now(report)
     return ReimbursementStatement.objects.get(pk=statement_id)
 
 

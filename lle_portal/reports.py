@@ -196,6 +196,15 @@ def report_build(report_id: int) -> tuple[Report | None, Exception | None]:
     return locked, None
 
 
+def report_build_now(report: Report) -> None:
+    """Build a report in this process (a task that is itself the background job,
+    the demo, tests) instead of queueing it: a failure is final and raised."""
+    _, error = report_build(report.pk)
+    if error is not None:
+        report_fail(report.pk, error, final=True)
+        raise error
+
+
 def report_fail(report_id: int, error: Exception | str, *, final: bool) -> None:
     """Record a failed attempt: back to queued for the retry, or failed for good."""
     with transaction.atomic():
