@@ -92,13 +92,6 @@ class DaysBetween(Func):
         )
 
 
-def _in_las_of(user, lookup: str) -> Q:
-    """Rows whose `lookup` LA is one of the adviser's (a subquery, no join)."""
-    if user.is_superuser:
-        return Q()
-    return Q(**{f"{lookup}__in": user.local_authorities.all()})
-
-
 # --------------------------------------------------------------------------
 # Support needs
 # --------------------------------------------------------------------------
@@ -133,7 +126,7 @@ class SupportNeedQuerySet(models.QuerySet):
         return self.filter(status=SupportNeed.Status.OPEN)
 
     def for_adviser(self, user):
-        return self.filter(_in_las_of(user, "client_school__local_authority"))
+        return self.filter(user.in_my_las("client_school__local_authority"))
 
     def for_list(self):
         return self.select_related("client_school", "client_school__local_authority", "client_head")
@@ -264,7 +257,7 @@ class DeploymentQuerySet(models.QuerySet):
         return self.active().filter(start_date__lt=today).annotate(last_seen=since).filter(last_seen__lt=cutoff)
 
     def for_adviser(self, user):
-        return self.filter(_in_las_of(user, "client_school__local_authority"))
+        return self.filter(user.in_my_las("client_school__local_authority"))
 
     def visible_to(self, user):
         """Who sees which deployment: the LLE (and colleagues who deliver days),
@@ -503,7 +496,7 @@ class VisitRecordQuerySet(models.QuerySet):
         return self.filter(~Exists(ReimbursementLine.objects.filter(visit=OuterRef("pk"))))
 
     def for_adviser(self, user):
-        return self.filter(_in_las_of(user, "deployment__client_school__local_authority"))
+        return self.filter(user.in_my_las("deployment__client_school__local_authority"))
 
     def for_list(self):
         return self.select_related(
@@ -609,7 +602,7 @@ class VisitRecord(models.Model):
 
 class ReimbursementStatementQuerySet(models.QuerySet):
     def for_adviser(self, user):
-        return self.filter(_in_las_of(user, "local_authority"))
+        return self.filter(user.in_my_las("local_authority"))
 
     def with_totals(self):
         """Each statement's days and amount: a subquery each, computed for the

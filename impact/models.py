@@ -22,13 +22,6 @@ from deployments.models import Deployment
 from lle_portal.models import LocalAuthority
 
 
-def _in_las_of(user, lookup: str) -> Q:
-    """Rows whose `lookup` LA is one of the adviser's (a subquery, no join)."""
-    if user.is_superuser:
-        return Q()
-    return Q(**{f"{lookup}__in": user.local_authorities.all()})
-
-
 class Theme(models.TextChoices):
     """What seed 004 measured: "happy with the service provided; convinced that
     the relationship was collaborative and that it met their expectations";
@@ -45,7 +38,7 @@ class SurveyQuerySet(models.QuerySet):
         return self.filter(status=Survey.Status.OPEN)
 
     def for_adviser(self, user):
-        return self.filter(_in_las_of(user, "local_authority"))
+        return self.filter(user.in_my_las("local_authority"))
 
 
 class Survey(models.Model):

@@ -28,7 +28,7 @@ REPORT_MEASURES = ("KS2_HEADLINE", "KS1APS", "P8MEA", "ATT8SCR")
 def may_see_programme(user, local_authority: LocalAuthority) -> bool:
     """Programme-level figures of an LA: its advisers, and governors of its schools."""
     if has_role(user, User.Role.ADVISER):
-        return user.is_superuser or user.local_authorities.filter(pk=local_authority.pk).exists()
+        return user.advises(local_authority.pk)
     if has_role(user, User.Role.GOVERNOR):
         return user.school is not None and user.school.local_authority_id == local_authority.pk
     return False

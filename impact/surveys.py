@@ -57,9 +57,7 @@ class SurveyError(Exception):
 
 
 def is_adviser_of(user: User, survey: Survey) -> bool:
-    if not (user.is_authenticated and user.is_active and user.is_adviser):
-        return False
-    return user.is_superuser or user.local_authorities.filter(pk=survey.local_authority_id).exists()
+    return user.is_authenticated and user.advises(survey.local_authority_id)
 
 
 def _lock(survey: Survey) -> Survey:

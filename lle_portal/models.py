@@ -136,6 +136,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_adviser(self) -> bool:
         return self.role == self.Role.ADVISER or self.is_superuser
 
+    def advises(self, local_authority_id: int | None) -> bool:
+        """An active adviser working for that LA (a superuser works for every LA). One query."""
+        if not (self.is_active and self.is_adviser) or local_authority_id is None:
+            return False
+        return self.is_superuser or self.local_authorities.filter(pk=local_authority_id).exists()
+
+    def in_my_las(self, lookup: str) -> Q:
+        """A filter for rows whose `lookup` LA is one of the adviser's (a subquery, no join)."""
+        if self.is_superuser:
+            return Q()
+        return Q(**{f"{lookup}__in": self.local_authorities.all()})
+
     @property
     def is_assessor(self) -> bool:
         return self.role == self.Role.ASSESSOR
