@@ -37,7 +37,6 @@ from django.db.models import Avg, Count, Q
 
 from applications.models import LLEProfile
 from deployments.models import Deployment
-from lle_portal.imports.measures import MEASURES
 from lle_portal.models import AreaResult, KeyStage, LocalAuthority, School, SchoolResult
 
 ONE_DP = Decimal("0.1")
@@ -367,11 +366,6 @@ def _la_averages(la_id: int, m: AnalysisMeasure) -> tuple[dict, dict]:
         found = (la_means, la_published)
         cache.set(key, found, 60 * 60)
     return found
-
-
-def measure_label(column: str) -> str:
-    measure = MEASURES.get(column)
-    return measure.label if measure else column
 
 
 def available_years(measure: str = DEFAULT_MEASURE) -> list[int]:
