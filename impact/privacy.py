@@ -1,5 +1,7 @@
 """What the impact app holds about a person (lle_portal/privacy.py): their
-survey invitations, reminders and answers.
+survey invitations, reminders and answers. Answers, reminders and when they
+answered are exported only in a subject-access export (Person.subject_access,
+a superuser's or the command line's), never in an adviser's.
 
 Erasure keeps every invitation and every scale and yes/no answer (the survey
 counts and percentages stay true); it replaces the person's free-text answers,
@@ -25,6 +27,15 @@ class ImpactProvider(Provider):
 
     def export(self, person: Person) -> dict[str, Any]:
         invitations = self._invitations(person).order_by("invited_at", "pk")
+        if not person.subject_access:
+            # An adviser's export: that they were asked, not whether, when or
+            # what they answered (surveys are anonymous).
+            return {
+                "survey_invitations": rows(invitations, extra={"survey": "survey__title"},
+                                           exclude=("responded_at", "updated_at", "consent_to_publish")),
+                "survey_answers_withheld": "Survey answers are anonymous: only a superuser's subject-access "
+                                           "export includes them.",
+            }
         return {
             "survey_invitations": rows(invitations, extra={"survey": "survey__title"}),
             "survey_reminders": rows(SurveyReminder.objects.filter(invitation__in=invitations)),

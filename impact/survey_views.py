@@ -130,6 +130,7 @@ def survey_results(request: HttpRequest, pk: int) -> HttpResponse:
     survey = get_object_or_404(_advisers_surveys(request), pk=pk)
     results = surveys.survey_results(survey)
     comments = None
+    # Nothing but the response rate until the survey closes (surveys.results_shown).
     if not results.suppressed:
         comments = Paginator(surveys.consented_comments(survey), PAGE_SIZE).get_page(request.GET.get("page"))
     year = survey.closes_on.year + (1 if survey.closes_on.month >= 9 else 0)

@@ -10,6 +10,14 @@ row before its email is queued, so a re-run sends nothing twice.
 Results are aggregates, and a group (an audience of one survey, one question,
 or one theme over a year) with fewer than MIN_GROUP_SIZE people is never
 shown: with four client heads, a percentage would say what each one thought.
+
+Results appear only once a survey has closed (results_shown): live figures,
+read before and after one more answer, would say what that one person
+answered. For the same reason answering records no event naming the
+respondent (the invitation's responded_at is all there is), a year's
+programme figures count only surveys (and themes) with at least
+MIN_GROUP_SIZE respondents, so a small survey closing never moves them by a
+few people's answers, and comments are chosen and published after close.
 """
 
 from __future__ import annotations
@@ -350,14 +358,13 @@ def answers_submit(*, invitation: SurveyInvitation, by: User, answers: dict[int,
     if not consent_to_publish:
         # Consent withdrawn: nothing of theirs stays published.
         invitation.answers.filter(published_at__isnull=False).update(published_at=None, published_by=None)
-    first = invitation.responded_at is None
     now = timezone.now()
     invitation.responded_at = invitation.responded_at or now
     invitation.updated_at = now
     invitation.consent_to_publish = consent_to_publish
     invitation.save(update_fields=["responded_at", "updated_at", "consent_to_publish"])
-    audit_record(verb="survey.answered" if first else "survey.answers_changed", target=invitation.survey,
-                 actor=by, data={"invitation": invitation.pk})
+    # No audit event: one naming the respondent and the time, read beside the
+    # results, would say what they answered (issue 11). The response rate counts.
     return invitation
 
 
@@ -378,6 +385,8 @@ def comment_publish(*, answer: Answer, by: User) -> Answer:
     survey = answer.question.survey
     if not is_adviser_of(by, survey):
         raise SurveyError("Only the adviser of this local authority can publish comments.")
+    if not results_shown(survey):
+        raise SurveyError("Comments can be published once the survey has closed.")
     if answer.question.kind != Question.Kind.TEXT or not answer.text:
         raise SurveyError("Only comments (free-text answers) can be published.")
     if not answer.invitation.consent_to_publish:
@@ -407,6 +416,13 @@ def comment_unpublish(*, answer: Answer, by: User) -> Answer:
 
 
 # --- results -------------------------------------------------------------------------
+
+
+def results_shown(survey: Survey) -> bool:
+    """Whether any result of the survey (figures, comments) may be shown: only
+    once it has closed, when no answer can be added or changed. Every page,
+    report and admin asks this; none decides for itself."""
+    return survey.status == Status.CLOSED
 
 
 @dataclass(frozen=True)
@@ -458,41 +474,52 @@ _AGREES = Q(scale__in=AGREEING) | Q(yes=True)
 
 
 def _year_surveys(local_authority: LocalAuthority, year: int) -> QuerySet:
+    """The LA's closed surveys (results_shown) whose closing date falls in the academic year."""
     start, end = academic_year_dates(year)
-    return Survey.objects.filter(
-        local_authority=local_authority, status__in=[Status.OPEN, Status.CLOSED], closes_on__range=(start, end)
-    )
+    return Survey.objects.filter(local_authority=local_authority, status=Status.CLOSED, closes_on__range=(start, end))
 
 
 def programme_survey_results(*, local_authority: LocalAuthority, year: int) -> list[ThemeResult]:
-    """Each theme, LLEs and client heads side by side, over all the LA's surveys
-    whose closing date falls in the academic year ending in `year`. Two queries."""
+    """Each theme, LLEs and client heads side by side, over all the LA's closed
+    surveys whose closing date falls in the academic year ending in `year`. Two queries.
+
+    A survey counts towards a theme only when at least MIN_GROUP_SIZE of its
+    respondents answered that theme: otherwise a small survey closing would
+    move the year's figure by its few people's answers, and the difference
+    would show them. Respondents and invited are summed over those surveys
+    (a person asked twice in a year counts twice, on both sides)."""
     surveys = _year_surveys(local_authority, year)
-    # People answering each theme, and their answers, per audience.
+    # People answering each theme of each survey, and their answers.
     answered = (
         Answer.objects.filter(question__survey__in=surveys, question__kind__in=_CLOSED_KINDS)
         .exclude(question__theme="")
-        .values("question__survey__audience", "question__theme")
+        .values("question__survey", "question__survey__audience", "question__theme")
         .annotate(respondents=Count("invitation__user", distinct=True), answers=Count("pk"),
                   agreeing=Count("pk", filter=_AGREES))
     )
-    # People invited to a survey that asks about each theme, per audience.
+    # People invited to each survey that asks about each theme.
     invited = (
         # One filter() call: both conditions hold for the same question.
         SurveyInvitation.objects.filter(survey__in=surveys, survey__questions__kind__in=_CLOSED_KINDS,
                                         survey__questions__theme__in=Theme.values)
-        .values("survey__audience", "survey__questions__theme")
+        .values("survey", "survey__questions__theme")
         .annotate(people=Count("user", distinct=True))
     )
-    counts: dict[tuple[str, str], dict] = defaultdict(lambda: {"respondents": 0, "answers": 0, "agreeing": 0})
+    people = {(row["survey"], row["survey__questions__theme"]): row["people"] for row in invited}
+    counts: dict[tuple[str, str], dict] = defaultdict(
+        lambda: {"invited": 0, "respondents": 0, "answers": 0, "agreeing": 0})
     for row in answered:
-        counts[(row["question__survey__audience"], row["question__theme"])].update(
-            respondents=row["respondents"], answers=row["answers"], agreeing=row["agreeing"])
-    people = {(row["survey__audience"], row["survey__questions__theme"]): row["people"] for row in invited}
+        if row["respondents"] < MIN_GROUP_SIZE:
+            continue
+        c = counts[(row["question__survey__audience"], row["question__theme"])]
+        c["invited"] += people.get((row["question__survey"], row["question__theme"]), 0)
+        c["respondents"] += row["respondents"]
+        c["answers"] += row["answers"]
+        c["agreeing"] += row["agreeing"]
 
     def group(audience: str, theme: str) -> GroupResult:
         c = counts[(audience, theme)]
-        return _group(people.get((audience, theme), 0), c["respondents"], c["agreeing"], c["answers"])
+        return _group(c["invited"], c["respondents"], c["agreeing"], c["answers"])
 
     return [
         ThemeResult(theme=theme.value, label=theme.label, lle=group(Audience.LLES, theme),
@@ -558,18 +585,23 @@ class SurveyResults:
     respondents: int  # people who answered
     questions: list[QuestionResult]
     themes: list[tuple[str, GroupResult]]  # (label, result) for the themes this survey asks about
+    shown: bool = True  # False until the survey closes: only the response rate, nothing else
 
     @property
     def suppressed(self) -> bool:
-        return self.respondents < MIN_GROUP_SIZE
+        return not self.shown or self.respondents < MIN_GROUP_SIZE
 
 
 def survey_results(survey: Survey) -> SurveyResults:
     """The survey's aggregates: per question and per theme. Four queries.
 
     A question's or theme's respondents are some of the survey's, so a survey
-    with fewer than five respondents shows nothing at all."""
+    with fewer than five respondents shows nothing at all; an open survey shows
+    only its response rate (one query)."""
     rate = response_rate(survey)
+    if not results_shown(survey):
+        return SurveyResults(survey=survey, rate=rate, respondents=rate.responded, questions=[], themes=[],
+                             shown=False)
     respondents = (
         SurveyInvitation.objects.filter(survey=survey).responded().aggregate(n=Count("user", distinct=True))["n"]
     )
@@ -617,7 +649,10 @@ def survey_results(survey: Survey) -> SurveyResults:
 
 
 def consented_comments(survey: Survey) -> QuerySet:
-    """Free-text answers whose respondent agreed to publishing: the adviser chooses among these."""
+    """Free-text answers whose respondent agreed to publishing: the adviser chooses
+    among these once the survey has closed (before, a new one would show who just answered)."""
+    if not results_shown(survey):
+        return Answer.objects.none()
     return (
         Answer.objects.filter(question__survey=survey, question__kind=Question.Kind.TEXT,
                               invitation__consent_to_publish=True)

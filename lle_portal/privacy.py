@@ -75,6 +75,9 @@ def retention_days() -> int:
 class Person:
     email: str  # lower case
     user: User | None
+    # A subject-access export (may_see_survey_answers): only then do providers
+    # include what the person answered in anonymous surveys.
+    subject_access: bool = False
 
     @property
     def names(self) -> set[str]:
@@ -520,9 +523,20 @@ def person_retention(person: Person) -> Retention:
     return Retention(last_activity=last, erasable_from=last.when + timedelta(days=retention_days()))
 
 
+def may_see_survey_answers(by: User | None) -> bool:
+    """Whether an export run by `by` may hold the person's survey answers: a
+    subject-access request, run by a superuser, or with no person at all (the
+    `export_personal_data` command, whose operator holds the database anyway).
+    An adviser never: surveys are anonymous, and an adviser's export would say
+    what one head thought of the adviser's own programme (issue 11)."""
+    return by is None or (by.is_active and by.is_superuser)
+
+
 def person_export(*, email: str, by: User | None = None, actor_label: str = "") -> dict[str, Any]:
-    """Everything held about the person, as JSON-ready data; the export is audited."""
+    """Everything held about the person, as JSON-ready data; the export is audited.
+    Survey answers only when may_see_survey_answers(by), whoever calls this."""
     person = person_find(email)
+    person.subject_access = may_see_survey_answers(by)
     retention = person_retention(person)
     data: dict[str, Any] = {
         "email": person.email,

@@ -218,12 +218,16 @@ def test_someone_else_cannot_answer_an_invitation(users):
 # --- comments --------------------------------------------------------------------------
 
 
-def test_a_comment_is_published_only_with_the_respondents_consent(users):
+def test_a_comment_is_published_only_with_the_respondents_consent_once_the_survey_has_closed(users):
     survey = a_survey()
     [with_consent] = respond(survey, 1, comment="An absolutely invaluable partnership.", consent=True)
     [without] = respond(survey, 1, comment="Please do not quote me.", consent=False)
     adviser = users["adviser"]
     comment = Answer.objects.get(invitation=with_consent, question__kind="text")
+    # While it is open, a newly listed comment would say who had just answered.
+    with pytest.raises(surveys.SurveyError, match="once the survey has closed"):
+        surveys.comment_publish(answer=comment, by=adviser)
+    surveys.survey_close(survey=survey)
     surveys.comment_publish(answer=comment, by=adviser)
     with pytest.raises(surveys.SurveyError, match="did not agree"):
         surveys.comment_publish(answer=Answer.objects.get(invitation=without, question__kind="text"), by=adviser)
@@ -231,12 +235,6 @@ def test_a_comment_is_published_only_with_the_respondents_consent(users):
         surveys.comment_unpublish(answer=comment, by=users["other_adviser"])
     assert list(Answer.objects.filter(published_at__isnull=False)) == [comment]
     assert AuditEvent.objects.filter(verb="survey.comment_published", actor=adviser).count() == 1
-
-    # Consent withdrawn while the survey is open: the comment comes down.
-    surveys.answers_submit(invitation=with_consent, by=with_consent.user,
-                           answers={questions(survey)["comment"].pk: "An absolutely invaluable partnership."},
-                           consent_to_publish=False)
-    assert not Answer.objects.filter(published_at__isnull=False).exists()
 
 
 # --- end of each deployment ------------------------------------------------------------------
@@ -291,18 +289,27 @@ def test_a_group_of_four_is_never_shown_and_a_group_of_five_is(users):
     respond(lles, 4, scale=5)
     respond(heads, 4, scale=2)
     InvitationFactory(survey=heads)  # invited, not answered
+    surveys.survey_close(survey=lles)
+    surveys.survey_close(survey=heads)
     year = (TODAY + timedelta(days=1)).year + (1 if (TODAY + timedelta(days=1)).month >= 9 else 0)
 
     results = surveys.programme_survey_results(local_authority=la, year=year)
     assert [r.theme for r in results] == ["satisfaction", "collaboration", "expectations", "impact"]
     satisfaction = results[0]
     assert satisfaction.label == "Satisfied with the service"
-    assert satisfaction.lle == surveys.GroupResult(invited=4, respondents=4, agree_percent=None)
+    # A survey of four counts for nothing in the year's figures, not even its numbers.
+    assert satisfaction.lle == surveys.GroupResult(invited=0, respondents=0, agree_percent=None)
     assert satisfaction.lle.suppressed and satisfaction.client.suppressed
-    assert satisfaction.client.invited == 5
 
+    lles = a_survey(closes_on=TODAY + timedelta(days=1))
+    heads = a_survey(audience=Survey.Audience.CLIENT_HEADS, closes_on=TODAY + timedelta(days=1))
+    respond(lles, 4, scale=5)
     respond(lles, 1, scale=3)
+    respond(heads, 4, scale=2)
     respond(heads, 1, scale=5)
+    InvitationFactory(survey=heads)  # invited, not answered
+    surveys.survey_close(survey=lles)
+    surveys.survey_close(survey=heads)
     results = surveys.programme_survey_results(local_authority=la, year=year)
     assert results[0].lle == surveys.GroupResult(invited=5, respondents=5, agree_percent=Decimal("80.0"))
     assert results[0].client == surveys.GroupResult(invited=6, respondents=5, agree_percent=Decimal("20.0"))
@@ -344,6 +351,8 @@ def test_published_comments_are_those_published_with_consent_in_surveys_of_five_
     respond(heads, 5, comment="It has had the right mix of support.", consent=True)
     small = a_survey()
     respond(small, 4, comment="Only four of us answered.", consent=True)
+    surveys.survey_close(survey=heads)
+    surveys.survey_close(survey=small)
     for answer in Answer.objects.filter(question__kind="text")[:1]:
         surveys.comment_publish(answer=answer, by=users["adviser"])
     for answer in Answer.objects.filter(question__kind="text", question__survey=small)[:1]:
