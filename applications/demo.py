@@ -129,6 +129,9 @@ def seed(ctx: DemoContext) -> None:
         _application(round, head, plan, adviser, assessors)
 
     _references(round)
+    # The chairs of the applications the adviser has moved on have approved;
+    # those just submitted still wait for their chair (the verify page shows the link's state).
+    _chairs_answer(round, waiting=(Status.SUBMITTED,))
 
     states = {}
     for status in round.applications.values_list("status", flat=True):
@@ -214,6 +217,7 @@ def _earlier_round(ctx: DemoContext, heads: list[User], adviser: User, assessors
         for i, head in enumerate(heads):
             plan = Plan("decided", score=11 + i % 5, decision="designated")
             _application(round, head, plan, adviser, assessors)
+        _chairs_answer(round, waiting=())
         _move_back(round)
         cohort = TrainingCohort.objects.create(
             round=round, name=EARLIER_COHORT,
@@ -530,6 +534,22 @@ DEMO_REFERENCE = {
     "safeguarding_details": "",
     "recommendation": "strongly",
 }
+
+
+def _chairs_answer(round: ApplicationRound, *, waiting: tuple[str, ...]) -> None:
+    """The chairs of governors approve through their links: the governing body's
+    approval is only ever their answer (applications.approvals). Only requests
+    still open change, so a re-run changes nothing."""
+    from . import references
+    from .models import LinkRequest
+
+    open_requests = (
+        LinkRequest.objects.open().filter(application__round=round, kind=LinkRequest.Kind.GOVERNORS_APPROVAL)
+        .exclude(application__status__in=[Status.WITHDRAWN, *waiting]).order_by("application_id")
+    )
+    for link_request in open_requests.select_related("application"):
+        references.link_request_submit(link_request=link_request, answers={
+            "approve": "yes", "comment": "The full governing body approved the application at its last meeting."})
 
 
 def _references(round: ApplicationRound) -> None:

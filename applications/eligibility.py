@@ -23,6 +23,7 @@ from django.db.models import Prefetch
 
 from lle_portal.models import Inspection, School, SchoolResult
 
+from .approvals import CHAIR_LINKS, chair_approval
 from .models import Application, FloorStandard, Verification
 
 MET = "met"
@@ -145,8 +146,10 @@ def eligibility_for_many(applications: list[Application]) -> dict[int, Eligibili
 
 
 def with_eligibility_data(queryset):
-    return queryset.select_related("school").prefetch_related(
-        Prefetch("verifications", queryset=Verification.objects.all())
+    return queryset.select_related("school", "applicant", "referee").prefetch_related(
+        Prefetch("verifications", queryset=Verification.objects.all()),
+        # The chair's link: the governing body's approval (approvals.chair_approval).
+        CHAIR_LINKS,
     )
 
 
@@ -370,15 +373,21 @@ def _senior_team(application: Application) -> Criterion:
 
 
 def _approvals(application: Application) -> Criterion:
+    """The governing body's approval is the chair's answer through their link
+    (approvals.chair_approval), never the head's own word; the senior team's is the head's."""
     title = CRITERIA["approvals"]
-    refused = [who for who, answer in (("the governing body", application.governors_approved),
-                                       ("the senior leadership team", application.slt_approved)) if answer is False]
+    chair = chair_approval(application)
+    refused = [who for who, no in (("the governing body", chair.refused),
+                                   ("the senior leadership team", application.slt_approved is False)) if no]
     if refused:
-        return Criterion("approvals", title, NOT_MET, f"No approval yet from {_join(refused)}.")
-    missing = [who for who, answer in (("the governing body", application.governors_approved),
-                                       ("the senior leadership team", application.slt_approved)) if answer is None]
-    if missing:
-        return Criterion("approvals", title, TO_VERIFY, f"Tell us whether {_join(missing)} approved.")
+        return Criterion("approvals", title, NOT_MET, f"No approval yet from {_join(refused)}.",
+                         declared=f"Chair of governors' link: {chair.label}")
+    if not chair.approved:
+        return Criterion("approvals", title, TO_VERIFY,
+                         "The governing body's approval comes from your chair of governors through the emailed "
+                         f"link. Chair's link: {chair.label}.", declared=f"Chair of governors' link: {chair.label}")
+    if application.slt_approved is None:
+        return Criterion("approvals", title, TO_VERIFY, "Tell us whether the senior leadership team agreed.")
     if application.la_approved_at is None:
         return Criterion("approvals", title, TO_VERIFY,
                          "The governing body and senior team have approved; the LA gives its approval after you apply.")

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from lle_portal.forms import CheckboxChoices, RadioChoices, SchoolFinderForm
 
+from .approvals import sponsor_email_of, vouching_problems
 from .models import Application, Capacity, Grade, Phase, RefereeNomination, Specialism
 from .sections import SECTIONS_BY_KEY, WORD_LIMITS, word_count
 
@@ -271,14 +272,28 @@ class ApprovalsSectionForm(SectionForm):
         error_messages={"invalid": "Enter an email address like chair@school.org.uk."},
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
-    governors_approved = _yes_no_field("Has your governing body approved your application?")
+    # Only "I have asked": the governing body's approval is the chair's answer
+    # through the emailed link (applications.approvals.chair_approval).
+    governors_approved = _yes_no_field(
+        "Have you asked your chair of governors for the governing body's approval?",
+        help_text="When you submit, we email your chair a link to give the governing body's approval. "
+                  "Only the chair's answer through that link counts as the approval.",
+    )
     slt_approved = _yes_no_field("Has your senior leadership team agreed to your application?")
     required_messages = {
         "chair_of_governors_name": "Enter your chair of governors' name.",
         "chair_of_governors_email": "Enter your chair of governors' email address.",
-        "governors_approved": "Say whether your governing body has approved your application.",
+        "governors_approved": "Say whether you have asked your chair of governors.",
         "slt_approved": "Say whether your senior leadership team has agreed.",
     }
+
+    def clean_chair_of_governors_email(self) -> str:
+        email = self.cleaned_data.get("chair_of_governors_email", "").strip()
+        problem = vouching_problems(applicant_email=self.application.applicant.email, chair_email=email,
+                                    sponsor_email=sponsor_email_of(self.application)).get("chair")
+        if problem:
+            raise forms.ValidationError(problem)
+        return email
 
 
 SECTION_FORMS: dict[str, type[SectionForm]] = {
@@ -312,6 +327,11 @@ class RefereeForm(forms.Form):
 
     FIELDS = ("name", "email", "role", "organisation", "relationship")
 
+    def __init__(self, *args, application: Application | None = None, **kwargs):
+        # The application, to refuse the applicant's own address or the chair's.
+        self.application = application
+        super().__init__(*args, **kwargs)
+
     @staticmethod
     def initial_from(nomination: RefereeNomination | None) -> dict[str, str]:
         if nomination is None:
@@ -319,7 +339,13 @@ class RefereeForm(forms.Form):
         return {name: getattr(nomination, name) for name in RefereeForm.FIELDS}
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        email = self.cleaned_data["email"].strip().lower()
+        if self.application is not None:
+            problem = vouching_problems(applicant_email=self.application.applicant.email, sponsor_email=email,
+                                        chair_email=self.application.chair_of_governors_email).get("sponsor")
+            if problem:
+                raise forms.ValidationError(problem)
+        return email
 
 
 class SubmitForm(forms.Form):

@@ -227,7 +227,11 @@ class Application(models.Model):
     # --- Approvals ---
     chair_of_governors_name = models.CharField(max_length=150, blank=True)
     chair_of_governors_email = models.EmailField(blank=True)
-    governors_approved = models.BooleanField("governing body has approved", null=True, blank=True)
+    # The head's word that they have asked their chair, nothing more: the
+    # governing body's approval is the chair's answer through their link
+    # (applications.approvals.chair_approval).
+    governors_approved = models.BooleanField("head says they have asked the chair of governors", null=True,
+                                             blank=True)
     slt_approved = models.BooleanField("senior leadership team has agreed", null=True, blank=True)
     la_approved_at = models.DateTimeField(null=True, blank=True)
     la_approved_by = models.ForeignKey(

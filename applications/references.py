@@ -35,6 +35,7 @@ from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
 from lle_portal.models import OutgoingEmail, User
 
+from .approvals import application_vouching_problems
 from .models import Application, LinkRequest, LinkRequestChaser
 
 Kind = LinkRequest.Kind
@@ -97,6 +98,11 @@ def link_request_find(*, token: str) -> LinkRequest | None:
 
 
 def _recipient(application: Application, kind: str) -> tuple[str, str]:
+    # Never a link to the applicant (nor one person as both chair and sponsor):
+    # they would vouch for themselves (applications.approvals).
+    problem = application_vouching_problems(application).get("sponsor" if kind == Kind.REFERENCE else "chair")
+    if problem:
+        raise ReferenceError(f"Not sent: the person named is not valid for this applicant. {problem}")
     if kind == Kind.REFERENCE:
         nomination = getattr(application, "referee", None)
         if nomination is None:
@@ -240,8 +246,9 @@ def link_request_submit(*, link_request: LinkRequest, answers: dict[str, Any]) -
     link_request.save(update_fields=["answers", "draft", "status", "responded_at"])
     application = link_request.application
     if link_request.kind == Kind.GOVERNORS_APPROVAL:
+        # The approval is this answer itself (approvals.chair_approval reads it);
+        # Application.governors_approved stays the head's "I have asked my chair".
         approved = link_request.answers.get("approve") == "yes"
-        Application.objects.filter(pk=application.pk).update(governors_approved=approved)
         audit_record(verb="approval.received", target=application, actor_label=BY_LINK,
                      data={"request": link_request.pk, "approved": approved})
         if not approved:

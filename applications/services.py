@@ -36,6 +36,7 @@ from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
 from lle_portal.models import User
 
+from .approvals import application_vouching_problems, sponsor_email_of, vouching_problems
 from .eligibility import CRITERIA, NOT_MET, eligibility_for
 from .models import (
     Application,
@@ -98,6 +99,12 @@ def application_save(*, application: Application, section: str, data: dict[str, 
     """
     application = _lock(application)
     _require(application, Status.DRAFT, action="change")
+    if data.get("chair_of_governors_email"):
+        problem = vouching_problems(applicant_email=application.applicant.email,
+                                    chair_email=data["chair_of_governors_email"],
+                                    sponsor_email=sponsor_email_of(application)).get("chair")
+        if problem:
+            raise ApplicationError(problem)
     fields = SECTIONS_BY_KEY[section].fields
     for name in fields:
         if name in data:
@@ -115,9 +122,10 @@ def referee_nominate(*, application: Application, by: User, **details: Any) -> R
     replacing = application.status != Status.DRAFT and application.can_replace_sponsor()
     if not replacing:
         _require(application, Status.DRAFT, action="change the sponsor of")
-    email = details.get("email", "").lower()
-    if email and email == application.applicant.email.lower():
-        raise ApplicationError("Your sponsor must be someone else: you cannot give your own email address.")
+    problem = vouching_problems(applicant_email=application.applicant.email, sponsor_email=details.get("email", ""),
+                                chair_email=application.chair_of_governors_email).get("sponsor")
+    if problem:
+        raise ApplicationError(problem)
     nomination, created = RefereeNomination.objects.update_or_create(application=application, defaults=details)
     audit_record(verb="referee.nominated" if created else "referee.changed", target=application, actor=by,
                  data={"referee": nomination.name, "role": nomination.role})
@@ -152,6 +160,10 @@ def application_submit(
     missing = incomplete_sections(application)
     if missing:
         raise ApplicationError("Complete every section first: " + ", ".join(s.title for s in missing) + ".")
+    # Checked again here: what was saved before the rule (or through the admin) is caught too.
+    problems = application_vouching_problems(application)
+    if problems:
+        raise ApplicationError(" ".join(dict.fromkeys(problems.values())))
     eligibility = eligibility_for(application)
     if any(c.status == NOT_MET for c in eligibility.criteria) and not working_towards:
         raise ApplicationError(

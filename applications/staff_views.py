@@ -22,6 +22,7 @@ from lle_portal.access import role_required
 from lle_portal.models import OutgoingEmail, User
 
 from . import references, services
+from .approvals import CHAIR_LINKS, chair_approval
 from .eligibility import eligibility_for, eligibility_for_many, with_eligibility_data
 from .filters import AssignmentFilter, PanelFilter
 from .models import Application, ApplicationRound, Assessment, LinkRequest, Specialism
@@ -121,6 +122,7 @@ def staff_verify(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "can_verify": can_verify,
         "approvals": eligibility["approvals"],
+        "chair_approval": chair_approval(application),
         # A missing one-to-one raises an AttributeError subclass: getattr's default applies.
         "referee": getattr(application, "referee", None),
         "link_requests": link_requests_for_staff(application),
@@ -270,7 +272,7 @@ def _panel(request: HttpRequest, round: ApplicationRound, *, bound: tuple[int, D
     page = Paginator(ranking, PANEL_PAGE_SIZE).get_page(number)
     applications = [entry.application for entry in page]
     # Eligibility for this page at once: a fixed number of queries however long the round.
-    prefetch_related_objects(applications, "verifications")
+    prefetch_related_objects(applications, "verifications", "referee", "applicant", CHAIR_LINKS)
     eligibility = eligibility_for_many(applications)
     # services.places_left, counted in one query with the decisions not emailed yet.
     counts = round.applications.aggregate(

@@ -420,7 +420,8 @@ def _referee_section(request: HttpRequest, application: Application, section: Se
     round = application.round
     if request.method == "GET":
         editable = _section_editable(application, "referee")
-        form = RefereeForm(initial=RefereeForm.initial_from(nomination)) if editable else None
+        form = RefereeForm(initial=RefereeForm.initial_from(nomination), application=application) if editable \
+            else None
         return render(request, template, _section_context(application, section, form, return_to=return_to))
 
     action = request.POST.get("action", "continue")
@@ -436,7 +437,7 @@ def _referee_section(request: HttpRequest, application: Application, section: Se
         }
         form = RefereeForm(initial=details)
     else:
-        form = RefereeForm(request.POST)
+        form = RefereeForm(request.POST, application=application)
         details = {**form.cleaned_data, "is_round_default": False} if form.is_valid() else None
     if details is not None:
         unchanged = nomination is not None and all(

@@ -78,3 +78,22 @@ class RefereeNominationFactory(factory.django.DjangoModelFactory):
     role = RefereeNomination.Role.LA_OFFICER
     organisation = "Norfolk County Council"
     relationship = "Link adviser to the school for five years."
+
+
+def chair_answered(application, *, approve: bool = True, status: str = "received"):
+    """The chair of governors' link, answered (the governing body's approval,
+    applications.approvals.chair_approval): made directly, as if the chair had used it."""
+    from datetime import timedelta
+    from secrets import token_hex
+
+    from django.utils import timezone
+
+    from applications.models import LinkRequest
+
+    now = timezone.now()
+    return LinkRequest.objects.create(
+        application=application, kind=LinkRequest.Kind.GOVERNORS_APPROVAL, status=status,
+        recipient_name=application.chair_of_governors_name, recipient_email=application.chair_of_governors_email,
+        nonce=token_hex(16), token_hash=token_hex(32), created_at=now, sent_at=now, expires_at=now + timedelta(days=21),
+        responded_at=now, answers={"approve": "yes" if approve else "no"} if status == "received" else {},
+    )

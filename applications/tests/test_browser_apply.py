@@ -158,7 +158,7 @@ def test_a_head_registers_applies_fixes_an_eligibility_problem_and_submits(norfo
     page.get_by_role("link", name="Approvals").click()
     page.get_by_label("Your chair of governors' full name").fill("Margaret Ellis")
     page.get_by_label("Your chair of governors' email address").fill("chair@avenue.example")
-    page.get_by_role("group", name=re.compile("governing body approved")).get_by_label("Yes").check()
+    page.get_by_role("group", name=re.compile("asked your chair of governors")).get_by_label("Yes").check()
     page.get_by_role("group", name=re.compile("senior leadership team agreed")).get_by_label("Yes").check()
     _save_and_continue(page)
 

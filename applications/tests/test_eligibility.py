@@ -12,7 +12,7 @@ from applications.eligibility import (
     with_eligibility_data,
 )
 from applications.models import Application, Verification
-from applications.tests.factories import ApplicationFactory
+from applications.tests.factories import ApplicationFactory, chair_answered
 from lle_portal.models import School
 from lle_portal.tests.factories import InspectionFactory, SchoolResultFactory
 
@@ -171,7 +171,11 @@ def test_a_senior_team_that_cannot_cover_is_not_met(application):
     assert eligibility_for(application)["senior_team"].status == NOT_MET
 
 
-def test_approvals_wait_for_the_la_after_submission(application):
+def test_approvals_wait_for_the_chair_and_then_the_la_after_submission(application):
+    criterion = eligibility_for(application)["approvals"]
+    assert criterion.status == TO_VERIFY
+    assert "Chair's link: Not sent" in criterion.reason
+    chair_answered(application)
     criterion = eligibility_for(application)["approvals"]
     assert criterion.status == TO_VERIFY
     assert "LA gives its approval" in criterion.reason
@@ -180,13 +184,14 @@ def test_approvals_wait_for_the_la_after_submission(application):
 
 
 def test_a_governing_body_that_has_not_approved_is_not_met(application):
-    application.governors_approved = False
+    chair_answered(application, approve=False)
     criterion = eligibility_for(application)["approvals"]
     assert criterion.status == NOT_MET
     assert "governing body" in criterion.reason
 
 
 def test_a_fully_verified_application_is_eligible(application):
+    chair_answered(application)
     application.la_approved_at = timezone.now()
     application.save()
     Verification.objects.create(application=application, criterion="headship", outcome="confirmed")
@@ -205,6 +210,7 @@ def test_many_applications_are_checked_in_a_fixed_number_of_queries(django_asser
     for size in (3, 30):
         for _ in range(size):
             app = ApplicationFactory(complete=True)
+            chair_answered(app)
             InspectionFactory(school=app.school)
             results(app.school, 2019, PTRWM_EXP=70)
         apps = list(with_eligibility_data(Application.objects.all()))

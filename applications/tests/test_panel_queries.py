@@ -23,7 +23,8 @@ Status = Application.Status
 _serial = itertools.count(1)
 
 # The budgets: a fixed number whatever the size of the round.
-PANEL_BUDGET = 12
+# The panel's +2: the chairs' links and the sponsors, for the governing body's approval (issue 11).
+PANEL_BUDGET = 14
 ADMIN_LIST_BUDGET = 13
 
 
