@@ -4,8 +4,8 @@ The adviser builds a survey here with its questions (an inline), then opens
 it (which invites everyone of its audience by email) and closes it with the
 actions, which call impact.surveys. Questions are fixed once the survey is
 open, so every answer is to the question as it was asked. Each survey links
-to its results page; answers themselves are never listed here: nobody reads
-one person's answers.
+to its results page (figures only once it has closed); answers themselves are
+never listed here: nobody reads one person's answers.
 
 Scoped to the adviser's local authorities, with the related rows fetched with
 the page, so the changelist runs the same number of queries at any size.
@@ -110,7 +110,9 @@ class SurveyAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     def results(self, obj: Survey) -> str:
         if obj.pk is None:
             return "—"
-        return format_html('<a href="{}">Results page</a>', reverse("impact:survey_results", args=[obj.pk]))
+        # Until it closes the page shows the response rate only (surveys.results_shown).
+        label = "Results page" if surveys.results_shown(obj) else "Response rate (results once closed)"
+        return format_html('<a href="{}">{}</a>', reverse("impact:survey_results", args=[obj.pk]), label)
 
     @admin.action(description="Open and send invitations")
     def open_surveys(self, request: HttpRequest, queryset: QuerySet) -> None:
