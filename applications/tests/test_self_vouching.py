@@ -73,7 +73,7 @@ def test_it_refuses_the_sponsor_as_chair_of_governors(draft):
                                   data={"chair_of_governors_email": draft.referee.email}, by=draft.applicant)
 
 
-def test_a_partial_save_keeps_the_other_answers_when_the_chair_is_the_applicant(client, draft):
+def test_it_keeps_the_other_answers_of_a_partial_save_naming_the_applicant_as_chair(client, draft):
     client.force_login(draft.applicant)
     Application.objects.filter(pk=draft.pk).update(slt_approved=None)
     response = client.post(reverse("applications:autosave", args=[draft.pk, "approvals"]),
@@ -104,7 +104,7 @@ def test_it_refuses_the_chair_of_governors_as_sponsor(draft):
         services.referee_nominate(application=draft, by=draft.applicant, **SPONSOR, email="chair@school.example")
 
 
-def test_the_sponsor_page_shows_the_refusal_beside_the_email(client, draft):
+def test_it_shows_the_sponsor_refusal_beside_the_email(client, draft):
     client.force_login(draft.applicant)
     response = client.post(reverse("applications:section", args=[draft.pk, "referee"]),
                            {**SPONSOR, "email": "jo.bloggs+ref@school.example", "action": "continue"})
