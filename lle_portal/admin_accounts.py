@@ -20,6 +20,7 @@ import json
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
@@ -103,20 +104,25 @@ class UserAdmin(DjangoUserAdmin):
     def get_queryset(self, request):
         return _scope_to_adviser(request, super().get_queryset(request))
 
+    def _locked_fields(self, request, obj) -> set[str]:
+        """The form's fields that `request.user` may not change for `obj`. A
+        field added to the fieldsets is locked until the services say who may
+        change it."""
+        shown = set(flatten_fieldsets(self.get_fieldsets(request, obj))) - {"password"}
+        return shown - services.user_changeable_fields(person=obj, by=request.user)
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is None:
             return fields  # the add form: a superuser's only
-        changeable = services.user_changeable_fields(person=obj, by=request.user)
-        return fields + sorted(services.USER_EDITABLE_FIELDS - changeable)
+        return fields + sorted(self._locked_fields(request, obj) - set(fields))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         # get_form builds a new class on every call, so this is per request.
         form.by = request.user
         if obj is not None:
-            form.locked_fields = services.USER_EDITABLE_FIELDS - services.user_changeable_fields(
-                person=obj, by=request.user)
+            form.locked_fields = frozenset(self._locked_fields(request, obj))
         return form
 
     def save_model(self, request, obj, form, change):

@@ -430,3 +430,47 @@ def test_an_address_taken_between_request_and_confirmation_is_refused(client, us
     assert client.post(link).status_code == 404
     users["governor"].refresh_from_db()
     assert users["governor"].email != "contested@governors.example"
+
+
+@pytest.mark.django_db
+def test_a_link_asked_for_before_a_superuser_set_the_address_no_longer_works(
+    client, users, root, ask_for_change, django_capture_on_commit_callbacks
+):
+    link = ask_for_change("mine@governors.example")
+    services.user_email_set(user=users["governor"], email="set.by.root@governors.example", by=root)
+    assert client.post(link).status_code == 404
+    users["governor"].refresh_from_db()
+    assert users["governor"].email == "set.by.root@governors.example"
+
+
+@pytest.mark.django_db
+def test_only_a_superuser_sets_another_persons_email_directly(users, root):
+    for by in (users["adviser"], users["governor"]):
+        with pytest.raises(PermissionDenied):
+            services.user_email_set(user=users["assessor"], email="mine@x.example", by=by)
+    with pytest.raises(PermissionDenied):  # their own goes through the link, like everyone's
+        services.user_email_set(user=root, email="root2@x.example", by=root)
+    with pytest.raises(ValidationError):
+        services.user_email_set(user=users["assessor"], email=users["governor"].email.upper(), by=root)
+
+
+@pytest.mark.django_db
+def test_an_adviser_may_not_erase_another_advisers_account(client, users, la):
+    colleague = AdviserFactory(local_authorities=[la])
+    client.force_login(users["adviser"])
+    client.post(reverse("admin:lle_portal_user_changelist"),
+                {"action": "erase_personal_data", "_selected_action": [colleague.pk], "confirm": "yes"})
+    colleague.refresh_from_db()
+    assert colleague.is_active and colleague.full_name != "" and "erased" not in colleague.email
+
+
+@pytest.mark.django_db
+def test_erasing_a_person_erases_their_email_change_requests(users, ask_for_change):
+    from lle_portal import privacy
+    from lle_portal.tests.privacy_search import tables_containing
+
+    ask_for_change("secret.new.address@governors.example")
+    root = User.objects.create_superuser(email="root@la.example", password=PASSWORD, full_name="Root")
+    privacy.person_erase(email=users["governor"].email, by=root, force=True)
+    assert not tables_containing("secret.new.address@governors.example")
+    assert not models.EmailChange.objects.pending().exists()
