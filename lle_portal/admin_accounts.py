@@ -26,7 +26,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from . import privacy, services
 from .forms import InvitationAdminForm, UserAdminChangeForm, UserAdminCreationForm
@@ -99,10 +101,21 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
 
-    actions = ["export_personal_data", "erase_personal_data"]
+    actions = ["deactivate_accounts", "export_personal_data", "erase_personal_data"]
 
     def get_queryset(self, request):
         return _scope_to_adviser(request, super().get_queryset(request))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.pk == request.user.pk:
+            (name, options), *rest = fieldsets
+            url = reverse("email_change")
+            options = {**options, "description": format_html(
+                'To change your own email address, use <a href="{}">Change your email address</a>: '
+                "a link is sent to the new address. No one changes their own local authorities.", url)}
+            return ((name, options), *rest)
+        return fieldsets
 
     def _locked_fields(self, request, obj) -> set[str]:
         """The form's fields that `request.user` may not change for `obj`. A
@@ -139,6 +152,21 @@ class UserAdmin(DjangoUserAdmin):
         # On change, user_update has set the many-to-many fields.
         if not change:
             super().save_related(request, form, formsets, change)
+
+    @admin.action(description="Deactivate the selected accounts", permissions=["change"])
+    def deactivate_accounts(self, request, queryset):
+        """The person can no longer sign in; what they did stays, under their name."""
+        done = 0
+        for person in queryset.filter(is_active=True):
+            try:
+                services.user_update(person=person, changes={"is_active": False}, by=request.user)
+            except PermissionDenied:
+                self.message_user(request, f"{person}: only a superuser can deactivate this account.",
+                                  messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"Accounts deactivated: {done}.", messages.SUCCESS)
 
     @admin.action(description="Export personal data", permissions=["view"])
     def export_personal_data(self, request, queryset):

@@ -474,3 +474,20 @@ def test_erasing_a_person_erases_their_email_change_requests(users, ask_for_chan
     privacy.person_erase(email=users["governor"].email, by=root, force=True)
     assert not tables_containing("secret.new.address@governors.example")
     assert not models.EmailChange.objects.pending().exists()
+
+
+@pytest.mark.django_db
+def test_the_deactivate_action_deactivates_only_the_people_the_adviser_looks_after(client, users, la, root):
+    colleague = AdviserFactory(local_authorities=[la])
+    client.force_login(users["adviser"])
+    response = client.post(
+        reverse("admin:lle_portal_user_changelist"),
+        {"action": "deactivate_accounts",
+         "_selected_action": [users["headteacher"].pk, users["governor"].pk, colleague.pk, users["adviser"].pk]},
+        follow=True,
+    )
+    assert "Accounts deactivated: 2." in response.content.decode()
+    states = {person: User.objects.get(pk=person.pk).is_active
+              for person in (users["headteacher"], users["governor"], colleague, users["adviser"])}
+    assert states == {users["headteacher"]: False, users["governor"]: False, colleague: True, users["adviser"]: True}
+    assert AuditEvent.objects.filter(verb="user.deactivated").count() == 2
