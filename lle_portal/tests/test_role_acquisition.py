@@ -495,3 +495,34 @@ def test_the_deactivate_action_deactivates_only_the_people_the_adviser_looks_aft
               for person in (users["headteacher"], users["governor"], colleague, users["adviser"])}
     assert states == {users["headteacher"]: False, users["governor"]: False, colleague: True, users["adviser"]: True}
     assert AuditEvent.objects.filter(verb="user.deactivated").count() == 2
+
+
+@pytest.mark.postgres
+def test_two_tabs_confirming_the_same_link_at_once_change_the_address_once(transactional_db, users):
+    import threading
+
+    from django.db import connection
+
+    governor = users["governor"]
+    change = services.email_change_request(user=governor, new_email="raced@governors.example", by=governor)
+    token = change.link_token()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def confirm():
+        barrier.wait()
+        try:
+            services.email_change_confirm(token=token)
+            outcomes.append("confirmed")
+        except services.EmailChangeInvalid:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["confirmed", "refused"]
+    assert AuditEvent.objects.filter(verb="user.email_changed").count() == 1
