@@ -217,10 +217,10 @@ class UserAdmin(DjangoUserAdmin):
         return _is_adviser(request) or super().has_view_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None:
-            # Nothing they may change (another adviser, a superuser): the page is read-only.
-            return bool(services.user_changeable_fields(person=obj, by=request.user))
-        return _is_adviser(request) or super().has_change_permission(request, obj)
+        if not (_is_adviser(request) or super().has_change_permission(request)):
+            return False
+        # Nothing they may change (another adviser, a superuser): the page is read-only.
+        return obj is None or bool(services.user_changeable_fields(person=obj, by=request.user))
 
     def has_add_permission(self, request):
         # People get accounts by invitation; only a superuser adds one directly.

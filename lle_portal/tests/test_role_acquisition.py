@@ -526,3 +526,14 @@ def test_two_tabs_confirming_the_same_link_at_once_change_the_address_once(trans
         thread.join()
     assert sorted(outcomes) == ["confirmed", "refused"]
     assert AuditEvent.objects.filter(verb="user.email_changed").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["assessor", "headteacher", "governor"])
+def test_a_person_who_is_not_an_adviser_cannot_edit_even_their_own_account_in_the_admin(client, users, role):
+    person = users[role]
+    client.force_login(person)
+    response = client.post(_change_url(person), {"full_name": "Renamed", "job_title": "Anything"})
+    assert response.status_code in (302, 403)
+    person.refresh_from_db()
+    assert person.full_name != "Renamed"
