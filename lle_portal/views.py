@@ -24,7 +24,7 @@ from .forms import (
     HeadteacherRegistrationForm,
     InvitationAcceptForm,
 )
-from .models import User
+from .models import EmailChange, User
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -153,9 +153,10 @@ def email_change(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             # The same words whether or not the address has an account (see the service).
+            hours = int(EmailChange.VALID_FOR.total_seconds() // 3600)
             messages.success(
                 request,
-                f"We have emailed a link to {new_email}. Open it within 24 hours to confirm your new address; "
+                f"We have emailed a link to {new_email}. Open it within {hours} hours to confirm your new address; "
                 "until then you sign in with your current one.",
             )
             return redirect("home")
