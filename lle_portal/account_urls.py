@@ -1,5 +1,5 @@
-"""Signing in and out, passwords, invitation links and headteachers'
-registration (all under /accounts/)."""
+"""Signing in and out, passwords, email changes, invitation links and
+headteachers' registration (all under /accounts/)."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -26,6 +26,8 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("register/", views.register, name="register"),
+    path("email/", views.email_change, name="email_change"),
+    path("email/confirm/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
     # Staff: the second factor (lle_portal.middleware.StaffTwoFactorMiddleware sends them here).
     path("two-factor/", otp_views.otp_verify, name="otp_verify"),
     path("two-factor/setup/", otp_views.otp_setup, name="otp_setup"),

@@ -4,6 +4,14 @@ Accounts are made by invitation (the invitation's add form calls
 `invitation_create`), so the user admin mainly lists, searches and edits.
 Advisers work here without Django model permissions being granted to them:
 access follows the role, like the rest of the portal.
+
+What each person may change is decided by lle_portal.services
+(`user_changeable_fields`, `invitation_check`): an adviser invites
+headteachers, governors and assessors to their own LAs' schools and may
+deactivate them; roles, LAs, superuser status, groups, permissions and another
+person's email are a superuser's; no one edits their own LAs. The forms offer
+only those fields, refuse a value posted for any other, and the save goes
+through the services, which check again.
 """
 
 from __future__ import annotations
@@ -12,12 +20,15 @@ import json
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from . import privacy, services
 from .forms import InvitationAdminForm, UserAdminChangeForm, UserAdminCreationForm
@@ -29,17 +40,10 @@ def _is_adviser(request: HttpRequest) -> bool:
     return user.is_active and user.is_staff and user.is_adviser
 
 
-def _scope_to_adviser(request: HttpRequest, queryset: QuerySet, las_field: str, school_field: str) -> QuerySet:
+def _scope_to_adviser(request: HttpRequest, queryset: QuerySet) -> QuerySet:
     """An adviser sees people tied to their own LAs, and people tied to no LA
     at all (assessors, for instance); a superuser sees everyone."""
-    if request.user.is_superuser:
-        return queryset
-    own = request.user.local_authorities.all()
-    return queryset.filter(
-        Q(**{f"{las_field}__in": own})
-        | Q(**{f"{school_field}__local_authority__in": own})
-        | Q(**{f"{las_field}__isnull": True, f"{school_field}__isnull": True})
-    ).distinct()
+    return services.people_visible_to(queryset, by=request.user)
 
 
 class LocalAuthorityFilter(admin.SimpleListFilter):
@@ -97,10 +101,72 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
 
-    actions = ["export_personal_data", "erase_personal_data"]
+    actions = ["deactivate_accounts", "export_personal_data", "erase_personal_data"]
 
     def get_queryset(self, request):
-        return _scope_to_adviser(request, super().get_queryset(request), "local_authorities", "school")
+        return _scope_to_adviser(request, super().get_queryset(request))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.pk == request.user.pk:
+            (name, options), *rest = fieldsets
+            url = reverse("email_change")
+            options = {**options, "description": format_html(
+                'To change your own email address, use <a href="{}">Change your email address</a>: '
+                "a link is sent to the new address. No one changes their own local authorities.", url)}
+            return ((name, options), *rest)
+        return fieldsets
+
+    def _locked_fields(self, request, obj) -> set[str]:
+        """The form's fields that `request.user` may not change for `obj`. A
+        field added to the fieldsets is locked until the services say who may
+        change it."""
+        shown = set(flatten_fieldsets(self.get_fieldsets(request, obj))) - {"password"}
+        return shown - services.user_changeable_fields(person=obj, by=request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return fields  # the add form: a superuser's only
+        return fields + sorted(self._locked_fields(request, obj) - set(fields))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # get_form builds a new class on every call, so this is per request.
+        form.by = request.user
+        if obj is not None:
+            form.locked_fields = frozenset(self._locked_fields(request, obj))
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # The service checks again what `request.user` may change, and tells
+        # the old address of an email set here.
+        services.user_update(
+            person=obj, changes={name: form.cleaned_data[name] for name in form.changed_data}, by=request.user
+        )
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # On change, user_update has set the many-to-many fields.
+        if not change:
+            super().save_related(request, form, formsets, change)
+
+    @admin.action(description="Deactivate the selected accounts", permissions=["change"])
+    def deactivate_accounts(self, request, queryset):
+        """The person can no longer sign in; what they did stays, under their name."""
+        done = 0
+        for person in queryset.filter(is_active=True):
+            try:
+                services.user_update(person=person, changes={"is_active": False}, by=request.user)
+            except PermissionDenied:
+                self.message_user(request, f"{person}: only a superuser can deactivate this account.",
+                                  messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"Accounts deactivated: {done}.", messages.SUCCESS)
 
     @admin.action(description="Export personal data", permissions=["view"])
     def export_personal_data(self, request, queryset):
@@ -117,8 +183,8 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(description="Erase personal data", permissions=["change"])
     def erase_personal_data(self, request, queryset):
         """Asks for confirmation first; only a superuser may erase before the retention period has passed."""
-        people = [user for user in queryset if user.pk != request.user.pk
-                  and (request.user.is_superuser or not user.is_superuser)]
+        # Erasing an account is managing it: an adviser never erases another adviser's.
+        people = [user for user in queryset if services.user_may_manage(person=user, by=request.user)]
         can_force = request.user.is_superuser
         if request.POST.get("confirm") == "yes":
             force = can_force and request.POST.get("force") == "yes"
@@ -144,13 +210,6 @@ class UserAdmin(DjangoUserAdmin):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         })
 
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if not request.user.is_superuser:
-            # An adviser must not be able to make anyone (themselves included) a superuser.
-            fields += ["is_superuser", "groups", "user_permissions"]
-        return fields
-
     def has_module_permission(self, request):
         return _is_adviser(request) or super().has_module_permission(request)
 
@@ -158,9 +217,10 @@ class UserAdmin(DjangoUserAdmin):
         return _is_adviser(request) or super().has_view_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        if not (_is_adviser(request) or super().has_change_permission(request)):
             return False
-        return _is_adviser(request) or super().has_change_permission(request, obj)
+        # Nothing they may change (another adviser, a superuser): the page is read-only.
+        return obj is None or bool(services.user_changeable_fields(person=obj, by=request.user))
 
     def has_add_permission(self, request):
         # People get accounts by invitation; only a superuser adds one directly.
@@ -233,11 +293,14 @@ class InvitationAdmin(admin.ModelAdmin):
         return obj.state.capitalize()
 
     def get_queryset(self, request):
-        return _scope_to_adviser(request, super().get_queryset(request), "local_authorities", "school")
+        return _scope_to_adviser(request, super().get_queryset(request))
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return InvitationAdminForm.Meta.fields
+            if request.user.is_superuser:
+                return InvitationAdminForm.Meta.fields
+            # Only an adviser has LAs, and only a superuser invites an adviser.
+            return [name for name in InvitationAdminForm.Meta.fields if name != "local_authorities"]
         return self.detail_fields
 
     def get_readonly_fields(self, request, obj=None):
@@ -248,7 +311,16 @@ class InvitationAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         # get_form builds a new class on every call, so this is per request.
         form.by = request.user
+        if not request.user.is_superuser:
+            form.locked_fields = frozenset({"local_authorities"})
         return form
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role" and not request.user.is_superuser:
+            kwargs["choices"] = [("", "---------")] + [
+                (value, label) for value, label in User.Role.choices if value in services.ADVISER_GRANTABLE_ROLES
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "local_authorities" and not request.user.is_superuser:

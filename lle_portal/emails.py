@@ -20,7 +20,7 @@ from django.utils.encoding import force_bytes
 from django.utils.html import escape
 from django.utils.http import urlsafe_base64_encode
 
-from .models import Invitation, OutgoingEmail, User
+from .models import EmailChange, Invitation, OutgoingEmail, User
 
 # What the stored copy of an email shows instead of a link that works as a
 # credential (the same words as applications.references.REDACTED_LINK).
@@ -43,13 +43,24 @@ def _password_reset_link(user: User) -> str | None:
     return settings.SITE_URL + reverse("password_reset_confirm", kwargs={"uidb64": uidb64, "token": token})
 
 
-# Emails whose link signs someone in: the context key that holds the link, and
-# how to make the link again, at send time, from the object the email is about.
+def _email_change_link(change: EmailChange) -> str | None:
+    if change.state != "pending":
+        return None
+    token = change.link_token()
+    if EmailChange.hash_token(token) != change.token_hash:
+        return None
+    return settings.SITE_URL + reverse("email_change_confirm", args=[token])
+
+
+# Emails whose link signs someone in (or moves their account to another
+# address): the context key that holds the link, and how to make the link
+# again, at send time, from the object the email is about.
 # The stored OutgoingEmail (which staff can read, and which sits in backups)
 # has PRIVATE_LINK in its place, so the database holds no working link.
 PRIVATE_LINKS: dict[str, tuple[str, Callable[[Any], str | None]]] = {
     "invitation": ("accept_url", _invitation_link),
     "password_reset": ("reset_url", _password_reset_link),
+    "email_change_confirm": ("confirm_url", _email_change_link),
 }
 
 

@@ -14,6 +14,8 @@ from django.contrib.auth.forms import (
     SetPasswordMixin,
     UserChangeForm,
 )
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import QueryDict
 
 from . import services
@@ -102,7 +104,28 @@ class InvitationAcceptForm(SetPasswordMixin, forms.Form):
         return super().clean()
 
 
-class InvitationAdminForm(forms.ModelForm):
+class RefusesLockedFields:
+    """A form (the admin's) that refuses a posted value for a field it does not
+    offer: the admin drops read-only fields from the form, which would save the
+    rest and quietly ignore a value added to the request. `locked_fields` is set
+    per request by the admin (get_form builds a new class each time)."""
+
+    locked_fields: frozenset[str] = frozenset()
+    LOCKED_MESSAGE = ("You cannot change {labels} here: only a superuser changes roles, local authorities and "
+                      "other people's email addresses, and no one changes their own local authorities.")
+
+    def clean(self):
+        cleaned = super().clean()
+        posted = sorted(name for name in self.locked_fields
+                        if name not in self.fields and any(key == name or key.startswith(f"{name}_")
+                                                           for key in self.data))
+        if posted:
+            labels = ", ".join(str(self._meta.model._meta.get_field(name).verbose_name) for name in posted)
+            raise forms.ValidationError(self.LOCKED_MESSAGE.format(labels=labels), code="locked")
+        return cleaned
+
+
+class InvitationAdminForm(RefusesLockedFields, forms.ModelForm):
     """The admin's 'add invitation' form. `by` is set by the admin per request."""
 
     by: User | None = None
@@ -129,11 +152,73 @@ class InvitationAdminForm(forms.ModelForm):
         return cleaned
 
 
-class UserAdminChangeForm(UserChangeForm):
+class UserAdminChangeForm(RefusesLockedFields, UserChangeForm):
+    """The admin's change form of a person. The admin offers `by` only the
+    fields lle_portal.services.user_changeable_fields allows; the admin's
+    save_model calls services.user_update, which checks them again."""
+
+    by: User | None = None
+
     class Meta(UserChangeForm.Meta):
         model = User
         fields = "__all__"
         field_classes = {}
+
+    def clean_email(self) -> str:
+        # Stored in lower case (User.save): compare in lower case for the unique check.
+        return BaseUserManager.normalize_email(self.cleaned_data["email"].strip()).lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.by is not None and self.instance.pk and not self.errors:
+            try:
+                services.user_check_changes(person=self.instance, fields=self.changed_data, by=self.by)
+            except PermissionDenied as error:
+                raise forms.ValidationError(str(error), code="locked") from error
+        return cleaned
+
+
+class EmailChangeForm(forms.Form):
+    """A signed-in person asks to sign in with a new address (services.email_change_request)."""
+
+    # Wrong passwords allowed per person per hour: the form checks the password,
+    # so without a limit it would be a way round the sign-in lockout.
+    PASSWORD_ATTEMPTS = 5
+
+    new_email = forms.EmailField(
+        label="New email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": "Enter your new email address.",
+            "invalid": "Enter an email address like name@school.org.uk.",
+        },
+    )
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        help_text="So that we know it is you.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password."},
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_new_email(self) -> str:
+        return BaseUserManager.normalize_email(self.cleaned_data["new_email"].strip()).lower()
+
+    def clean_password(self) -> str:
+        key = f"email-change-password-failures:{self.user.pk}"
+        failures = cache.get(key, 0)
+        if failures >= self.PASSWORD_ATTEMPTS:
+            raise forms.ValidationError("Too many wrong passwords. Wait an hour, then try again.")
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            cache.set(key, failures + 1, 3600)
+            raise forms.ValidationError("Your password is not right. Enter the password you sign in with.")
+        return password
 
 
 class UserAdminCreationForm(AdminUserCreationForm):

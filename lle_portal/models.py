@@ -231,6 +231,67 @@ class Invitation(models.Model):
         return "pending"
 
 
+class EmailChangeQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(confirmed_at__isnull=True, cancelled_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class EmailChange(models.Model):
+    """A person's request to sign in with a new email address.
+
+    The address changes only when its owner opens the link emailed to it (so
+    no one can move an account to an address they do not hold, nor lose
+    theirs to a typo), and the old address is told. Like an invitation, only
+    a hash of the link's token is stored, and the token is derived from the
+    account's current address: a link made before the address changed some
+    other way stops working.
+    """
+
+    VALID_FOR = timedelta(hours=24)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_changes")
+    new_email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # A newer request, a change made by a superuser, or the address taken meanwhile.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EmailChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Email change for {self.user_id} to {self.new_email}"
+
+    hash_token = staticmethod(Invitation.hash_token)
+
+    def new_token(self) -> str:
+        """Give the request its expiry date and token hash; returns the token."""
+        self.expires_at = timezone.now() + self.VALID_FOR
+        token = self.link_token()
+        self.token_hash = self.hash_token(token)
+        return token
+
+    def link_token(self) -> str:
+        message = (f"{self.user_id}|{self.user.email.lower()}|{self.new_email.lower()}|"
+                   f"{self.expires_at.astimezone(UTC).isoformat()}")
+        digest = salted_hmac("lle_portal.email_change", message, algorithm="sha256").digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    @property
+    def state(self) -> str:
+        if self.confirmed_at:
+            return "confirmed"
+        if self.cancelled_at:
+            return "cancelled"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+
 # --------------------------------------------------------------------------
 # Local authorities and schools
 # --------------------------------------------------------------------------

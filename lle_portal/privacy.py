@@ -43,7 +43,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from .audit import audit_record
-from .models import AuditEvent, Invitation, OutgoingEmail, User
+from .models import AuditEvent, EmailChange, Invitation, OutgoingEmail, User
 
 # Six years after the last activity (the limitation period for most claims).
 DEFAULT_RETENTION_DAYS = 6 * 365
@@ -277,6 +277,7 @@ class CoreProvider(Provider):
             "account": rows(User.objects.filter(pk=user.pk), extra={"school": "school__name"})[0] if user else None,
             "local_authorities": list(user.local_authorities.values_list("name", flat=True)) if user else [],
             "invitations": rows(Invitation.objects.filter(email__iexact=person.email)),
+            "email_changes": rows(EmailChange.objects.filter(user=user), exclude=("token_hash",)) if user else [],
             "emails_to_them": rows(OutgoingEmail.objects.filter(to__iexact=person.email).order_by("created_at")),
             "actions_recorded": rows(
                 AuditEvent.objects.filter(actor=user).order_by("created_at") if user else AuditEvent.objects.none(),
@@ -326,13 +327,21 @@ class CoreProvider(Provider):
         erasure.replace(invitations, email=erasure.pseudonym_email, full_name=erasure.pseudonym)
 
         # Emails to them: what was written to them goes; the fact it was sent stays.
-        to_them = OutgoingEmail.objects.filter(to__iexact=person.email)
+        # Their addresses include any they asked to change to (read before those are erased below).
+        asked_for = list(EmailChange.objects.filter(user=user).values_list("new_email", flat=True)) if user else []
+        to_them = OutgoingEmail.objects.filter(Q(to__iexact=person.email) | Q(to__in=asked_for))
         erasure.touch(to_them, ["to", "body_text", "body_html", "last_error"])
         erasure.replace(to_them, to=erasure.pseudonym_email, body_text=ERASED, body_html=ERASED, last_error="")
         # One still queued must not go out (to nobody, saying "[erased]").
         erasure.replace(OutgoingEmail.objects.unsent().filter(to=erasure.pseudonym_email), failed_at=now,
                         last_error="Not sent: the person's data was erased.")
         erasure.scrub_rows(OutgoingEmail.objects.all(), ["subject", "body_text", "body_html", "last_error"])
+        # Their requests to change address, and anyone's request to use theirs.
+        email_changes = EmailChange.objects.filter(Q(user=user) if user else Q(pk__in=[]))
+        email_changes |= EmailChange.objects.filter(new_email__iexact=person.email)
+        erasure.touch(email_changes, ["new_email"])
+        erasure.replace(email_changes.filter(confirmed_at__isnull=True, cancelled_at__isnull=True), cancelled_at=now)
+        erasure.replace(email_changes, new_email=erasure.pseudonym_email)
 
         report = _installed("lle_portal", "Report")
         if report is not None:

@@ -1,27 +1,34 @@
-"""Services for people: invitations and account emails.
+"""Services for people: invitations, account edits and account emails.
 
 Accounts are made by invitation (an LA lead adviser invites a governor,
-headteacher, assessor or adviser by email, and the person sets a password
-through the emailed link), except that a headteacher may register to apply
-(`headteacher_register`). Views, admin actions and tasks all call these
-functions; none of them takes a `request`.
+headteacher or assessor to their own LAs' schools; a superuser also invites
+advisers), except that a headteacher may register to apply
+(`headteacher_register`). A person's role, school and LAs are granted, never
+claimed (DESIGN §3 "Who vouches for whom"): only a superuser changes roles,
+LAs or another person's email, no one edits their own LAs, and an email
+address changes only once the new address has confirmed it. Views, admin
+actions and tasks all call these functions; none of them takes a `request`.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.base_user import BaseUserManager
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from .audit import audit_record
 from .emails import email_queue
-from .models import Invitation, LocalAuthority, OutgoingEmail, School, User
+from .models import EmailChange, Invitation, LocalAuthority, OutgoingEmail, School, User
 
 
 class InvitationInvalid(Exception):
@@ -32,6 +39,17 @@ class InvitationInvalid(Exception):
     """
 
 
+class EmailChangeInvalid(Exception):
+    """An email-change link that cannot be used (unknown, expired, used,
+    replaced, or the address taken meanwhile): one error for every case."""
+
+
+# The roles an adviser may give, by invitation, and look after (deactivate,
+# correct a name): the people of their LAs' schools, and assessors. An
+# adviser's role, and every LA, are a superuser's to give.
+ADVISER_GRANTABLE_ROLES = frozenset({User.Role.HEADTEACHER, User.Role.GOVERNOR, User.Role.ASSESSOR})
+
+
 def _normalise_email(email: str) -> str:
     return BaseUserManager.normalize_email((email or "").strip()).lower()
 
@@ -39,6 +57,25 @@ def _normalise_email(email: str) -> str:
 def _ensure_may_invite(by: User) -> None:
     if not (by.is_authenticated and by.is_active and by.is_adviser):
         raise PermissionDenied("Only an LA lead adviser can invite people.")
+
+
+def _grant_errors(
+    *, role: str, school: School | None, local_authorities: Iterable[LocalAuthority], by: User
+) -> dict[str, str]:
+    """What in this grant of a role, school and LAs `by` may not give (by field)."""
+    if by.is_superuser:
+        return {}
+    errors: dict[str, str] = {}
+    if role in User.Role.values and role not in ADVISER_GRANTABLE_ROLES:
+        errors["role"] = "Only a superuser can invite an LA lead adviser."
+    # An adviser sees only the LAs they work for (DESIGN §1), so they may
+    # only give access to those LAs' schools and data.
+    own = set(by.local_authorities.values_list("pk", flat=True))
+    if school is not None and school.local_authority_id not in own:
+        errors["school"] = "You can only invite people to schools in your local authorities."
+    if {la.pk for la in local_authorities} - own:
+        errors["local_authorities"] = "You can only give access to your own local authorities."
+    return errors
 
 
 def invitation_check(
@@ -57,23 +94,20 @@ def invitation_check(
     """
     _ensure_may_invite(by)
     email = _normalise_email(email)
+    local_authorities = list(local_authorities)
     errors: dict[str, str] = {}
     if role not in User.Role.values:
         errors["role"] = "Choose a role: headteacher, governor, assessor or LA lead adviser."
     if role == User.Role.GOVERNOR and school is None:
         errors["school"] = "A governor needs a school: choose the school they govern."
+    if local_authorities and role != User.Role.ADVISER:
+        # LAs on anyone else's account would list them among that LA's people.
+        errors["local_authorities"] = "Only an LA lead adviser works for local authorities: leave these empty."
     if User.objects.filter(email__iexact=email).exists():
         errors["email"] = "There is already an account with this email address."
     elif Invitation.objects.pending().filter(email__iexact=email).exists():
         errors["email"] = "This email address already has an invitation waiting. Resend or revoke that one instead."
-    if not by.is_superuser:
-        # An adviser sees only the LAs they work for (DESIGN §1), so they may
-        # only give access to those LAs' schools and data.
-        own = set(by.local_authorities.values_list("pk", flat=True))
-        if school is not None and school.local_authority_id not in own:
-            errors["school"] = "You can only invite people to schools in your local authorities."
-        if {la.pk for la in local_authorities} - own:
-            errors["local_authorities"] = "You can only give access to your own local authorities."
+    errors = {**errors, **_grant_errors(role=role, school=school, local_authorities=local_authorities, by=by)}
     if errors:
         raise ValidationError(errors)
     return email
@@ -118,14 +152,23 @@ def invitation_create(
     return invitation
 
 
+def _invitation_to_act_on(invitation: Invitation, by: User) -> Invitation:
+    """The invitation, locked, when `by` could have made it (and so may resend or revoke it)."""
+    _ensure_may_invite(by)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if _grant_errors(role=invitation.role, school=invitation.school,
+                     local_authorities=invitation.local_authorities.all(), by=by):
+        raise ValidationError("This invitation gives a role or access that only a superuser can give.")
+    return invitation
+
+
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
     """Send the invitation again with a new token and a new expiry date.
 
     The old link stops working at once: only the newest token's hash is kept.
     """
-    _ensure_may_invite(by)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = _invitation_to_act_on(invitation, by)
     if invitation.accepted_at:
         raise ValidationError("This invitation has already been accepted.")
     if invitation.revoked_at:
@@ -142,8 +185,7 @@ def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
     """Withdraw an invitation that has not been accepted; its link stops working."""
-    _ensure_may_invite(by)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = _invitation_to_act_on(invitation, by)
     if invitation.accepted_at:
         raise ValidationError("This invitation has already been accepted: deactivate the account instead.")
     if invitation.revoked_at:
@@ -168,6 +210,14 @@ def invitation_accept(*, token: str, password: str, full_name: str) -> User:
     if invitation is None or invitation.state != "pending":
         raise InvitationInvalid
     if User.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationInvalid
+    # The grant is the inviter's: if they may no longer give it (deactivated,
+    # or no longer working for that LA), the link gives nothing.
+    grantor = invitation.created_by
+    if grantor is None or not (grantor.is_active and grantor.is_adviser) or _grant_errors(
+        role=invitation.role, school=invitation.school,
+        local_authorities=invitation.local_authorities.all(), by=grantor,
+    ):
         raise InvitationInvalid
     full_name = full_name.strip() or invitation.full_name
     password_validation.validate_password(password, User(email=invitation.email, full_name=full_name))
@@ -242,4 +292,229 @@ def headteacher_register(*, email: str, full_name: str, password: str, school: S
     except IntegrityError as error:
         raise ValidationError({"email": "There is already an account with this email address."}) from error
     audit_record(verb="user.registered", target=user, actor=user, data={"school_urn": school.urn})
+    return user
+
+
+# --- Editing accounts (the admin's user change form) -----------------------------------
+
+# What the admin's change form can edit. Staff status follows the role
+# (User.save); the dates are the system's.
+USER_EDITABLE_FIELDS = frozenset({
+    "email", "full_name", "job_title", "role", "school", "local_authorities",
+    "is_active", "is_superuser", "groups", "user_permissions",
+})
+# What an adviser may change for the people they look after: a name, and
+# whether the account works at all.
+ADVISER_MAY_CHANGE = frozenset({"full_name", "job_title", "is_active"})
+# Anyone's own details. Not their email (it changes through a link sent to the
+# new address: email_change_request), nor their LAs, nor whether they can sign in.
+OWN_DETAILS = frozenset({"full_name", "job_title"})
+
+
+def people_visible_to(queryset: QuerySet, *, by: User) -> QuerySet:
+    """People (or invitations) an adviser sees: those tied to their own LAs,
+    and those tied to no LA at all (assessors, for instance); a superuser sees
+    everyone. `queryset` is of User or Invitation."""
+    if by.is_superuser:
+        return queryset
+    own = by.local_authorities.all()
+    return queryset.filter(
+        Q(local_authorities__in=own)
+        | Q(school__local_authority__in=own)
+        | Q(local_authorities__isnull=True, school__isnull=True)
+    ).distinct()
+
+
+def user_may_manage(*, person: User, by: User) -> bool:
+    """May `by` deactivate `person`, correct their name, erase their data?
+
+    A superuser anyone but themselves; an adviser the headteachers, governors
+    and assessors they see -- the people they could have invited. Another
+    adviser's account is a superuser's to manage."""
+    if not (by.is_authenticated and by.is_active and by.is_adviser) or person.pk == by.pk:
+        return False
+    if by.is_superuser:
+        return True
+    if person.is_superuser or person.role not in ADVISER_GRANTABLE_ROLES:
+        return False
+    return people_visible_to(User.objects.filter(pk=person.pk), by=by).exists()
+
+
+def user_changeable_fields(*, person: User, by: User) -> frozenset[str]:
+    """The fields of `person`'s account that `by` may change."""
+    if not (by.is_authenticated and by.is_active):
+        return frozenset()
+    if person.pk == by.pk:
+        if by.is_superuser:
+            return USER_EDITABLE_FIELDS - {"email", "local_authorities", "is_active"}
+        return OWN_DETAILS
+    if not user_may_manage(person=person, by=by):
+        return frozenset()
+    return USER_EDITABLE_FIELDS if by.is_superuser else ADVISER_MAY_CHANGE
+
+
+def _field_labels(names: Iterable[str]) -> str:
+    return ", ".join(sorted(str(User._meta.get_field(name).verbose_name) for name in names))
+
+
+def user_check_changes(*, person: User, fields: Iterable[str], by: User) -> None:
+    """Raise PermissionDenied unless `by` may change each of `fields` of `person`.
+
+    The admin's form offers only what `user_changeable_fields` allows; this is
+    the save-time check, for a posted form that was tampered with and for any
+    other caller."""
+    refused = set(fields) - user_changeable_fields(person=person, by=by)
+    if not refused:
+        return
+    if person.pk == by.pk and "local_authorities" in refused:
+        raise PermissionDenied("No one can change their own local authorities: ask a superuser.")
+    if person.pk == by.pk and "email" in refused:
+        raise PermissionDenied("Change your own email address from your account: a link is sent to the new address.")
+    raise PermissionDenied(f"Only a superuser can change this for this person: {_field_labels(refused)}.")
+
+
+@transaction.atomic
+def user_update(*, person: User, changes: dict[str, Any], by: User) -> User:
+    """Change fields of `person`'s account (the admin's change form).
+
+    `changes` maps field names to new values (many-to-many ones to iterables).
+    An email address set here (by a superuser) applies at once and the old
+    address is told; a deactivation is recorded in the audit trail."""
+    person = User.objects.select_for_update().get(pk=person.pk)
+    user_check_changes(person=person, fields=changes, by=by)
+    changes = dict(changes)
+    email = changes.pop("email", None)
+    many = {name: changes.pop(name) for name in ("local_authorities", "groups", "user_permissions") if name in changes}
+    was_active = person.is_active
+    for name, value in changes.items():
+        setattr(person, name, value)
+    if changes:
+        person.save()
+    for name, value in many.items():
+        getattr(person, name).set(value)
+    if email is not None:
+        user_email_set(user=person, email=email, by=by)
+    if person.is_active != was_active:
+        audit_record(verb="user.deactivated" if was_active else "user.reactivated", target=person, actor=by)
+    return person
+
+
+def _email_changed_notice(user: User, *, old_email: str) -> OutgoingEmail:
+    return email_queue(
+        to=old_email,
+        template="email_changed",
+        context={"full_name": user.get_full_name(), "new_email": user.email, "changed_at": timezone.now()},
+        about=user,
+    )
+
+
+@transaction.atomic
+def user_email_set(*, user: User, email: str, by: User) -> User:
+    """A superuser sets another person's email address, at once; the old address is told."""
+    if not (by.is_active and by.is_superuser) or by.pk == user.pk:
+        raise PermissionDenied("Only a superuser changes another person's email address.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    email = _normalise_email(email)
+    if email == user.email:
+        return user
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise ValidationError({"email": "There is already an account with this email address."})
+    old_email = user.email
+    user.email = email
+    user.save(update_fields=["email"])
+    # A link asked for before this change would otherwise undo it.
+    user.email_changes.pending().update(cancelled_at=timezone.now())
+    audit_record(verb="user.email_changed", target=user, actor=by, data={"how": "set by a superuser"})
+    _email_changed_notice(user, old_email=old_email)
+    return user
+
+
+# --- Changing one's own email address: confirmed from the new address -------------------
+
+# Each request emails an address the person typed: a few an hour is plenty.
+EMAIL_CHANGES_PER_HOUR = 3
+
+
+@transaction.atomic
+def email_change_request(*, user: User, new_email: str, by: User) -> EmailChange:
+    """Email a link to `new_email`; the account's address changes when it is opened.
+
+    The answer is the same whether or not the address already has an account
+    (that is not told to whoever asks): its owner is emailed instead, with no
+    link. A new request replaces a pending one. Raises ValidationError (keyed
+    by `new_email`) for the same address or too many requests."""
+    if by.pk != user.pk or not (user.is_authenticated and user.is_active):
+        raise PermissionDenied("Only the person themselves can ask to change their email address.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    new_email = _normalise_email(new_email)
+    if new_email == user.email:
+        raise ValidationError({"new_email": "This is already your email address: enter the new one."})
+    now = timezone.now()
+    if user.email_changes.filter(created_at__gt=now - timedelta(hours=1)).count() >= EMAIL_CHANGES_PER_HOUR:
+        raise ValidationError({"new_email": f"You have asked {EMAIL_CHANGES_PER_HOUR} times in the last hour. "
+                                            "Wait an hour, then ask again."})
+    user.email_changes.pending().update(cancelled_at=now)
+    change = EmailChange(user=user, new_email=new_email)
+    if User.objects.filter(email__iexact=new_email).exists():
+        # Kept (cancelled, with a hash of nothing anyone holds) so that it counts towards the limit.
+        change.expires_at = now
+        change.token_hash = EmailChange.hash_token(secrets.token_urlsafe(32))
+        change.cancelled_at = now
+        change.save()
+        email_queue(to=new_email, template="email_change_taken", context={}, about=change)
+        return change
+    change.new_token()
+    change.save()
+    audit_record(verb="user.email_change_requested", target=user, actor=by)
+    email_queue(
+        to=new_email,
+        template="email_change_confirm",
+        context={"full_name": user.get_full_name(), "expires_at": change.expires_at,
+                 "valid_hours": int(EmailChange.VALID_FOR.total_seconds() // 3600)},
+        about=change,
+    )
+    return change
+
+
+def email_change_find_pending(*, token: str) -> EmailChange | None:
+    """The pending request whose link carries `token`, or None."""
+    change = EmailChange.objects.pending().select_related("user").filter(
+        token_hash=EmailChange.hash_token(token)).first()
+    # The token is derived from the account's address: one made before the
+    # address changed some other way no longer matches.
+    if change is None or EmailChange.hash_token(change.link_token()) != change.token_hash:
+        return None
+    return change
+
+
+@transaction.atomic
+def email_change_confirm(*, token: str) -> User:
+    """The new address's owner opened the link: the account signs in with it
+    from now on, and the old address is told. Raises EmailChangeInvalid."""
+    change = EmailChange.objects.select_for_update().filter(token_hash=EmailChange.hash_token(token)).first()
+    if change is None or change.state != "pending":
+        raise EmailChangeInvalid
+    user = User.objects.select_for_update().get(pk=change.user_id)
+    change.user = user
+    if not user.is_active or EmailChange.hash_token(change.link_token()) != change.token_hash:
+        raise EmailChangeInvalid
+    if User.objects.filter(email__iexact=change.new_email).exclude(pk=user.pk).exists():
+        raise EmailChangeInvalid
+    now = timezone.now()
+    # One request wins when the link is posted twice at once (see invitation_accept).
+    claimed = EmailChange.objects.filter(
+        pk=change.pk, confirmed_at__isnull=True, cancelled_at__isnull=True, expires_at__gt=now
+    ).update(confirmed_at=now)
+    if claimed != 1:
+        raise EmailChangeInvalid
+    old_email = user.email
+    user.email = change.new_email
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email"])
+    except IntegrityError as error:  # taken by a registration at this very moment
+        raise EmailChangeInvalid from error
+    user.email_changes.pending().update(cancelled_at=now)
+    audit_record(verb="user.email_changed", target=user, actor=user, data={"how": "confirmed from the new address"})
+    _email_changed_notice(user, old_email=old_email)
     return user

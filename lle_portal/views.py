@@ -1,4 +1,4 @@
-"""Pages of the shared core: home, sign-in, invitations and registration."""
+"""Pages of the shared core: home, sign-in, invitations, registration and email changes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,11 +19,12 @@ from django.views.decorators.http import require_http_methods
 from . import services
 from .forms import (
     EmailAuthenticationForm,
+    EmailChangeForm,
     EmailPasswordResetForm,
     HeadteacherRegistrationForm,
     InvitationAcceptForm,
 )
-from .models import User
+from .models import EmailChange, User
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -134,6 +136,52 @@ def register(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your account is ready. You are now signed in.")
             return redirect("applications:programme")
     return render(request, "accounts/register.html", {"form": form})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("password")
+def email_change(request: HttpRequest) -> HttpResponse:
+    """A signed-in person asks to sign in with a new address: a link goes to it."""
+    form = EmailChangeForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        new_email = form.cleaned_data["new_email"]
+        try:
+            services.email_change_request(user=request.user, new_email=new_email, by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            # The same words whether or not the address has an account (see the service).
+            hours = int(EmailChange.VALID_FOR.total_seconds() // 3600)
+            messages.success(
+                request,
+                f"We have emailed a link to {new_email}. Open it within {hours} hours to confirm your new address; "
+                "until then you sign in with your current one.",
+            )
+            return redirect("home")
+    return render(request, "accounts/email_change.html", {"form": form})
+
+
+def _email_change_unusable(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/email_change_invalid.html", status=404)
+
+
+@_private_link
+@require_http_methods(["GET", "POST"])
+def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link emailed to the new address. Opening it (as a mail scanner
+    does) changes nothing; the button does."""
+    change = services.email_change_find_pending(token=token)
+    if change is None:
+        return _email_change_unusable(request)
+    if request.method == "POST":
+        try:
+            user = services.email_change_confirm(token=token)
+        except services.EmailChangeInvalid:
+            return _email_change_unusable(request)
+        return render(request, "accounts/email_change_done.html", {"email": user.email})
+    return render(request, "accounts/email_change_confirm.html", {"change": change})
 
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:

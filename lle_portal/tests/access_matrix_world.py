@@ -36,7 +36,7 @@ from deployments.tests.factories import (
 )
 from impact.models import Question, Survey
 from impact.tests.factories import AnswerFactory, InvitationFactory, QuestionFactory, SurveyFactory
-from lle_portal.models import Invitation, Report, User
+from lle_portal.models import EmailChange, Invitation, Report, User
 from lle_portal.tests.factories import (
     AdviserFactory,
     AssessorFactory,
@@ -75,6 +75,7 @@ class Side:
     answer: Any = None
     report: Any = None
     invitation_token: str = ""
+    email_change_token: str = ""
 
 
 @dataclass
@@ -180,6 +181,10 @@ def build_world() -> World:
                             school=own.deployment.client_school, created_by=people["adviser"])
     own.invitation_token = invitation.new_token()
     invitation.save()
+    # The governor's request to sign in with a new address (the token is the credential).
+    email_change = EmailChange(user=people["governor"], new_email="governor.new@example.org")
+    own.email_change_token = email_change.new_token()
+    email_change.save()
 
     # The assessor has set up two-factor authentication; the advisers have not yet.
     device = TOTPDevice.objects.create(user=people["assessor"], name="Authenticator app", confirmed=True)

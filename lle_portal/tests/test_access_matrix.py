@@ -187,6 +187,14 @@ MATRIX: dict[str, Route] = {
                               own=lambda w: {"token": w.own.invitation_token},
                               other=lambda w: {"token": "no-such-invitation"},
                               other_get=everyone(404), other_post=everyone(404)),
+    # A link goes to the new address; an empty POST is the form again with its errors.
+    "email_change": page(signed_in(200), post=signed_in(200)),
+    # The link emailed to the new address (the token is the credential): the
+    # page asks for a press of "Confirm", which changes the address.
+    "email_change_confirm": page(everyone(200), post=everyone(200),
+                                 own=lambda w: {"token": w.own.email_change_token},
+                                 other=lambda w: {"token": "no-such-link"},
+                                 other_get=everyone(404), other_post=everyone(404)),
     "register": page(everyone(302, anonymous=200, referee=200), post=everyone(302, anonymous=200, referee=200)),
     # Staff only. The advisers have no device yet: asking for a code sends them
     # to set one up. The assessor has one: setting up another sends them to enter its code.

@@ -162,3 +162,32 @@ def test_a_hostile_invitation_token_gets_the_same_404_page(client, users, token)
         response = post_form(client, url, {"full_name": "Mallory", "password1": STRONG, "password2": STRONG})
         assert_answered(response, (404,))
         assert _counts() == before
+
+
+@fuzz
+@given(data=form_data({"new_email": ["", "grace.new@governors.example", "person0@example.org"],
+                       "password": ["", PASSWORD, "wrong"]}))
+@example(data={"new_email": "a\x00@example.org", "password": PASSWORD})
+def test_asking_for_an_email_change_with_hostile_input_never_fails_nor_changes_the_address(client, users, data):
+    governor = users["governor"]
+    with rolled_back():
+        client.force_login(governor)
+        response = post_form(client, reverse("email_change"), data)
+        assert_answered(response, (200, 302))
+        if response.status_code == 200:
+            assert_shows_errors(response)
+        assert User.objects.get(pk=governor.pk).email == governor.email  # only the emailed link changes it
+        client.logout()
+
+
+@fuzz
+@given(token=hostile_text.filter(lambda t: t.strip() and "/" not in t and "\\" not in t))
+@example(token="\x00")
+@example(token="x" * 5_000)
+def test_a_hostile_email_change_token_gets_the_same_404_page(client, users, token):
+    with rolled_back():
+        before = _counts()
+        token = quote(token, safe="", errors="surrogatepass")
+        url = reverse("email_change_confirm", args=["TOKEN"]).replace("TOKEN", token)
+        assert_answered(client.post(url), (404,))
+        assert _counts() == before

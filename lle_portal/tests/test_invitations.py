@@ -85,7 +85,10 @@ def test_an_invited_governor_sets_a_password_and_is_signed_in_with_the_right_rol
 
 @pytest.mark.django_db
 def test_an_invited_adviser_gets_staff_status_and_their_local_authorities(client, users, la, invite):
-    _, link = invite(email="new.adviser@la.example", role=User.Role.ADVISER, school=None, local_authorities=[la])
+    # Only a superuser invites an adviser (test_role_acquisition.py).
+    root = User.objects.create_superuser(email="root@example.org", password="x" * 20, full_name="Root")
+    _, link = invite(email="new.adviser@la.example", role=User.Role.ADVISER, school=None, local_authorities=[la],
+                     by=root)
     _accept(client, link)
     user = User.objects.get(email="new.adviser@la.example")
     assert user.is_staff and user.is_adviser
@@ -279,7 +282,8 @@ def test_an_adviser_invites_only_into_their_own_local_authorities(users):
             local_authorities=[suffolk_school.local_authority],
             by=users["adviser"],
         )
-    assert set(error.value.message_dict) == {"school", "local_authorities"}
+    # An adviser's role is a superuser's to give, too.
+    assert set(error.value.message_dict) == {"role", "school", "local_authorities"}
 
 
 @pytest.mark.django_db
@@ -411,20 +415,14 @@ def test_an_adviser_cannot_make_anyone_a_superuser(client, users):
     assert page.status_code == 200
     form = page.context["adminform"].form
     assert "is_superuser" not in form.fields
-    response = client.post(
-        url,
-        {
-            "email": adviser.email,
-            "full_name": adviser.full_name,
-            "role": "adviser",
-            "local_authorities": [la.pk for la in adviser.local_authorities.all()],
-            "is_active": "on",
-            "is_superuser": "on",
-            "date_joined_0": "2024-01-01",
-            "date_joined_1": "10:00:00",
-            "job_title": "Lead adviser",
-        },
-    )
+    # A posted value for a field the form does not offer is refused, and nothing is saved.
+    response = client.post(url, {"full_name": adviser.full_name, "job_title": "Lead adviser", "is_superuser": "on"})
+    assert response.status_code == 200
+    assert "You cannot change superuser status here" in str(response.context["adminform"].form.non_field_errors())
+    adviser.refresh_from_db()
+    assert not adviser.is_superuser and adviser.job_title == ""
+    # Their own name and job title they may change.
+    response = client.post(url, {"full_name": adviser.full_name, "job_title": "Lead adviser"})
     assert response.status_code == 302, response.context["adminform"].form.errors
     adviser.refresh_from_db()
     assert adviser.job_title == "Lead adviser"
