@@ -413,3 +413,25 @@ def test_the_importers_read_a_file_as_a_stream(world):
 
     result = GiasImporter(scope=ImportScope.of(world["adviser"])).run(NoWholeReads(content))
     assert (result.total_rows, result.created) == (3000, 3000)
+
+
+def test_an_la_a_national_import_creates_is_given_to_no_adviser(client, world, django_capture_on_commit_callbacks):
+    superuser = User.objects.create_superuser("owner@example.org", "correct horse battery staple")
+
+    upload_as(client, superuser, "gias", csv_file(GIAS_HEADER, "555555,873,Cambridgeshire,New,Ely"),
+              django_capture_on_commit_callbacks)
+
+    cambs = LocalAuthority.objects.get(code="873")
+    assert not cambs.advisers.exists()
+    assert not world["adviser"].advises(cambs.pk)
+
+
+def test_the_upload_page_says_whose_schools_the_import_changes(client, world):
+    client.force_login(world["adviser"])
+    page = client.get(reverse("admin:lle_portal_importjob_add")).content.decode()
+    assert "changes only the schools of <strong>your local authorities</strong>" in page
+    assert "The largest file the portal accepts is 20.0\xa0MB" in page
+    assert 'name="national"' not in page
+
+    client.force_login(User.objects.create_superuser("owner@example.org", "correct horse battery staple"))
+    assert "<strong>national import</strong>" in client.get(reverse("admin:lle_portal_importjob_add")).content.decode()
