@@ -114,3 +114,34 @@ def test_the_la_adviser_downloads_each_file_through_its_view_never_cached(files,
         assert response.status_code == 200, url
         assert b"".join(response.streaming_content) == PDF
         assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"], url
+
+
+def test_files_stored_under_guessable_names_move_to_unguessable_ones(files, django_capture_on_commit_callbacks):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.core.files.storage import default_storage
+    from django.db import connection
+
+    migration = import_module("deployments.migrations.0004_move_private_files_to_unguessable_names")
+    # As stored before: the contract and the statement share their report's file, at a name made from its id.
+    old = default_storage.save("reports/2026/11/lle-contract-agreement-12.pdf", ContentFile(PDF))
+    Report.objects.filter(pk=files["report"].pk).update(file=old)
+    files["deployment"].__class__.objects.filter(pk=files["deployment"].pk).update(contract_pdf=old)
+    job_old = default_storage.save("imports/2026/11/gias.csv", ContentFile(b"URN\r\n"))
+    ImportJob.objects.filter(pk=files["job"].pk).update(file=job_old)
+    statement_name = files["statement"].pdf.name  # already unguessable: left alone
+
+    with django_capture_on_commit_callbacks(execute=True):
+        migration.move_files(apps, type("Editor", (), {"connection": connection})())
+
+    report = Report.objects.get(pk=files["report"].pk)
+    files["deployment"].refresh_from_db()
+    files["job"].refresh_from_db()
+    files["statement"].refresh_from_db()
+    assert re.fullmatch(rf"reports/\d{{4}}/\d{{2}}/{TOKEN}/lle-contract-agreement-12\.pdf", report.file.name)
+    assert files["deployment"].contract_pdf.name == report.file.name
+    assert re.fullmatch(rf"imports/\d{{4}}/\d{{2}}/{TOKEN}/gias\.csv", files["job"].file.name)
+    assert files["statement"].pdf.name == statement_name
+    assert report.file.read() == PDF
+    assert not default_storage.exists(old) and not default_storage.exists(job_old)
