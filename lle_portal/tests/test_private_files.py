@@ -145,3 +145,20 @@ def test_files_stored_under_guessable_names_move_to_unguessable_ones(files, djan
     assert files["statement"].pdf.name == statement_name
     assert report.file.read() == PDF
     assert not default_storage.exists(old) and not default_storage.exists(job_old)
+
+
+def test_no_page_links_a_stored_file_by_its_media_path(files, client):
+    from lle_portal.models import User
+
+    client.force_login(User.objects.create_superuser("owner@example.org", "correct horse battery staple"))
+
+    for url in [
+        reverse("admin:lle_portal_report_change", args=[files["report"].pk]),
+        reverse("admin:lle_portal_importjob_change", args=[files["job"].pk]),
+        reverse("admin:deployments_deployment_change", args=[files["deployment"].pk]),
+        reverse("admin:deployments_reimbursementstatement_change", args=[files["statement"].pk]),
+    ]:
+        page = client.get(url).content.decode()
+        assert "/media/" not in page, url
+    report_page = client.get(reverse("admin:lle_portal_report_change", args=[files["report"].pk])).content.decode()
+    assert reverse("reports:download", args=[files["report"].pk]) in report_page
