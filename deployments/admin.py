@@ -329,6 +329,9 @@ class ReimbursementStatementAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     list_display = ("__str__", "status", "days", "amount", "finalised_at", "open_page")
     list_filter = ("status", "term", "academic_year")
     list_select_related = ("local_authority",)
+    # Its PDF is downloaded from the statement's page (a view that checks who
+    # asks): the admin would link the stored file's path, which no URL serves.
+    exclude = ("pdf",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_totals()

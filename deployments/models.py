@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import LLEProfile, Specialism
+from lle_portal.files import PrivateUploadTo
 from lle_portal.models import LocalAuthority, School
 
 from .terms import Term, term_dates, term_for
@@ -324,7 +325,7 @@ class Deployment(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     ended_reason = models.TextField(blank=True)
 
-    contract_pdf = models.FileField(upload_to="deployments/contracts/", blank=True)
+    contract_pdf = models.FileField(upload_to=PrivateUploadTo("deployments/contracts"), blank=True)
     contract_generated_at = models.DateTimeField(null=True, blank=True)
 
     proposed_by = models.ForeignKey(
@@ -634,7 +635,7 @@ class ReimbursementStatement(models.Model):
     finalised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    pdf = models.FileField(upload_to="deployments/statements/", blank=True)
+    pdf = models.FileField(upload_to=PrivateUploadTo("deployments/statements"), blank=True)
     pdf_generated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

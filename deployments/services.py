@@ -13,7 +13,6 @@ awaiting confirmation.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
@@ -23,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from applications.models import LLEProfile
+from lle_portal import csvs
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
 from lle_portal.models import LocalAuthority, School, SchoolResult, User
@@ -738,6 +738,7 @@ def statement_context(statement: ReimbursementStatement) -> dict:
     }
 
 
+ONE_PLACE, TWO_PLACES = Decimal("0.1"), Decimal("0.01")
 CSV_HEADER = [
     "LLE school URN", "LLE school", "LLE", "Client school URN", "Client school", "Visit date", "Delivered by",
     "Days", "Rate per day", "Amount",
@@ -747,7 +748,7 @@ CSV_HEADER = [
 def statement_csv(statement: ReimbursementStatement) -> str:
     """The statement for the finance team's spreadsheet: one row per paid visit."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvs.writer(out)  # cells typed by people (names) never run as formulas
     writer.writerow(CSV_HEADER)
     for line in statement_lines(statement):
         deployment = line.visit.deployment
@@ -755,7 +756,8 @@ def statement_csv(statement: ReimbursementStatement) -> str:
             line.lle_school.urn, line.lle_school.name, deployment.lle.user.full_name,
             deployment.client_school.urn, deployment.client_school.name, line.visit.visit_date.isoformat(),
             line.visit.colleague.name if line.visit.colleague_id else deployment.lle.user.full_name,
-            f"{line.days:.1f}", f"{line.rate_per_day:.2f}", f"{line.amount:.2f}",
+            # Decimals, not text: written as numbers, which the CSV writer leaves as they are.
+            line.days.quantize(ONE_PLACE), line.rate_per_day.quantize(TWO_PLACES), line.amount.quantize(TWO_PLACES),
         ])
     return out.getvalue()
 

@@ -247,8 +247,10 @@ def deployment_contract(request: HttpRequest, pk: int) -> FileResponse:
     deployment = _deployment_for(request, pk)
     if not deployment.contract_pdf:
         raise Http404("The contract agreement has not been generated yet.")
-    return FileResponse(deployment.contract_pdf.open("rb"), content_type="application/pdf",
-                        filename=f"LLE contract agreement {deployment.pk}.pdf")
+    response = FileResponse(deployment.contract_pdf.open("rb"), content_type="application/pdf",
+                            filename=f"LLE contract agreement {deployment.pk}.pdf")
+    response["Cache-Control"] = "private, no-store"  # never kept by a shared cache
+    return response
 
 
 @role_required(HEADTEACHER, ADVISER)
@@ -646,5 +648,7 @@ def statement_pdf(request: HttpRequest, pk: int) -> FileResponse:
     statement = get_object_or_404(_advisers_statements(request).select_related("local_authority"), pk=pk)
     if not statement.pdf:
         raise Http404("The statement's PDF is made when it is finalised.")
-    return FileResponse(statement.pdf.open("rb"), content_type="application/pdf",
-                        filename=f"reimbursement-{statement.academic_year}-{statement.term}.pdf")
+    response = FileResponse(statement.pdf.open("rb"), content_type="application/pdf",
+                            filename=f"reimbursement-{statement.academic_year}-{statement.term}.pdf")
+    response["Cache-Control"] = "private, no-store"  # never kept by a shared cache
+    return response

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.widgets import AutocompleteMixin
@@ -21,10 +22,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from . import models
+from .files import validate_upload_size
 from .import_tasks import run_import_job
 from .imports.measures import MEASURES, measure_label
 
@@ -251,10 +254,14 @@ class AreaResultAdmin(admin.ModelAdmin):
 
 class ImportJobForm(forms.ModelForm):
     """The upload form: what kind of file, the file, and (for performance
-    tables) the year of the results."""
+    tables) the year of the results. Whether the import is national is not
+    the uploader's choice: ImportJobAdmin.save_model decides it."""
 
     file = forms.FileField(
-        validators=[FileExtensionValidator(["csv"], message="Upload a CSV file (its name ends in .csv).")],
+        validators=[
+            FileExtensionValidator(["csv"], message="Upload a CSV file (its name ends in .csv)."),
+            validate_upload_size,
+        ],
         help_text="A CSV file as published by GIAS, Ofsted or the DfE. Columns are found by their names.",
     )
 
@@ -281,16 +288,26 @@ class ImportJobForm(forms.ModelForm):
         return cleaned
 
 
+def may_download_import_file(user, job: models.ImportJob) -> bool:
+    """The uploaded file itself: its uploader and the superusers only."""
+    return user.is_superuser or (job.created_by_id is not None and job.created_by_id == user.pk)
+
+
 @admin.register(models.ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
     """Upload on the add page; the change page only shows the job's progress
-    and outcome (imports cannot be edited)."""
+    and outcome (imports cannot be edited).
+
+    A superuser's upload is a national import. An adviser's reaches only the
+    schools of their own LAs (lle_portal.imports.base.ImportScope), and the
+    jobs an adviser sees are those of the advisers of their LAs."""
 
     list_display = (
         "__str__",
         "kind",
         "original_name",
         "year",
+        "scope",
         "status",
         "rows",
         "created_count",
@@ -307,6 +324,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         "kind",
         "original_name",
         "year",
+        "scope",
         "message",
         "created_by",
         "created_at",
@@ -314,16 +332,30 @@ class ImportJobAdmin(admin.ModelAdmin):
         "finished_at",
     )
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        user = request.user
+        if user.is_superuser:
+            return queryset
+        # Their own jobs and those of the advisers of their LAs; never a
+        # national job, whose bad rows name schools across the country.
+        colleagues = models.User.objects.filter(local_authorities__in=user.local_authorities.all())
+        return queryset.filter(Q(created_by=user) | Q(created_by__in=colleagues), national=False)
+
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = ImportJobForm
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj=None):
-        return ("kind", "file", "year") if obj is None else self.shown_fields
+        if obj is None:
+            return ("kind", "file", "year")
+        if may_download_import_file(request.user, obj):
+            return (*self.shown_fields, "download")
+        return self.shown_fields
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
-        return () if obj is None else self.shown_fields
+        return () if obj is None else (*self.shown_fields, "download")
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         # Read-only: an import is a record of what happened.
@@ -337,12 +369,50 @@ class ImportJobAdmin(admin.ModelAdmin):
     def rows(self, obj: models.ImportJob) -> str:
         return f"{obj.processed_rows:,} of {obj.total_rows:,}"
 
+    @admin.display(description="scope")
+    def scope(self, obj: models.ImportJob) -> str:
+        if obj.national:
+            return "National (a superuser's import)"
+        return "The schools of the uploader's local authorities"
+
+    @admin.display(description="file")
+    def download(self, obj: models.ImportJob) -> str:
+        url = reverse("admin:lle_portal_importjob_file", args=[obj.pk])
+        return format_html('<a href="{}">Download the uploaded file</a>', url)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/file/",
+                self.admin_site.admin_view(self.file_view),
+                name="lle_portal_importjob_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    def file_view(self, request: HttpRequest, object_id: str) -> FileResponse:
+        """The uploaded file, to its uploader and superusers; anyone else
+        (another LA's adviser included) finds no such file."""
+        job = self.get_object(request, object_id)
+        if job is None or not self.has_view_permission(request, job) or not may_download_import_file(
+            request.user, job
+        ) or not job.file:
+            raise Http404("No such import file.")
+        response = FileResponse(
+            job.file.open("rb"), as_attachment=True, content_type="text/csv",
+            filename=job.original_name or os.path.basename(job.file.name),
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
         extra_context = {
             **(extra_context or {}),
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
             "title": "Import a data file",
+            "national_import": request.user.is_superuser,
+            "max_upload": settings.LLE_MAX_UPLOAD_BYTES,
         }
         return super().add_view(request, form_url, extra_context)
 
@@ -350,6 +420,8 @@ class ImportJobAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
             obj.original_name = os.path.basename(form.cleaned_data["file"].name)[:255]
+            # National files are a superuser's job; nothing posted changes that.
+            obj.national = request.user.is_superuser
         super().save_model(request, obj, form, change)
         if not change:
             job_id = obj.pk

@@ -2,6 +2,8 @@
 and the PDF reports built in the background."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from . import reports
 from .models import AuditEvent, OutgoingEmail, Report
@@ -51,9 +53,16 @@ class ReportAdmin(ReadOnlyAdmin):
     search_fields = ["title", "subject"]
     list_select_related = ["requested_by"]
     date_hierarchy = "requested_at"
-    fields = ["title", "kind", "subject", "params", "status", "file", "requested_by", "requested_at",
+    # The file through its download view: no URL serves a stored file by its path.
+    fields = ["title", "kind", "subject", "params", "status", "download", "requested_by", "requested_at",
               "started_at", "finished_at", "attempts", "error"]
     actions = ["build_again"]
+
+    @admin.display(description="file")
+    def download(self, obj: Report) -> str:
+        if obj.status != Report.Status.READY or not obj.file:
+            return "-"
+        return format_html('<a href="{}">Download</a>', reverse("reports:download", args=[obj.pk]))
 
     def has_module_permission(self, request) -> bool:
         return request.user.is_active and request.user.is_superuser

@@ -86,7 +86,8 @@ class StaffTwoFactorMiddleware:
     def _exempt(self, path: str) -> bool:
         if self._exempt_paths is None:
             self._exempt_paths = tuple(reverse(name) for name in OTP_EXEMPT_URL_NAMES)
-        prefixes = tuple(p for p in (settings.STATIC_URL, settings.MEDIA_URL) if p)
+        # Static files only: no URL serves MEDIA_ROOT (private files go through views).
+        prefixes = tuple(p for p in (settings.STATIC_URL,) if p)
         prefixes = tuple("/" + p.lstrip("/") for p in prefixes)
         return path in self._exempt_paths or path.startswith(prefixes) or path == "/favicon.ico"
 

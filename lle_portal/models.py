@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from .files import PrivateUploadTo
+
 # --------------------------------------------------------------------------
 # People and roles
 # --------------------------------------------------------------------------
@@ -541,8 +543,11 @@ class ImportJob(models.Model):
         FAILED = "failed", "Failed"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    file = models.FileField(upload_to="imports/%Y/%m/")
+    file = models.FileField(upload_to=PrivateUploadTo("imports"))
     original_name = models.CharField(max_length=255, blank=True)
+    # A superuser's upload: every school in the file, in whatever LA it names.
+    # Anyone else's reaches only the schools of the LAs its uploader advises.
+    national = models.BooleanField(default=False)
     year = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Performance tables only: the year the academic year ends, e.g. 2019."
     )
@@ -702,7 +707,7 @@ class Report(models.Model):
     params = models.JSONField(default=dict, blank=True)
     title = models.CharField(max_length=200)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    file = models.FileField(upload_to=PrivateUploadTo("reports"), blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports_requested"
     )

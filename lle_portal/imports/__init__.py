@@ -4,7 +4,7 @@ commands and by the Celery task behind the admin's upload page."""
 
 from __future__ import annotations
 
-from .base import ImportFileError, ImportResult, RowError
+from .base import ImportFileError, ImportResult, ImportScope, RowError
 from .gias import GiasImporter
 from .ofsted import OfstedImporter
 from .performance import PerformanceImporter
@@ -13,6 +13,7 @@ __all__ = [
     "GiasImporter",
     "ImportFileError",
     "ImportResult",
+    "ImportScope",
     "OfstedImporter",
     "PerformanceImporter",
     "RowError",

@@ -19,7 +19,9 @@ import csv
 import io
 import os
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -139,17 +141,21 @@ class Row:
 
 
 class CsvTable:
-    """A CSV file decoded and ready to be read twice: once to count the rows
-    (for the progress bar), once to import them. Holds the raw bytes only."""
+    """A CSV file ready to be read twice: once to count the rows (for the
+    progress bar), once to import them. It is read as a stream, a line at a
+    time, never whole into memory: a national file or an oversized upload
+    costs the same few kilobytes of memory as a small one."""
 
-    def __init__(self, data: bytes, name: str = ""):
+    def __init__(self, stream: IO[bytes], name: str = ""):
+        # A seekable binary stream; the table does not close it (its opener does).
         self.name = name
-        if data[:4] == b"PK\x03\x04":
+        self._stream = stream
+        stream.seek(0)
+        if stream.read(4) == b"PK\x03\x04":
             raise ImportFileError(
                 "This is an Excel workbook, not a CSV file. Open it in Excel and save it as "
                 '"CSV UTF-8 (comma delimited)", then import that file.'
             )
-        self._data = data
         # Official files are UTF-8 (often with a byte order mark), but GIAS
         # downloads have long been Windows-1252: fall back rather than refuse.
         self.encoding = "utf-8-sig"
@@ -171,43 +177,55 @@ class CsvTable:
             self.columns.setdefault(normalise_column(column), index)
 
     @classmethod
-    def open(cls, source: Source, name: str = "") -> CsvTable:
-        """Read a path, bytes, or an open file (binary or text)."""
-        if isinstance(source, bytes):
-            return cls(source, name)
-        if isinstance(source, str | os.PathLike):
-            path = Path(source)
-            try:
-                return cls(path.read_bytes(), name or path.name)
-            except FileNotFoundError as exc:
-                raise ImportFileError(f"There is no file at {path}.") from exc
-        content = source.read()
-        if isinstance(content, str):
-            content = content.encode("utf-8")
-        return cls(content, name or os.path.basename(getattr(source, "name", "") or ""))
+    @contextmanager
+    def open(cls, source: Source, name: str = "") -> Iterator[CsvTable]:
+        """Read a path, bytes, or an open file (binary or text); a file the
+        table opened itself is closed when the block ends."""
+        with ExitStack() as stack:
+            if isinstance(source, bytes):
+                stream: IO[bytes] = io.BytesIO(source)
+            elif isinstance(source, str | os.PathLike):
+                path = Path(source)
+                try:
+                    stream = stack.enter_context(path.open("rb"))
+                except (FileNotFoundError, IsADirectoryError) as exc:
+                    raise ImportFileError(f"There is no file at {path}.") from exc
+                name = name or path.name
+            else:
+                name = name or os.path.basename(getattr(source, "name", "") or "")
+                stream = stack.enter_context(_seekable_bytes(source))
+            yield cls(stream, name)
 
-    def _reader(self) -> Iterator[list[str]]:
-        text = io.TextIOWrapper(io.BytesIO(self._data), encoding=self.encoding, newline="")
-        return csv.reader(text)
+    @contextmanager
+    def _text(self) -> Iterator[IO[str]]:
+        """The stream from its start, decoded; handed back undecoded afterwards
+        (closing a TextIOWrapper would close the file under it)."""
+        self._stream.seek(0)
+        text = io.TextIOWrapper(self._stream, encoding=self.encoding, newline="")
+        try:
+            yield text
+        finally:
+            text.detach()
 
     def _count_rows(self) -> int:
         """Count the data rows. This first pass also proves the whole file
         readable as CSV before the import writes anything."""
-        reader = self._reader()
-        try:
-            if next(reader, None) is None:
-                raise ImportFileError("The file is empty: there is no header row.")
-            return sum(1 for cells in reader if any(c.strip() for c in cells))
-        except csv.Error as exc:
-            # E.g. a stray quote that makes one value swallow the rest of the
-            # file until it passes the csv module's size limit.
-            raise ImportFileError(
-                f"The file cannot be read as CSV near line {reader.line_num}: {exc}. Nothing was imported."
-            ) from exc
+        with self._text() as text:
+            reader = csv.reader(text)
+            try:
+                if next(reader, None) is None:
+                    raise ImportFileError("The file is empty: there is no header row.")
+                return sum(1 for cells in reader if any(c.strip() for c in cells))
+            except csv.Error as exc:
+                # E.g. a stray quote that makes one value swallow the rest of the
+                # file until it passes the csv module's size limit.
+                raise ImportFileError(
+                    f"The file cannot be read as CSV near line {reader.line_num}: {exc}. Nothing was imported."
+                ) from exc
 
     def _read_header(self) -> list[str]:
-        header = next(self._reader())
-        header = [c.strip() for c in header]
+        with self._text() as text:
+            header = [c.strip() for c in next(csv.reader(text))]
         if not any(header):
             raise ImportFileError("The first line of the file should name the columns, but it is empty.")
         return header
@@ -244,14 +262,43 @@ class CsvTable:
         A quoted value may span lines, so a row's line is where it starts.
         Blank lines are skipped but still counted.
         """
-        reader = self._reader()
-        next(reader)
-        previous_end = reader.line_num
-        for cells in reader:
-            start = previous_end + 1
+        with self._text() as text:
+            reader = csv.reader(text)
+            next(reader)
             previous_end = reader.line_num
-            if any(c.strip() for c in cells):
-                yield Row(start, cells, self.columns)
+            for cells in reader:
+                start = previous_end + 1
+                previous_end = reader.line_num
+                if any(c.strip() for c in cells):
+                    yield Row(start, cells, self.columns)
+
+
+@contextmanager
+def _seekable_bytes(source: IO[bytes] | IO[str]) -> Iterator[IO[bytes]]:
+    """An open file as a seekable binary stream. An uploaded or stored file
+    is used as it is; a text stream or one that cannot seek is copied, a
+    block at a time, into a temporary file (spilled to disk when large)."""
+    inner = getattr(source, "file", source)  # a Django File wraps the real one
+    if isinstance(inner, io.TextIOBase) or not _seekable(inner):
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as copy:
+            while block := source.read(COPY_BLOCK):
+                copy.write(block.encode("utf-8") if isinstance(block, str) else block)
+            copy.seek(0)
+            yield copy  # type: ignore[misc]
+        return
+    yield inner
+
+
+def _seekable(stream: Any) -> bool:
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, ValueError):
+        return False
+
+
+# Copying a stream that cannot seek: in blocks of 1 MB, in memory up to 5 MB.
+COPY_BLOCK = 1024 * 1024
+SPOOL_BYTES = 5 * 1024 * 1024
 
 
 def chunked(items: Iterable[Row], size: int) -> Iterator[list[Row]]:
@@ -265,17 +312,62 @@ def chunked(items: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
+@dataclass(frozen=True)
+class ImportScope:
+    """The local authorities an adviser's import may touch.
+
+    An importer given a scope updates only schools of these LAs, creates
+    schools only in them, and never moves a school from one LA to another;
+    every other row is refused, with its line, and the good rows load. An
+    importer given no scope is a national import: the management commands
+    (run by the site's operators) and a superuser's upload.
+    """
+
+    local_authority_ids: frozenset[int]
+
+    @classmethod
+    def of(cls, user) -> ImportScope:
+        """The LAs `user` advises now; nothing for anyone who is not an active adviser."""
+        if user is None or not user.is_active or not user.is_adviser:
+            return cls(frozenset())
+        return cls(frozenset(user.local_authorities.values_list("pk", flat=True)))
+
+    def __contains__(self, local_authority_id: int | None) -> bool:
+        return local_authority_id in self.local_authority_ids
+
+
+# What a row says about where it belongs (see Importer.row_place).
+ENGLAND = "england"
+NO_LA = ""
+
+
+@dataclass(frozen=True)
+class RowPlace:
+    """Where a row writes: the school it is about (by URN), and the LA code
+    it would place that school in ("" for none; None when the row does not
+    say). A row with no URN but an LA code writes that LA's own data (an
+    average); "england" is England's."""
+
+    urn: int | None = None
+    la_code: str | None = None
+
+
 class Importer:
     """Base of the three importers. A subclass names its required columns and
-    implements `import_chunk`; `run` does the rest."""
+    implements `import_chunk`; `run` does the rest, including refusing the
+    rows outside an adviser's scope before `import_chunk` sees them."""
 
     kind: ClassVar[str]
     record_name: ClassVar[str] = "records"
     required_columns: ClassVar[Sequence[str | tuple[str, ...]]] = ()
     chunk_size: ClassVar[int] = 2000
+    # Whether a row about an unknown URN creates the school (else the
+    # importer reports it and the scope check leaves it alone).
+    creates_schools: ClassVar[bool] = False
 
-    def __init__(self, *, progress: ProgressCallback | None = None):
+    def __init__(self, *, progress: ProgressCallback | None = None, scope: ImportScope | None = None):
         self.progress = progress
+        self.scope = scope
 
     def run(
         self,
@@ -288,7 +380,10 @@ class Importer:
     ) -> ImportResult:
         """Import a file; return what happened. Raises ImportFileError (and
         writes nothing) when the file as a whole cannot be used."""
-        table = CsvTable.open(source, file_name)
+        with CsvTable.open(source, file_name) as table:
+            return self._run(table, actor=actor, actor_label=actor_label, audit_target=audit_target)
+
+    def _run(self, table: CsvTable, *, actor, actor_label: str, audit_target: models.Model | None) -> ImportResult:
         table.require(self.required_columns)
         self.prepare(table)
         result = ImportResult(
@@ -301,23 +396,110 @@ class Importer:
         self._report(0, table.total_rows)
         processed = 0
         for chunk in chunked(self._usable_rows(table, result), self.chunk_size):
+            allowed = chunk if self.scope is None else self._within_scope(chunk, result)
             # One transaction per chunk: a failure leaves whole chunks only,
             # and the lock on SQLite is held for a chunk, not for the file.
-            with transaction.atomic():
-                self.import_chunk(chunk, result)
+            if allowed:
+                with transaction.atomic():
+                    self.import_chunk(allowed, result)
             processed += len(chunk)
             self._report(processed, table.total_rows)
         self.finish(result)
         # Problems found in a later pass over a chunk are listed in file order.
         result.errors.sort(key=lambda e: e.line)
+        audit_data = result.as_audit_data()
+        audit_data["scope"] = "national" if self.scope is None else sorted(self.scope.local_authority_ids)
         audit_record(
             verb="import.finished",
             target=audit_target,
             actor=actor,
             actor_label=actor_label or "import",
-            data=result.as_audit_data(),
+            data=audit_data,
         )
         return result
+
+    # ------------------------------------------------------------------
+    # The scope of an adviser's import
+    # ------------------------------------------------------------------
+    def row_place(self, row: Row) -> RowPlace:
+        """Where the row writes. By default: the school of its URN, in no
+        stated LA. Importers whose rows name an LA say so."""
+        return RowPlace(urn=urn_or_none(row.get("URN")))
+
+    def _within_scope(self, rows: list[Row], result: ImportResult) -> list[Row]:
+        """The rows an adviser may import; the others reported, line by line.
+        Two queries a chunk, whatever its size."""
+        from ..models import LocalAuthority, School
+
+        assert self.scope is not None
+        places = [(row, self.row_place(row)) for row in rows]
+        schools = {
+            urn: (la_id, la_name)
+            for urn, la_id, la_name in School.objects.filter(
+                urn__in={p.urn for _, p in places if p.urn is not None}
+            ).values_list("urn", "local_authority_id", "local_authority__name")
+        }
+        local_authorities = {
+            code: (pk, name)
+            for code, pk, name in LocalAuthority.objects.filter(
+                code__in={p.la_code for _, p in places if p.la_code}
+            ).values_list("code", "pk", "name")
+        }
+        allowed = []
+        for row, place in places:
+            refusal = self._refusal(place, schools, local_authorities)
+            if refusal:
+                result.add_error(row.line, f"{refusal}; the row was skipped")
+            else:
+                allowed.append(row)
+        return allowed
+
+    def _refusal(
+        self,
+        place: RowPlace,
+        schools: dict[int, tuple[int | None, str | None]],
+        local_authorities: dict[str, tuple[int, str]],
+    ) -> str | None:
+        """Why an adviser may not import a row to `place`, or None if they may."""
+        assert self.scope is not None
+        code = place.la_code
+
+        def la_label(code: str) -> str:
+            return local_authorities[code][1] if code in local_authorities else f"LA {code}"
+
+        def in_scope(code: str) -> bool:
+            return code in local_authorities and local_authorities[code][0] in self.scope
+
+        if place.urn is None:
+            if code is None or code == NO_LA:
+                return None  # not about a school nor an area: the importer reports it
+            if code == ENGLAND:
+                return "the average for England is national data: only a national import changes it"
+            if not in_scope(code):
+                return f"the average for {la_label(code)} is not for one of your local authorities"
+            return None
+
+        urn = place.urn
+        if urn in schools:
+            la_id, la_name = schools[urn]
+            if la_id is None:
+                return f"URN {urn} is in no local authority, so not in one of yours"
+            if la_id not in self.scope:
+                return f"URN {urn} is in {la_name}, not one of your local authorities"
+            if code is not None and (code == NO_LA or local_authorities.get(code, (None,))[0] != la_id):
+                target = "no local authority" if code == NO_LA else la_label(code)
+                return (
+                    f"the row would move URN {urn} from {la_name} to {target}: only a national import "
+                    "moves a school between local authorities"
+                )
+            return None
+        if not self.creates_schools:
+            return None  # an unknown school: the importer reports it
+        if not code:
+            return f"URN {urn} would be a new school in no local authority, so not in one of yours"
+        if not in_scope(code):
+            return f"URN {urn} would be a new school in {la_label(code)}, not one of your local authorities"
+        return None
 
     @staticmethod
     def _usable_rows(table: CsvTable, result: ImportResult) -> Iterator[Row]:
@@ -357,6 +539,22 @@ class Importer:
 # The largest value of a PositiveIntegerField on PostgreSQL: a larger number
 # in a file would fail the whole chunk's INSERT.
 MAX_INTEGER = 2_147_483_647
+
+
+def urn_or_none(text: str) -> int | None:
+    """The URN a cell gives, or None when it gives none (the importer reports that)."""
+    try:
+        return parse_urn(text)
+    except ValueError:
+        return None
+
+
+def la_code_or_none(text: str) -> str | None:
+    """A three-digit LA code ("926"; "26" read as "026"), or None."""
+    code = text.strip()
+    if code.isdigit() and len(code) < 3:
+        code = code.zfill(3)
+    return code if code.isdigit() and len(code) == 3 else None
 
 
 def parse_urn(text: str) -> int:

@@ -18,16 +18,19 @@ from pyproj import Transformer
 
 from ..models import LocalAuthority, School
 from .base import (
+    NO_LA,
     CsvTable,
     Importer,
     ImportResult,
     Row,
+    RowPlace,
     coordinate,
     fit,
     parse_date,
     parse_decimal,
     parse_int,
     parse_urn,
+    urn_or_none,
 )
 from .sql import bulk_upsert
 from .vocab import blank_if_not_applicable, phase_from, status_from
@@ -78,6 +81,14 @@ class GiasImporter(Importer):
     kind = "gias"
     record_name = "schools"
     required_columns = ("URN", "EstablishmentName", "LA (code)", "LA (name)")
+    creates_schools = True
+
+    def row_place(self, row: Row) -> RowPlace:
+        # GIAS is the truth for a school's LA: the row places it in its LA
+        # code's LA, or in none (000 "Does not apply", or a code that is not one).
+        code = row.get("LA (code)")
+        valid = code.isdigit() and len(code) == 3 and code.strip("0") != ""
+        return RowPlace(urn=urn_or_none(row.get("URN")), la_code=code if valid else NO_LA)
 
     def prepare(self, table: CsvTable) -> None:
         super().prepare(table)

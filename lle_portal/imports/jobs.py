@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ..audit import audit_record
 from ..models import ImportJob
-from .base import Importer, ImportFileError, ProgressCallback
+from .base import Importer, ImportFileError, ImportScope, ProgressCallback
 from .gias import GiasImporter
 from .ofsted import OfstedImporter
 from .performance import PerformanceImporter
@@ -27,15 +27,26 @@ MAX_STORED_ERRORS = 1000
 STALE_AFTER = timedelta(minutes=30)
 
 
+def scope_of(job: ImportJob) -> ImportScope | None:
+    """A national job (a superuser's upload) has no scope; any other reaches
+    the LAs its uploader advises when it runs, so an adviser who has lost an
+    LA since uploading no longer reaches it (and a job whose uploader is gone
+    reaches none)."""
+    if job.national:
+        return None
+    return ImportScope.of(job.created_by)
+
+
 def importer_for(job: ImportJob, progress: ProgressCallback) -> Importer:
+    scope = scope_of(job)
     if job.kind == ImportJob.Kind.GIAS:
-        return GiasImporter(progress=progress)
+        return GiasImporter(progress=progress, scope=scope)
     if job.kind == ImportJob.Kind.OFSTED:
-        return OfstedImporter(progress=progress)
+        return OfstedImporter(progress=progress, scope=scope)
     if job.kind == ImportJob.Kind.PERFORMANCE:
         if job.year is None:
             raise ImportFileError("A performance-tables import needs the year of the results.")
-        return PerformanceImporter(year=job.year, progress=progress)
+        return PerformanceImporter(year=job.year, progress=progress, scope=scope)
     raise ImportFileError(f"Unknown kind of import: {job.kind!r}.")
 
 

@@ -22,17 +22,22 @@ from typing import Any
 
 from ..models import AreaResult, Inspection, KeyStage, LocalAuthority, School, SchoolResult
 from .base import (
+    ENGLAND,
     CsvTable,
     Importer,
     ImportFileError,
     ImportResult,
+    ImportScope,
     ProgressCallback,
     Row,
+    RowPlace,
     coordinate,
     fit,
+    la_code_or_none,
     parse_date,
     parse_decimal,
     parse_urn,
+    urn_or_none,
 )
 from .measures import KS4_SIGNS, Measure, measures_for
 from .sql import bulk_upsert
@@ -96,9 +101,29 @@ class PerformanceImporter(Importer):
     kind = "performance"
     record_name = "results"
     required_columns = ("URN", "SCHNAME")
+    creates_schools = True
 
-    def __init__(self, *, year: int, key_stage: str | None = None, progress: ProgressCallback | None = None):
-        super().__init__(progress=progress)
+    def row_place(self, row: Row) -> RowPlace:
+        # A school row names its school's LA in LEA (when the file has it); a
+        # row without a URN is an average: England's, or its LEA's.
+        code = la_code_or_none(row.get("LEA")) if self.has_lea else None
+        if row.get("URN"):
+            return RowPlace(urn=urn_or_none(row.get("URN")), la_code=code)
+        if self.has_rectype and row.get("RECTYPE") in SCHOOL_RECTYPES:
+            return RowPlace()  # a school row without its URN: reported by import_chunk
+        if "england" in row.get("SCHNAME").casefold():
+            return RowPlace(la_code=ENGLAND)
+        return RowPlace(la_code=code)
+
+    def __init__(
+        self,
+        *,
+        year: int,
+        key_stage: str | None = None,
+        progress: ProgressCallback | None = None,
+        scope: ImportScope | None = None,
+    ):
+        super().__init__(progress=progress, scope=scope)
         if not 1990 <= year <= 2100:
             raise ImportFileError(f"{year} is not a year of results: give the year the academic year ends, e.g. 2019.")
         if key_stage and key_stage not in KeyStage.values:
@@ -262,10 +287,8 @@ class PerformanceImporter(Importer):
     def local_authority(self, code: str, name: str = "") -> LocalAuthority | None:
         """The LA with this code, created if new. A performance file names an
         LA only on its average row; GIAS gives the official name later."""
-        code = code.strip()
-        if code.isdigit() and len(code) < 3:
-            code = code.zfill(3)
-        if not (code.isdigit() and len(code) == 3):
+        code = la_code_or_none(code)
+        if code is None:
             return None
         la = self.local_authorities.get(code)
         if la is None:

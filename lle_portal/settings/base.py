@@ -182,9 +182,19 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Import files of national scale (the KS2 file is 3.5 MB).
+# The largest file anyone may upload (an import file; the KS2 national file
+# is 3.5 MB). Past it, lle_portal.files.UploadSizeLimitHandler drops the bytes
+# and the form says how large the file was. National files larger than this
+# (the whole GIAS extract) are imported by the operators with manage.py.
+LLE_MAX_UPLOAD_BYTES = env.int("LLE_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "lle_portal.files.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# An upload above this goes to a temporary file, and is read from there as a stream.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

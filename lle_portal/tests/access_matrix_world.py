@@ -36,7 +36,7 @@ from deployments.tests.factories import (
 )
 from impact.models import Question, Survey
 from impact.tests.factories import AnswerFactory, InvitationFactory, QuestionFactory, SurveyFactory
-from lle_portal.models import EmailChange, Invitation, Report, User
+from lle_portal.models import EmailChange, ImportJob, Invitation, Report, User
 from lle_portal.tests.factories import (
     AdviserFactory,
     AssessorFactory,
@@ -189,6 +189,12 @@ def build_world() -> World:
     # The assessor has set up two-factor authentication; the advisers have not yet.
     device = TOTPDevice.objects.create(user=people["assessor"], name="Authenticator app", confirmed=True)
 
+    # An import each adviser uploaded: the file is its uploader's alone.
+    own_import = ImportJob.objects.create(kind="gias", created_by=people["adviser"], original_name="norfolk.csv",
+                                          file=ContentFile(b"URN\r\n", name="norfolk.csv"))
+    other_import = ImportJob.objects.create(kind="gias", created_by=cambs_adviser, original_name="cambs.csv",
+                                            file=ContentFile(b"URN\r\n", name="cambs.csv"))
+
     world = World(people=people, own=own, other=other)
     world.admin_own = {
         "otp_totp.totpdevice": device,
@@ -197,6 +203,7 @@ def build_world() -> World:
         "lle_portal.user": people["client_head"],
         "lle_portal.invitation": invitation,
         "lle_portal.report": own.report,
+        "lle_portal.importjob": own_import,
         "applications.applicationround": own.round,
         "applications.application": own.submitted,
         "applications.assessment": own.assessment,
@@ -213,6 +220,7 @@ def build_world() -> World:
         "lle_portal.school": other.deployment.client_school,
         "lle_portal.user": other.deployment.client_head,
         "lle_portal.report": other.report,
+        "lle_portal.importjob": other_import,
         "applications.applicationround": other.round,
         "applications.application": other.submitted,
         "applications.assessment": cambs_assessment,

@@ -310,6 +310,10 @@ MATRIX: dict[str, Route] = {
     # An app with nothing the assessor may see does not exist for them.
     "admin:app_list": page(admin_staff(200, assessor=404), own=lambda w: {"app_label": "deployments"}),
     # Authenticator devices are the superuser's business.
+    # An uploaded import file: to its uploader (and superusers) only.
+    "admin:lle_portal_importjob_file": page(admin_staff(404, adviser=200),
+                                            own=lambda w: {"object_id": w.admin_own["lle_portal.importjob"].pk},
+                                            other=lambda w: {"object_id": w.admin_other["lle_portal.importjob"].pk}),
     "admin:otp_totp_totpdevice_config": page(admin_staff(403),
                                              own=lambda w: {"pk": w.admin_own["otp_totp.totpdevice"].pk}),
     "admin:otp_totp_totpdevice_qrcode": page(admin_staff(403),
@@ -357,7 +361,8 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "lle_portal.inspection": AdminModel(),
     "lle_portal.schoolresult": AdminModel(),
     "lle_portal.arearesult": AdminModel(),
-    "lle_portal.importjob": AdminModel(),
+    # Jobs of the uploader's LAs only.
+    "lle_portal.importjob": SCOPED_BY_DJANGO,
     # People get accounts by invitation or registration.
     "lle_portal.user": MADE_BY_SERVICES_DJANGO,
     "lle_portal.invitation": SCOPED_BY_DJANGO,

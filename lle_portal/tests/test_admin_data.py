@@ -148,7 +148,9 @@ def test_it_refuses_a_file_that_is_not_csv(adviser_client):
 
 
 def test_the_task_imports_a_job_only_once():
-    job = ImportJob.objects.create(kind="gias", file=ContentFile((DATA / "gias_small.csv").read_bytes(), name="g.csv"))
+    job = ImportJob.objects.create(
+        kind="gias", national=True, file=ContentFile((DATA / "gias_small.csv").read_bytes(), name="g.csv")
+    )
 
     assert run_import_job(job.pk) == "succeeded"
     assert run_import_job(job.pk) == "not-queued"
@@ -164,7 +166,9 @@ def test_a_job_whose_worker_died_is_imported_when_its_message_comes_back():
 
     from django.utils import timezone
 
-    job = ImportJob.objects.create(kind="gias", file=ContentFile((DATA / "gias_small.csv").read_bytes(), name="g.csv"))
+    job = ImportJob.objects.create(
+        kind="gias", national=True, file=ContentFile((DATA / "gias_small.csv").read_bytes(), name="g.csv")
+    )
     ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now() - timedelta(minutes=5))
     assert run_import_job(job.pk) == "not-queued"  # still plausibly running elsewhere
 
@@ -176,7 +180,9 @@ def test_a_job_whose_worker_died_is_imported_when_its_message_comes_back():
 
 def test_the_task_records_progress_after_every_chunk(monkeypatch):
     monkeypatch.setattr(GiasImporter, "chunk_size", 3)
-    job = ImportJob.objects.create(kind="gias", file=ContentFile((DATA / "gias_small.csv").read_bytes(), name="g.csv"))
+    job = ImportJob.objects.create(
+        kind="gias", national=True, file=ContentFile((DATA / "gias_small.csv").read_bytes(), name="g.csv")
+    )
     seen = []
     original = GiasImporter.import_chunk
 
@@ -194,7 +200,9 @@ def test_the_task_records_progress_after_every_chunk(monkeypatch):
 
 def test_the_task_stores_at_most_a_thousand_bad_rows():
     lines = ["URN,LA (code),LA (name),EstablishmentName"] + [f"x{i},926,Norfolk,S" for i in range(1200)]
-    job = ImportJob.objects.create(kind="gias", file=ContentFile("\n".join(lines).encode(), name="bad.csv"))
+    job = ImportJob.objects.create(
+        kind="gias", national=True, file=ContentFile("\n".join(lines).encode(), name="bad.csv")
+    )
 
     run_import_job(job.pk)
 
