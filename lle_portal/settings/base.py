@@ -12,11 +12,15 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from lle_portal.config import load_env_file
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-# A .env file beside manage.py is read if present; real environment variables win.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A .env file beside manage.py ($LLE_ENV_FILE if set) is read if present; real
+# environment variables win. manage.py, Celery and wsgi.py have read it already,
+# before choosing the settings; this covers the rest (pytest).
+load_env_file()
 
 VAR_DIR = Path(env.str("LLE_VAR_DIR", default=str(BASE_DIR / "var")))
 
