@@ -358,9 +358,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # The token of a private link (reference, invitation, registration, password
+    # reset) never reaches a log: the loggers that write request paths show a
+    # short hash prefix instead (lle_portal/log_filters.py).
+    "filters": {"private_links": {"()": "lle_portal.log_filters.RedactPrivateLinks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["private_links"]}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
+        # "Not Found: /programme/reference/<token>/" and the like.
+        "django.request": {"filters": ["private_links"]},
+        # runserver's request lines.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False, "filters": ["private_links"]},
         "django.db.backends": {"level": "WARNING"},
         # Every sign-in at INFO is noise; lockouts and repeated failures are WARNING.
         "axes": {"level": "WARNING"},
