@@ -218,6 +218,17 @@ def user_password_reset_email(*, user: User, uidb64: str, token: str) -> Outgoin
     )
 
 
+def user_sign_in_lock_lift(*, user: User) -> int:
+    """Clear the failed sign-ins counted against `user`'s address (django-axes),
+    from every client address; returns how many records went."""
+    from axes.utils import reset
+
+    cleared = reset(username=user.email.lower())
+    if cleared:
+        audit_record(verb="user.sign_in_lock_lifted", target=user, actor=user, data={"by": "password reset"})
+    return cleared
+
+
 @transaction.atomic
 def headteacher_register(*, email: str, full_name: str, password: str, school: School) -> User:
     """A headteacher makes their own account to apply to the programme.

@@ -55,6 +55,15 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = EmailPasswordResetForm
 
 
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Whoever used the emailed link holds the mailbox: a sign-in lockout on
+        # the account (perhaps an attacker's doing) no longer protects anything.
+        services.user_sign_in_lock_lift(user=form.user)
+        return response
+
+
 def _private_link(view):
     """For pages whose URL is a secret: never cached, and the URL never sent
     to another site as a Referer."""

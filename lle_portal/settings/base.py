@@ -125,12 +125,16 @@ AUTH_PASSWORD_VALIDATORS = [
 # X-Forwarded-For. 0: the client is REMOTE_ADDR (lle_portal.http.client_ip).
 LLE_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 
-# Login throttling (django-axes): 5 wrong passwords for one email address from
-# one client address lock that pair for 15 minutes. By the pair, not the address
-# alone, so an attacker elsewhere cannot lock a real user out.
+# Login throttling (django-axes): 5 wrong passwords for one email address lock
+# it for 15 minutes, whether they came from one client address (the pair) or
+# from many (the account alone: guessing one person's password from a botnet).
+# The account lock lets an attacker pause someone's sign-in, so a password
+# reset, which proves the person holds the mailbox, lifts it at once
+# (lle_portal.views.PasswordResetConfirmView). An address is never locked on its
+# own: a school's staff share one behind its NAT.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "lle_portal.http.client_ip"
 AXES_USERNAME_CALLABLE = "lle_portal.http.login_username"
