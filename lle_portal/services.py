@@ -9,6 +9,8 @@ functions; none of them takes a `request`.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -22,6 +24,9 @@ from django.utils import timezone
 from .audit import audit_record
 from .emails import email_queue
 from .models import Invitation, LocalAuthority, OutgoingEmail, School, User
+from .throttle import throttle_hit
+
+logger = logging.getLogger(__name__)
 
 
 class InvitationInvalid(Exception):
@@ -196,6 +201,33 @@ def invitation_accept(*, token: str, password: str, full_name: str) -> User:
     invitation.save(update_fields=["accepted_at", "user"])
     audit_record(verb="invitation.accepted", target=invitation, actor=user, data={"user_id": user.pk})
     return user
+
+
+ACCOUNT_EMAIL_WINDOW = 60 * 60
+
+
+def account_email_permitted(*, purpose: str, email: str, client_ip: str | None) -> bool:
+    """May a visitor make the portal send a `purpose` email ("password_reset",
+    "registration") to `email` now? Counts the request; False once the address
+    or the client has had its hourly share (ACCOUNT_EMAILS_PER_*_PER_HOUR).
+
+    The client is counted first, so a client over its limit uses up no
+    address's share. Whatever the answer, the caller shows the same page:
+    the answer must not tell a visitor whether the address has an account.
+    """
+    client = client_ip or "unknown"
+    if throttle_hit(f"{purpose}:client", client, window=ACCOUNT_EMAIL_WINDOW) > (
+            settings.ACCOUNT_EMAILS_PER_CLIENT_PER_HOUR):
+        logger.warning("%s emails: client %s is over its hourly limit; nothing sent.", purpose, client)
+        return False
+    address = _normalise_email(email)
+    if throttle_hit(f"{purpose}:address", address, window=ACCOUNT_EMAIL_WINDOW) > (
+            settings.ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR):
+        # The address is personal data: the log names it by a hash prefix.
+        logger.warning("%s emails: address #%s is over its hourly limit (request from %s); nothing sent.",
+                       purpose, hashlib.sha256(address.encode()).hexdigest()[:8], client)
+        return False
+    return True
 
 
 def user_password_reset_email(*, user: User, uidb64: str, token: str) -> OutgoingEmail:

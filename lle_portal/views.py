@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from . import services
+from .http import client_ip
 from .forms import (
     EmailAuthenticationForm,
     EmailPasswordResetForm,
@@ -53,6 +54,13 @@ class LoginView(auth_views.LoginView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = EmailPasswordResetForm
+
+    def form_valid(self, form):
+        if services.account_email_permitted(purpose="password_reset", email=form.cleaned_data["email"],
+                                            client_ip=client_ip(self.request)):
+            return super().form_valid(form)
+        # Over the limit: the same "check your email" page, and no email.
+        return redirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

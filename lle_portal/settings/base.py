@@ -354,6 +354,14 @@ INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 # How long a sponsor's (or chair of governors') emailed link stays valid.
 REFERENCE_LINK_DAYS = env.int("REFERENCE_LINK_DAYS", default=28)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
+# Emails anyone can make the portal send (password reset, registration): at
+# most this many an hour to one address (a person may ask again when the first
+# is slow; every link sent stays valid, so a flood by someone else still leaves
+# the owner a working one), and at most this many an hour asked for by one
+# client address (a school's staff share one behind its NAT). The page answers
+# the same either way (lle_portal.services.account_email_permitted).
+ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR = env.int("ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR", default=3)
+ACCOUNT_EMAILS_PER_CLIENT_PER_HOUR = env.int("ACCOUNT_EMAILS_PER_CLIENT_PER_HOUR", default=10)
 
 # django-auditlog: keep field history for admin edits with the acting user.
 AUDITLOG_INCLUDE_ALL_MODELS = False
