@@ -16,13 +16,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from . import services
-from .http import client_ip
 from .forms import (
     EmailAuthenticationForm,
     EmailPasswordResetForm,
     HeadteacherRegistrationForm,
     InvitationAcceptForm,
 )
+from .http import client_ip
 from .models import User
 
 

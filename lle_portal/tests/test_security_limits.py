@@ -67,7 +67,9 @@ def test_fifteen_reset_requests_for_one_address_send_at_most_three_emails(client
     assert len(mail.outbox) == 3
 
 
-def test_reset_requests_for_one_address_from_fifteen_clients_still_send_three(client, django_capture_on_commit_callbacks):
+def test_reset_requests_for_one_address_from_fifteen_clients_still_send_three(
+    client, django_capture_on_commit_callbacks
+):
     head = HeadteacherFactory(email="head@school.example")
     with django_capture_on_commit_callbacks(execute=True):
         for n in range(15):
