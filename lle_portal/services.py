@@ -12,19 +12,21 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from .audit import audit_record
 from .emails import email_queue
 from .models import Invitation, LocalAuthority, OutgoingEmail, School, User
-from .throttle import throttle_hit
+from .throttle import throttle_count, throttle_hit
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +71,7 @@ def invitation_check(
         errors["school"] = "A governor needs a school: choose the school they govern."
     if User.objects.filter(email__iexact=email).exists():
         errors["email"] = "There is already an account with this email address."
-    elif Invitation.objects.pending().filter(email__iexact=email).exists():
+    elif Invitation.objects.pending().filter(self_registered=False, email__iexact=email).exists():
         errors["email"] = "This email address already has an invitation waiting. Resend or revoke that one instead."
     if not by.is_superuser:
         # An adviser sees only the LAs they work for (DESIGN §1), so they may
@@ -131,6 +133,10 @@ def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
     """
     _ensure_may_invite(by)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.self_registered:
+        # Its link is confirmed with the password chosen when registering; the
+        # head registers again for a new one.
+        raise ValidationError("This is a headteacher's own registration: they can register again for a new link.")
     if invitation.accepted_at:
         raise ValidationError("This invitation has already been accepted.")
     if invitation.revoked_at:
@@ -160,25 +166,20 @@ def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
 
 
 def invitation_find_pending(*, token: str) -> Invitation | None:
-    """The pending invitation whose link carries `token`, or None."""
-    return Invitation.objects.pending().select_related("school").filter(token_hash=Invitation.hash_token(token)).first()
+    """The pending invitation (never a registration) whose link carries `token`, or None."""
+    return (Invitation.objects.pending().select_related("school")
+            .filter(self_registered=False, token_hash=Invitation.hash_token(token)).first())
 
 
-@transaction.atomic
-def invitation_accept(*, token: str, password: str, full_name: str) -> User:
-    """Make the invited person's account, with the role, school and LAs of the
-    invitation. Raises InvitationInvalid for a link that cannot be used, and
-    ValidationError for a password the validators refuse."""
-    invitation = Invitation.objects.select_for_update().filter(token_hash=Invitation.hash_token(token)).first()
-    if invitation is None or invitation.state != "pending":
-        raise InvitationInvalid
-    if User.objects.filter(email__iexact=invitation.email).exists():
-        raise InvitationInvalid
-    full_name = full_name.strip() or invitation.full_name
-    password_validation.validate_password(password, User(email=invitation.email, full_name=full_name))
+def _account_from_invitation(invitation: Invitation, *, password: str, full_name: str) -> User:
+    """Make the account an invitation (or a registration) offers, once: two
+    tabs or a double click may post the same link at the same moment.
 
-    # Two tabs (or a double click) can post the same link at once. The row
-    # lock above serialises them on PostgreSQL; on SQLite, where
+    An adviser's invitation grants its school; a registration
+    (`invitation.self_registered`) only claims it, for the LA adviser to
+    confirm: whatever marks a school link as granted must check that flag.
+    """
+    # The caller's row lock serialises them on PostgreSQL; on SQLite, where
     # select_for_update does nothing, this conditional update is the claim:
     # only one request moves accepted_at from empty.
     now = timezone.now()
@@ -198,7 +199,26 @@ def invitation_accept(*, token: str, password: str, full_name: str) -> User:
     user.local_authorities.set(invitation.local_authorities.all())
     invitation.accepted_at = now
     invitation.user = user
-    invitation.save(update_fields=["accepted_at", "user"])
+    # A registration's password hash has done its work: the account has its own.
+    invitation.password = ""
+    invitation.save(update_fields=["accepted_at", "user", "password"])
+    return user
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, password: str, full_name: str) -> User:
+    """Make the invited person's account, with the role, school and LAs of the
+    invitation. Raises InvitationInvalid for a link that cannot be used, and
+    ValidationError for a password the validators refuse."""
+    invitation = (Invitation.objects.select_for_update()
+                  .filter(self_registered=False, token_hash=Invitation.hash_token(token)).first())
+    if invitation is None or invitation.state != "pending":
+        raise InvitationInvalid
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationInvalid
+    full_name = full_name.strip() or invitation.full_name
+    password_validation.validate_password(password, User(email=invitation.email, full_name=full_name))
+    user = _account_from_invitation(invitation, password=password, full_name=full_name)
     audit_record(verb="invitation.accepted", target=invitation, actor=user, data={"user_id": user.pk})
     return user
 
@@ -261,28 +281,113 @@ def user_sign_in_lock_lift(*, user: User) -> int:
     return cleared
 
 
-@transaction.atomic
-def headteacher_register(*, email: str, full_name: str, password: str, school: School) -> User:
-    """A headteacher makes their own account to apply to the programme.
+class RegistrationPasswordWrong(Exception):
+    """The password typed to confirm a registration is not the one chosen when registering."""
 
-    Only the headteacher role can be had this way: every other role is given by
-    an adviser's invitation. Raises ValidationError (keyed by field) for an
-    address already in use or a password the validators refuse.
+
+# Wrong passwords typed at one registration link before it stops working.
+REGISTRATION_CONFIRM_TRIES = 5
+
+
+def _registration_email(invitation: Invitation) -> OutgoingEmail:
+    return email_queue(
+        to=invitation.email,
+        template="registration_confirm",
+        context={
+            "full_name": invitation.full_name,
+            "school_name": invitation.school.name if invitation.school else "",
+            "expires_at": invitation.expires_at,
+        },
+        about=invitation,
+    )
+
+
+@transaction.atomic
+def headteacher_register(*, email: str, full_name: str, password: str, school: School) -> Invitation | None:
+    """A headteacher asks for an account, to apply to the programme.
+
+    Nothing is made yet, and nobody is signed in: the address is emailed a
+    link, and the account is made only when the link is followed with the same
+    password (`registration_confirm`), which proves the person holds both the
+    mailbox and the password. For an address that already has an account the
+    holder is told someone tried instead. The caller shows the same "check
+    your email" page either way, so the form never says whether an address has
+    an account. Returns the pending registration, or None.
+
+    Only the headteacher role can be had this way: every other role is given
+    by an adviser's invitation. Raises ValidationError for a password the
+    validators refuse.
     """
     email = _normalise_email(email)
     full_name = full_name.strip()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "There is already an account with this email address. "
-                                        "Sign in, or reset your password if you have forgotten it."})
     password_validation.validate_password(password, User(email=email, full_name=full_name))
-    try:
-        # A savepoint: two registrations racing for one address meet the
-        # unique constraint here, and the loser gets the same message.
-        with transaction.atomic():
-            user = User.objects.create_user(
-                email=email, password=password, full_name=full_name, role=User.Role.HEADTEACHER, school=school
-            )
-    except IntegrityError as error:
-        raise ValidationError({"email": "There is already an account with this email address."}) from error
-    audit_record(verb="user.registered", target=user, actor=user, data={"school_urn": school.urn})
+    # Hashed whether or not the address has an account, so that the answer
+    # takes as long either way.
+    password_hash = make_password(password)
+
+    holder = User.objects.filter(email__iexact=email).first()
+    if holder is not None:
+        email_queue(
+            to=holder.email,
+            template="registration_existing",
+            context={
+                "full_name": holder.get_full_name(),
+                "login_url": settings.SITE_URL + reverse("login"),
+                "reset_url": settings.SITE_URL + reverse("password_reset"),
+            },
+            about=holder,
+        )
+        audit_record(verb="user.registration_attempted", target=holder, actor_label="registration form")
+        return None
+
+    # One registration per address waits at a time: asking again replaces the
+    # earlier one, whose link stops working.
+    now = timezone.now()
+    Invitation.objects.pending().filter(self_registered=True, email__iexact=email).update(revoked_at=now)
+    invitation = Invitation(email=email, full_name=full_name, role=User.Role.HEADTEACHER, school=school,
+                            self_registered=True, password=password_hash)
+    invitation.new_token(valid_for=timedelta(hours=settings.REGISTRATION_LINK_HOURS))
+    invitation.save()
+    audit_record(verb="registration.requested", target=invitation, actor_label="registration form",
+                 data={"school_urn": school.urn})
+    _registration_email(invitation)
+    return invitation
+
+
+def registration_find_pending(*, token: str) -> Invitation | None:
+    """The pending registration whose confirmation link carries `token`, or None."""
+    return (Invitation.objects.pending().select_related("school")
+            .filter(self_registered=True, token_hash=Invitation.hash_token(token)).first())
+
+
+def _registration_tries_key(invitation: Invitation) -> str:
+    return str(invitation.pk)
+
+
+@transaction.atomic
+def registration_confirm(*, token: str, password: str) -> User:
+    """Make the account a registration asked for, from its emailed link.
+
+    Raises InvitationInvalid for a link that cannot be used (unknown, expired,
+    used, replaced, or after REGISTRATION_CONFIRM_TRIES wrong passwords), and
+    RegistrationPasswordWrong when `password` is not the one chosen when
+    registering: someone who registered another person's address cannot have
+    that person make an account whose password the registrant knows.
+    """
+    invitation = (Invitation.objects.select_for_update()
+                  .filter(self_registered=True, token_hash=Invitation.hash_token(token)).first())
+    if invitation is None or invitation.state != "pending":
+        raise InvitationInvalid
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationInvalid
+    tries_key = _registration_tries_key(invitation)
+    window = settings.REGISTRATION_LINK_HOURS * 3600
+    if throttle_count("registration-confirm", tries_key, window=window) >= REGISTRATION_CONFIRM_TRIES:
+        raise InvitationInvalid
+    if not check_password(password, invitation.password):
+        throttle_hit("registration-confirm", tries_key, window=window)
+        raise RegistrationPasswordWrong
+    user = _account_from_invitation(invitation, password=password, full_name=invitation.full_name)
+    audit_record(verb="user.registered", target=user, actor=user,
+                 data={"school_urn": invitation.school.urn if invitation.school else None})
     return user

@@ -21,6 +21,7 @@ from .forms import (
     EmailPasswordResetForm,
     HeadteacherRegistrationForm,
     InvitationAcceptForm,
+    RegistrationConfirmForm,
 )
 from .http import client_ip
 from .models import User
@@ -137,20 +138,54 @@ def register(request: HttpRequest) -> HttpResponse:
 
     form = HeadteacherRegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        # Over the hourly limit of emails to this address or from this client,
+        # nothing is sent; the answer is the same "check your email" page.
+        if services.account_email_permitted(purpose="registration", email=data["email"],
+                                            client_ip=client_ip(request)):
+            try:
+                services.headteacher_register(email=data["email"], full_name=data["full_name"],
+                                              password=data["password1"], school=data["school"])
+            except ValidationError as error:
+                form.add_error(None, error)
+                return render(request, "accounts/register.html", {"form": form})
+        return redirect("register_sent")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+def register_sent(request: HttpRequest) -> HttpResponse:
+    """After registering: the same words whether or not the address had an account."""
+    return render(request, "accounts/register_sent.html")
+
+
+def _registration_unusable(request: HttpRequest) -> HttpResponse:
+    # One page for an unknown, expired, used or replaced link (see _invitation_unusable).
+    return render(request, "accounts/registration_invalid.html", status=404)
+
+
+@_private_link
+@require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("password")
+def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed registration link: with the password chosen when
+    registering, it makes the account and signs the head in."""
+    registration = services.registration_find_pending(token=token)
+    if registration is None:
+        return _registration_unusable(request)
+    form = RegistrationConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
-            user = services.headteacher_register(
-                email=form.cleaned_data["email"],
-                full_name=form.cleaned_data["full_name"],
-                password=form.cleaned_data["password1"],
-                school=form.cleaned_data["school"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
+            user = services.registration_confirm(token=token, password=form.cleaned_data["password"])
+        except services.InvitationInvalid:
+            return _registration_unusable(request)
+        except services.RegistrationPasswordWrong:
+            form.add_error("password", "This is not the password chosen when the account was asked for.")
         else:
+            # login() gives a new session key, so whoever had this browser before is signed out.
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Your account is ready. You are now signed in.")
             return redirect("applications:programme")
-    return render(request, "accounts/register.html", {"form": form})
+    return render(request, "accounts/register_confirm.html", {"form": form, "registration": registration})
 
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:

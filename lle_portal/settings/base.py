@@ -351,6 +351,8 @@ DEPLOYMENTS_OVERVIEW_CACHE_SECONDS = env.int("DEPLOYMENTS_OVERVIEW_CACHE_SECONDS
 
 # How long an emailed invitation link stays valid.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
+# How long the link that confirms a headteacher's own registration stays valid.
+REGISTRATION_LINK_HOURS = env.int("REGISTRATION_LINK_HOURS", default=48)
 # How long a sponsor's (or chair of governors') emailed link stays valid.
 REFERENCE_LINK_DAYS = env.int("REFERENCE_LINK_DAYS", default=28)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
