@@ -5,12 +5,14 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from lle_portal import services
 from lle_portal.models import AuditEvent, Invitation, OutgoingEmail, School, User
 from lle_portal.tests.factories import HeadteacherFactory, SchoolFactory
+from lle_portal.tests.registration import confirm_registration_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -247,3 +249,27 @@ def test_the_service_makes_no_second_account_for_an_address_whatever_its_case(sc
                                   school=schools["avenue"])
     assert User.objects.count() == 1
     assert not Invitation.objects.exists()
+
+
+def test_five_wrong_passwords_at_the_link_end_it(client, schools, django_capture_on_commit_callbacks):
+    # Guessing the registrant's password at a link one has intercepted or been sent.
+    _register(client, django_capture_on_commit_callbacks, _form(schools["avenue"]))
+    link = _confirm_link(mail.outbox[0])
+    assert [client.post(link, {"password": f"guess number {n}"}).status_code for n in range(5)] == [200] * 5
+
+    assert client.post(link, {"password": PASSWORD}).status_code == 404
+    assert not User.objects.exists()
+
+
+def test_an_adviser_cannot_resend_a_registration_as_an_invitation(schools, users, django_capture_on_commit_callbacks):
+    services.headteacher_register(email="amira@avenue.example", full_name="Amira Patel", password=PASSWORD,
+                                  school=schools["avenue"])
+    registration = Invitation.objects.get(email="amira@avenue.example")
+    with pytest.raises(ValidationError):
+        services.invitation_resend(invitation=registration, by=users["adviser"])
+
+
+def test_the_shared_helper_follows_the_link(client, schools, django_capture_on_commit_callbacks):
+    _register(client, django_capture_on_commit_callbacks, _form(schools["avenue"]))
+    response = confirm_registration_in_client(client, "Amira.Patel@Avenue.example", PASSWORD)
+    assert response.url == reverse("applications:programme")
