@@ -190,7 +190,7 @@ def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
     """django-axes' answer to a sign-in attempt while the email address is locked
-    out from this client address (AXES_LOCKOUT_CALLABLE)."""
+    out, from this client address or from everywhere (AXES_LOCKOUT_CALLABLE)."""
     return render(
         request,
         "registration/locked_out.html",
