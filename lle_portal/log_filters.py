@@ -1,7 +1,8 @@
 """Keeping the secret in a private link's URL out of the logs.
 
-A sponsor's reference link, an invitation, a registration confirmation and a
-password-reset link each carry their credential in the path. Django logs the
+A sponsor's reference link, an invitation, a registration confirmation, an
+email-change confirmation and a password-reset link each carry their
+credential in the path. Django logs the
 path of every 4xx and 5xx answer as a warning ("Not Found: /programme/
 reference/<token>/"), runserver logs every request line, and log files travel
 further than the database (support tickets, log services). So the filter
@@ -22,6 +23,7 @@ PRIVATE_LINK_PREFIXES = (
     "/programme/reference/",
     "/accounts/invitation/",
     "/accounts/register/confirm/",
+    "/accounts/email/confirm/",  # an email change, confirmed from the new address
     "/accounts/password/reset/<uidb64>/",
 )
 HASH_PREFIX_LENGTH = 8

@@ -34,7 +34,7 @@ def test_it_never_logs_an_invitation_token(client, caplog):
 
 @pytest.mark.parametrize("path", [
     "/programme/reference/{t}/", "/programme/reference/{t}/draft/", "/accounts/invitation/{t}/",
-    "/accounts/register/confirm/{t}/", "/accounts/password/reset/MQ/{t}/",
+    "/accounts/register/confirm/{t}/", "/accounts/email/confirm/{t}/", "/accounts/password/reset/MQ/{t}/",
 ])
 def test_the_filter_replaces_each_kind_of_private_link_token(path):
     token = "cbr2x5-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
