@@ -80,6 +80,15 @@ def pytest_runtest_setup(item) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Throttles (password reset, registration, reference links) count in the
+    # cache, which outlives a test: one test's requests must not use up another's.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     # Uploaded and generated files of one test never leak into another.
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -1,10 +1,13 @@
 #!/usr/bin/env python
-import os
 import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lle_portal.settings.local")
+    # .env (and DJANGO_SETTINGS_MODULE in it) is read before the settings are
+    # chosen, as by Celery and gunicorn (lle_portal/config.py).
+    from lle_portal.config import settings_module_choose
+
+    settings_module_choose("lle_portal.settings.local")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

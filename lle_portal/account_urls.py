@@ -16,7 +16,7 @@ urlpatterns = [
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(
@@ -26,6 +26,8 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("register/", views.register, name="register"),
+    path("register/sent/", views.register_sent, name="register_sent"),
+    path("register/confirm/<str:token>/", views.register_confirm, name="register_confirm"),
     path("email/", views.email_change, name="email_change"),
     path("email/confirm/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
     # Staff: the second factor (lle_portal.middleware.StaffTwoFactorMiddleware sends them here).

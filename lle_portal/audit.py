@@ -51,4 +51,4 @@ def register_models() -> None:
     auditlog.register(core.Inspection)
     auditlog.register(core.SchoolResult)
     auditlog.register(core.AreaResult)
-    auditlog.register(core.Invitation, exclude_fields=["token_hash"])
+    auditlog.register(core.Invitation, exclude_fields=["token_hash", "password"])

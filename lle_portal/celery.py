@@ -1,8 +1,10 @@
-import os
-
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lle_portal.settings.local")
+from .config import settings_module_choose
+
+# .env is read first, so DJANGO_SETTINGS_MODULE in it holds for the worker and
+# beat as for manage.py and gunicorn.
+settings_module_choose("lle_portal.settings.local")
 
 app = Celery("lle_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")

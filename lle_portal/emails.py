@@ -34,6 +34,13 @@ def _invitation_link(invitation: Invitation) -> str | None:
     return settings.SITE_URL + reverse("invitation_accept", args=[token])
 
 
+def _registration_link(invitation: Invitation) -> str | None:
+    token = invitation.link_token()
+    if invitation.state != "pending" or Invitation.hash_token(token) != invitation.token_hash:
+        return None
+    return settings.SITE_URL + reverse("register_confirm", args=[token])
+
+
 def _password_reset_link(user: User) -> str | None:
     if not (user.is_active and user.has_usable_password()):
         return None
@@ -59,6 +66,7 @@ def _email_change_link(change: EmailChange) -> str | None:
 # has PRIVATE_LINK in its place, so the database holds no working link.
 PRIVATE_LINKS: dict[str, tuple[str, Callable[[Any], str | None]]] = {
     "invitation": ("accept_url", _invitation_link),
+    "registration_confirm": ("confirm_url", _registration_link),
     "password_reset": ("reset_url", _password_reset_link),
     "email_change_confirm": ("confirm_url", _email_change_link),
 }

@@ -357,19 +357,27 @@ class HeadteacherRegistrationForm(SetPasswordMixin, SchoolFinderForm):
         self.fields["password2"].error_messages["required"] = "Type your password again to confirm it."
 
     def clean_email(self) -> str:
-        email = BaseUserManager.normalize_email(self.cleaned_data["email"].strip()).lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "There is already an account with this email address. "
-                "Sign in, or reset your password if you have forgotten it."
-            )
-        return email
+        # Never "there is already an account": the form must not tell anyone
+        # which addresses have one (services.headteacher_register emails the holder).
+        return BaseUserManager.normalize_email(self.cleaned_data["email"].strip()).lower()
 
     def clean(self):
         self.validate_passwords()
         stand_in = User(email=self.cleaned_data.get("email", ""), full_name=self.cleaned_data.get("full_name", ""))
         self.validate_password_for_user(stand_in)
         return super().clean()
+
+
+class RegistrationConfirmForm(forms.Form):
+    """The emailed registration link: the password chosen when registering."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        help_text="The password you chose when you asked for the account.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        error_messages={"required": "Enter the password you chose when you asked for the account."},
+    )
 
 
 class OTPCodeForm(forms.Form):

@@ -7,9 +7,9 @@ left was sent by the client and may be forged. So with N trusted proxies the
 client is the N-th entry from the right; with none (the default) it is
 REMOTE_ADDR, and the header is ignored.
 
-Login throttling (django-axes) and the reference links' rate limit both key on
-`client_ip`, so a forged header can neither dodge a lockout nor lock someone
-else out.
+Login throttling (django-axes), the reference links' rate limit and the limits
+on password-reset and registration emails all key on `client_ip`, so a forged
+header can neither dodge a limit nor make someone else's requests count.
 """
 
 from __future__ import annotations

@@ -190,6 +190,12 @@ class Invitation(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
     )
+    # A headteacher's own registration (services.headteacher_register), not an
+    # adviser's invitation: the same emailed, hashed, single-use link, but it is
+    # confirmed with the password chosen when registering (`password`, a hash
+    # as in User.password, emptied once used), and only at its own URL.
+    self_registered = models.BooleanField(default=False, editable=False)
+    password = models.CharField(max_length=128, blank=True, editable=False)
 
     objects = InvitationQuerySet.as_manager()
 
@@ -203,7 +209,7 @@ class Invitation(models.Model):
     def hash_token(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
 
-    def new_token(self) -> str:
+    def new_token(self, *, valid_for: timedelta | None = None) -> str:
         """Give the invitation a fresh token and expiry date; returns the token.
 
         The token is derived with the server's secret key from the address and
@@ -211,7 +217,7 @@ class Invitation(models.Model):
         the email can be given its link at send time (lle_portal.emails) while
         the database keeps only the hash.
         """
-        self.expires_at = timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
+        self.expires_at = timezone.now() + (valid_for or timedelta(days=settings.INVITATION_VALID_DAYS))
         token = self.link_token()
         self.token_hash = self.hash_token(token)
         return token

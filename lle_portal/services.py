@@ -12,6 +12,8 @@ actions and tasks all call these functions; none of them takes a `request`.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
@@ -20,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -29,6 +32,9 @@ from django.utils import timezone
 from .audit import audit_record
 from .emails import email_queue
 from .models import EmailChange, Invitation, LocalAuthority, OutgoingEmail, School, User
+from .throttle import throttle_count, throttle_hit
+
+logger = logging.getLogger(__name__)
 
 
 class InvitationInvalid(Exception):
@@ -105,7 +111,7 @@ def invitation_check(
         errors["local_authorities"] = "Only an LA lead adviser works for local authorities: leave these empty."
     if User.objects.filter(email__iexact=email).exists():
         errors["email"] = "There is already an account with this email address."
-    elif Invitation.objects.pending().filter(email__iexact=email).exists():
+    elif Invitation.objects.pending().filter(self_registered=False, email__iexact=email).exists():
         errors["email"] = "This email address already has an invitation waiting. Resend or revoke that one instead."
     errors = {**errors, **_grant_errors(role=role, school=school, local_authorities=local_authorities, by=by)}
     if errors:
@@ -169,6 +175,10 @@ def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
     The old link stops working at once: only the newest token's hash is kept.
     """
     invitation = _invitation_to_act_on(invitation, by)
+    if invitation.self_registered:
+        # Its link is confirmed with the password chosen when registering; the
+        # head registers again for a new one.
+        raise ValidationError("This is a headteacher's own registration: they can register again for a new link.")
     if invitation.accepted_at:
         raise ValidationError("This invitation has already been accepted.")
     if invitation.revoked_at:
@@ -197,33 +207,20 @@ def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
 
 
 def invitation_find_pending(*, token: str) -> Invitation | None:
-    """The pending invitation whose link carries `token`, or None."""
-    return Invitation.objects.pending().select_related("school").filter(token_hash=Invitation.hash_token(token)).first()
+    """The pending invitation (never a registration) whose link carries `token`, or None."""
+    return (Invitation.objects.pending().select_related("school")
+            .filter(self_registered=False, token_hash=Invitation.hash_token(token)).first())
 
 
-@transaction.atomic
-def invitation_accept(*, token: str, password: str, full_name: str) -> User:
-    """Make the invited person's account, with the role, school and LAs of the
-    invitation. Raises InvitationInvalid for a link that cannot be used, and
-    ValidationError for a password the validators refuse."""
-    invitation = Invitation.objects.select_for_update().filter(token_hash=Invitation.hash_token(token)).first()
-    if invitation is None or invitation.state != "pending":
-        raise InvitationInvalid
-    if User.objects.filter(email__iexact=invitation.email).exists():
-        raise InvitationInvalid
-    # The grant is the inviter's: if they may no longer give it (deactivated,
-    # or no longer working for that LA), the link gives nothing.
-    grantor = invitation.created_by
-    if grantor is None or not (grantor.is_active and grantor.is_adviser) or _grant_errors(
-        role=invitation.role, school=invitation.school,
-        local_authorities=invitation.local_authorities.all(), by=grantor,
-    ):
-        raise InvitationInvalid
-    full_name = full_name.strip() or invitation.full_name
-    password_validation.validate_password(password, User(email=invitation.email, full_name=full_name))
+def _account_from_invitation(invitation: Invitation, *, password: str, full_name: str) -> User:
+    """Make the account an invitation (or a registration) offers, once: two
+    tabs or a double click may post the same link at the same moment.
 
-    # Two tabs (or a double click) can post the same link at once. The row
-    # lock above serialises them on PostgreSQL; on SQLite, where
+    An adviser's invitation grants its school; a registration
+    (`invitation.self_registered`) only claims it, for the LA adviser to
+    confirm: whatever marks a school link as granted must check that flag.
+    """
+    # The caller's row lock serialises them on PostgreSQL; on SQLite, where
     # select_for_update does nothing, this conditional update is the claim:
     # only one request moves accepted_at from empty.
     now = timezone.now()
@@ -243,9 +240,63 @@ def invitation_accept(*, token: str, password: str, full_name: str) -> User:
     user.local_authorities.set(invitation.local_authorities.all())
     invitation.accepted_at = now
     invitation.user = user
-    invitation.save(update_fields=["accepted_at", "user"])
+    # A registration's password hash has done its work: the account has its own.
+    invitation.password = ""
+    invitation.save(update_fields=["accepted_at", "user", "password"])
+    return user
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, password: str, full_name: str) -> User:
+    """Make the invited person's account, with the role, school and LAs of the
+    invitation. Raises InvitationInvalid for a link that cannot be used, and
+    ValidationError for a password the validators refuse."""
+    invitation = (Invitation.objects.select_for_update()
+                  .filter(self_registered=False, token_hash=Invitation.hash_token(token)).first())
+    if invitation is None or invitation.state != "pending":
+        raise InvitationInvalid
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationInvalid
+    # The grant is the inviter's: if they may no longer give it (deactivated,
+    # or no longer working for that LA), the link gives nothing.
+    grantor = invitation.created_by
+    if grantor is None or not (grantor.is_active and grantor.is_adviser) or _grant_errors(
+        role=invitation.role, school=invitation.school,
+        local_authorities=invitation.local_authorities.all(), by=grantor,
+    ):
+        raise InvitationInvalid
+    full_name = full_name.strip() or invitation.full_name
+    password_validation.validate_password(password, User(email=invitation.email, full_name=full_name))
+    user = _account_from_invitation(invitation, password=password, full_name=full_name)
     audit_record(verb="invitation.accepted", target=invitation, actor=user, data={"user_id": user.pk})
     return user
+
+
+ACCOUNT_EMAIL_WINDOW = 60 * 60
+
+
+def account_email_permitted(*, purpose: str, email: str, client_ip: str | None) -> bool:
+    """May a visitor make the portal send a `purpose` email ("password_reset",
+    "registration") to `email` now? Counts the request; False once the address
+    or the client has had its hourly share (ACCOUNT_EMAILS_PER_*_PER_HOUR).
+
+    The client is counted first, so a client over its limit uses up no
+    address's share. Whatever the answer, the caller shows the same page:
+    the answer must not tell a visitor whether the address has an account.
+    """
+    client = client_ip or "unknown"
+    if throttle_hit(f"{purpose}:client", client, window=ACCOUNT_EMAIL_WINDOW) > (
+            settings.ACCOUNT_EMAILS_PER_CLIENT_PER_HOUR):
+        logger.warning("%s emails: client %s is over its hourly limit; nothing sent.", purpose, client)
+        return False
+    address = _normalise_email(email)
+    if throttle_hit(f"{purpose}:address", address, window=ACCOUNT_EMAIL_WINDOW) > (
+            settings.ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR):
+        # The address is personal data: the log names it by a hash prefix.
+        logger.warning("%s emails: address #%s is over its hourly limit (request from %s); nothing sent.",
+                       purpose, hashlib.sha256(address.encode()).hexdigest()[:8], client)
+        return False
+    return True
 
 
 def user_password_reset_email(*, user: User, uidb64: str, token: str) -> OutgoingEmail:
@@ -268,30 +319,126 @@ def user_password_reset_email(*, user: User, uidb64: str, token: str) -> Outgoin
     )
 
 
-@transaction.atomic
-def headteacher_register(*, email: str, full_name: str, password: str, school: School) -> User:
-    """A headteacher makes their own account to apply to the programme.
+def user_sign_in_lock_lift(*, user: User) -> int:
+    """Clear the failed sign-ins counted against `user`'s address (django-axes),
+    from every client address; returns how many records went."""
+    from axes.utils import reset
 
-    Only the headteacher role can be had this way: every other role is given by
-    an adviser's invitation. Raises ValidationError (keyed by field) for an
-    address already in use or a password the validators refuse.
+    cleared = reset(username=user.email.lower())
+    if cleared:
+        audit_record(verb="user.sign_in_lock_lifted", target=user, actor=user, data={"by": "password reset"})
+    return cleared
+
+
+class RegistrationPasswordWrong(Exception):
+    """The password typed to confirm a registration is not the one chosen when registering."""
+
+
+# Wrong passwords typed at one registration link before it stops working.
+REGISTRATION_CONFIRM_TRIES = 5
+
+
+def _registration_email(invitation: Invitation) -> OutgoingEmail:
+    return email_queue(
+        to=invitation.email,
+        template="registration_confirm",
+        context={
+            "full_name": invitation.full_name,
+            "school_name": invitation.school.name if invitation.school else "",
+            "expires_at": invitation.expires_at,
+        },
+        about=invitation,
+    )
+
+
+@transaction.atomic
+def headteacher_register(*, email: str, full_name: str, password: str, school: School) -> Invitation | None:
+    """A headteacher asks for an account, to apply to the programme.
+
+    Nothing is made yet, and nobody is signed in: the address is emailed a
+    link, and the account is made only when the link is followed with the same
+    password (`registration_confirm`), which proves the person holds both the
+    mailbox and the password. For an address that already has an account the
+    holder is told someone tried instead. The caller shows the same "check
+    your email" page either way, so the form never says whether an address has
+    an account. Returns the pending registration, or None.
+
+    Only the headteacher role can be had this way: every other role is given
+    by an adviser's invitation. Raises ValidationError for a password the
+    validators refuse.
     """
     email = _normalise_email(email)
     full_name = full_name.strip()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "There is already an account with this email address. "
-                                        "Sign in, or reset your password if you have forgotten it."})
     password_validation.validate_password(password, User(email=email, full_name=full_name))
-    try:
-        # A savepoint: two registrations racing for one address meet the
-        # unique constraint here, and the loser gets the same message.
-        with transaction.atomic():
-            user = User.objects.create_user(
-                email=email, password=password, full_name=full_name, role=User.Role.HEADTEACHER, school=school
-            )
-    except IntegrityError as error:
-        raise ValidationError({"email": "There is already an account with this email address."}) from error
-    audit_record(verb="user.registered", target=user, actor=user, data={"school_urn": school.urn})
+    # Hashed whether or not the address has an account, so that the answer
+    # takes as long either way.
+    password_hash = make_password(password)
+
+    holder = User.objects.filter(email__iexact=email).first()
+    if holder is not None:
+        email_queue(
+            to=holder.email,
+            template="registration_existing",
+            context={
+                "full_name": holder.get_full_name(),
+                "login_url": settings.SITE_URL + reverse("login"),
+                "reset_url": settings.SITE_URL + reverse("password_reset"),
+            },
+            about=holder,
+        )
+        audit_record(verb="user.registration_attempted", target=holder, actor_label="registration form")
+        return None
+
+    # One registration per address waits at a time: asking again replaces the
+    # earlier one, whose link stops working.
+    now = timezone.now()
+    Invitation.objects.pending().filter(self_registered=True, email__iexact=email).update(revoked_at=now)
+    invitation = Invitation(email=email, full_name=full_name, role=User.Role.HEADTEACHER, school=school,
+                            self_registered=True, password=password_hash)
+    invitation.new_token(valid_for=timedelta(hours=settings.REGISTRATION_LINK_HOURS))
+    invitation.save()
+    audit_record(verb="registration.requested", target=invitation, actor_label="registration form",
+                 data={"school_urn": school.urn})
+    _registration_email(invitation)
+    return invitation
+
+
+def registration_find_pending(*, token: str) -> Invitation | None:
+    """The pending registration whose confirmation link carries `token`, or None."""
+    return (Invitation.objects.pending().select_related("school")
+            .filter(self_registered=True, token_hash=Invitation.hash_token(token)).first())
+
+
+def _registration_tries_key(invitation: Invitation) -> str:
+    return str(invitation.pk)
+
+
+@transaction.atomic
+def registration_confirm(*, token: str, password: str) -> User:
+    """Make the account a registration asked for, from its emailed link.
+
+    Raises InvitationInvalid for a link that cannot be used (unknown, expired,
+    used, replaced, or after REGISTRATION_CONFIRM_TRIES wrong passwords), and
+    RegistrationPasswordWrong when `password` is not the one chosen when
+    registering: someone who registered another person's address cannot have
+    that person make an account whose password the registrant knows.
+    """
+    invitation = (Invitation.objects.select_for_update()
+                  .filter(self_registered=True, token_hash=Invitation.hash_token(token)).first())
+    if invitation is None or invitation.state != "pending":
+        raise InvitationInvalid
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationInvalid
+    tries_key = _registration_tries_key(invitation)
+    window = settings.REGISTRATION_LINK_HOURS * 3600
+    if throttle_count("registration-confirm", tries_key, window=window) >= REGISTRATION_CONFIRM_TRIES:
+        raise InvitationInvalid
+    if not check_password(password, invitation.password):
+        throttle_hit("registration-confirm", tries_key, window=window)
+        raise RegistrationPasswordWrong
+    user = _account_from_invitation(invitation, password=password, full_name=invitation.full_name)
+    audit_record(verb="user.registered", target=user, actor=user,
+                 data={"school_urn": invitation.school.urn if invitation.school else None})
     return user
 
 

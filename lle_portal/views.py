@@ -23,7 +23,9 @@ from .forms import (
     EmailPasswordResetForm,
     HeadteacherRegistrationForm,
     InvitationAcceptForm,
+    RegistrationConfirmForm,
 )
+from .http import client_ip
 from .models import EmailChange, User
 
 
@@ -55,6 +57,22 @@ class LoginView(auth_views.LoginView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = EmailPasswordResetForm
+
+    def form_valid(self, form):
+        if services.account_email_permitted(purpose="password_reset", email=form.cleaned_data["email"],
+                                            client_ip=client_ip(self.request)):
+            return super().form_valid(form)
+        # Over the limit: the same "check your email" page, and no email.
+        return redirect(self.get_success_url())
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Whoever used the emailed link holds the mailbox: a sign-in lockout on
+        # the account (perhaps an attacker's doing) no longer protects anything.
+        services.user_sign_in_lock_lift(user=form.user)
+        return response
 
 
 def _private_link(view):
@@ -122,20 +140,54 @@ def register(request: HttpRequest) -> HttpResponse:
 
     form = HeadteacherRegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        # Over the hourly limit of emails to this address or from this client,
+        # nothing is sent; the answer is the same "check your email" page.
+        if services.account_email_permitted(purpose="registration", email=data["email"],
+                                            client_ip=client_ip(request)):
+            try:
+                services.headteacher_register(email=data["email"], full_name=data["full_name"],
+                                              password=data["password1"], school=data["school"])
+            except ValidationError as error:
+                form.add_error(None, error)
+                return render(request, "accounts/register.html", {"form": form})
+        return redirect("register_sent")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+def register_sent(request: HttpRequest) -> HttpResponse:
+    """After registering: the same words whether or not the address had an account."""
+    return render(request, "accounts/register_sent.html")
+
+
+def _registration_unusable(request: HttpRequest) -> HttpResponse:
+    # One page for an unknown, expired, used or replaced link (see _invitation_unusable).
+    return render(request, "accounts/registration_invalid.html", status=404)
+
+
+@_private_link
+@require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("password")
+def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed registration link: with the password chosen when
+    registering, it makes the account and signs the head in."""
+    registration = services.registration_find_pending(token=token)
+    if registration is None:
+        return _registration_unusable(request)
+    form = RegistrationConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
-            user = services.headteacher_register(
-                email=form.cleaned_data["email"],
-                full_name=form.cleaned_data["full_name"],
-                password=form.cleaned_data["password1"],
-                school=form.cleaned_data["school"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
+            user = services.registration_confirm(token=token, password=form.cleaned_data["password"])
+        except services.InvitationInvalid:
+            return _registration_unusable(request)
+        except services.RegistrationPasswordWrong:
+            form.add_error("password", "This is not the password chosen when the account was asked for.")
         else:
+            # login() gives a new session key, so whoever had this browser before is signed out.
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Your account is ready. You are now signed in.")
             return redirect("applications:programme")
-    return render(request, "accounts/register.html", {"form": form})
+    return render(request, "accounts/register_confirm.html", {"form": form, "registration": registration})
 
 
 @never_cache
@@ -186,7 +238,7 @@ def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
     """django-axes' answer to a sign-in attempt while the email address is locked
-    out from this client address (AXES_LOCKOUT_CALLABLE)."""
+    out, from this client address or from everywhere (AXES_LOCKOUT_CALLABLE)."""
     return render(
         request,
         "registration/locked_out.html",

@@ -21,6 +21,7 @@ from lle_portal.tests.factories import (
     SchoolFactory,
     SchoolResultFactory,
 )
+from lle_portal.tests.registration import confirm_registration_in_browser
 
 pytestmark = pytest.mark.browser
 
@@ -92,6 +93,11 @@ def test_a_head_registers_applies_fixes_an_eligibility_problem_and_submits(norfo
     page.get_by_label("Create a password").fill(PASSWORD)
     page.get_by_label("Confirm your password").fill(PASSWORD)
     page.get_by_role("button", name="Create my account").click()
+    page.wait_for_url(re.compile(r"/accounts/register/sent/$"))
+    assert "Check your email" in page.locator("main").inner_text()
+    assert not User.objects.filter(email="amira.patel@avenue.example").exists()
+    # The account is made from the emailed link, with the password chosen above.
+    confirm_registration_in_browser(page, "amira.patel@avenue.example", PASSWORD)
     page.wait_for_url(re.compile(r"/programme/$"))
     head = User.objects.get(email="amira.patel@avenue.example")
     assert (head.role, head.school) == (User.Role.HEADTEACHER, norfolk_school)

@@ -212,9 +212,60 @@ def test_repeated_bad_tokens_from_one_address_are_rate_limited(client, django_ca
         assert client.get(f"/programme/reference/guess{n}/").status_code == 404
 
     assert client.get("/programme/reference/guess-again/").status_code == 429
-    # Even a good token, so a hit cannot be told from a miss while blocked.
-    assert client.get(url).status_code == 429
+    assert client.post("/programme/reference/guess-again/draft/", {"ability": "x"}).status_code == 429
     assert client.get(url, REMOTE_ADDR="10.0.0.9").status_code == 200
+
+
+def test_it_never_refuses_a_valid_token_after_bad_tokens_from_the_same_address(
+    client, django_capture_on_commit_callbacks, norfolk
+):
+    # The attack on the sponsor: someone on the same school network (one
+    # address behind its NAT) tries ten made-up links; the sponsor's own link
+    # must still open, save a draft and take the answers.
+    reference = submit(django_capture_on_commit_callbacks, norfolk)
+    url = link_in(sent_to(reference.recipient_email)[0])
+    for n in range(12):
+        client.get(f"/programme/reference/guess{n}/")
+    assert client.get("/programme/reference/guess-again/").status_code == 429
+
+    assert client.get(url).status_code == 200
+    assert client.post(url + "draft/", {"ability": "Half a thought"}).status_code == 200
+    assert client.post(url, ANSWERS).status_code == 302
+    assert LinkRequest.objects.get(pk=reference.pk).status == Status.RECEIVED
+    # And its answered page, opened again, is not refused either.
+    assert client.get(url).status_code == 200
+
+
+def test_a_real_but_expired_token_is_not_counted_as_a_guess(client, django_capture_on_commit_callbacks, norfolk):
+    reference = submit(django_capture_on_commit_callbacks, norfolk)
+    url = link_in(sent_to(reference.recipient_email)[0])
+    LinkRequest.objects.filter(pk=reference.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    # A sponsor clicking an old link again and again locks nobody on their network out.
+    assert [client.get(url).status_code for _ in range(12)] == [404] * 12
+    assert client.get("/programme/reference/a-first-guess/").status_code == 404
+
+
+def test_it_never_logs_a_link_token(client, django_capture_on_commit_callbacks, norfolk, caplog):
+    reference = submit(django_capture_on_commit_callbacks, norfolk)
+    url = link_in(sent_to(reference.recipient_email)[0])
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    guesses = [f"made-up-token-number-{n}" for n in range(11)]
+    caplog.set_level("INFO")
+
+    for guess in guesses:
+        client.get(f"/programme/reference/{guess}/")
+    client.get(url)
+    client.post(url + "draft/", {"ability": "x"})
+    LinkRequest.objects.filter(pk=reference.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert client.get(url).status_code == 404  # Django logs every 404 as a warning
+    assert client.post(url + "draft/", {"ability": "x"}).status_code == 404
+
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Not Found: /programme/reference/" in logged and "Too Many Requests" in logged
+    assert token not in logged
+    assert not any(guess in logged for guess in guesses)
+    # At most a short prefix of the token's hash, to tell one link from another.
+    assert references.hash_token(token)[:8] in logged
 
 
 # --- the sponsor's answers ----------------------------------------------------------------

@@ -12,11 +12,15 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from lle_portal.config import load_env_file
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-# A .env file beside manage.py is read if present; real environment variables win.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A .env file beside manage.py ($LLE_ENV_FILE if set) is read if present; real
+# environment variables win. manage.py, Celery and wsgi.py have read it already,
+# before choosing the settings; this covers the rest (pytest).
+load_env_file()
 
 VAR_DIR = Path(env.str("LLE_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -121,12 +125,16 @@ AUTH_PASSWORD_VALIDATORS = [
 # X-Forwarded-For. 0: the client is REMOTE_ADDR (lle_portal.http.client_ip).
 LLE_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 
-# Login throttling (django-axes): 5 wrong passwords for one email address from
-# one client address lock that pair for 15 minutes. By the pair, not the address
-# alone, so an attacker elsewhere cannot lock a real user out.
+# Login throttling (django-axes): 5 wrong passwords for one email address lock
+# it for 15 minutes, whether they came from one client address (the pair) or
+# from many (the account alone: guessing one person's password from a botnet).
+# The account lock lets an attacker pause someone's sign-in, so a password
+# reset, which proves the person holds the mailbox, lifts it at once
+# (lle_portal.views.PasswordResetConfirmView). An address is never locked on its
+# own: a school's staff share one behind its NAT.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "lle_portal.http.client_ip"
 AXES_USERNAME_CALLABLE = "lle_portal.http.login_username"
@@ -353,9 +361,19 @@ DEPLOYMENTS_OVERVIEW_CACHE_SECONDS = env.int("DEPLOYMENTS_OVERVIEW_CACHE_SECONDS
 
 # How long an emailed invitation link stays valid.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
+# How long the link that confirms a headteacher's own registration stays valid.
+REGISTRATION_LINK_HOURS = env.int("REGISTRATION_LINK_HOURS", default=48)
 # How long a sponsor's (or chair of governors') emailed link stays valid.
 REFERENCE_LINK_DAYS = env.int("REFERENCE_LINK_DAYS", default=28)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
+# Emails anyone can make the portal send (password reset, registration): at
+# most this many an hour to one address (a person may ask again when the first
+# is slow; every link sent stays valid, so a flood by someone else still leaves
+# the owner a working one), and at most this many an hour asked for by one
+# client address (a school's staff share one behind its NAT). The page answers
+# the same either way (lle_portal.services.account_email_permitted).
+ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR = env.int("ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR", default=3)
+ACCOUNT_EMAILS_PER_CLIENT_PER_HOUR = env.int("ACCOUNT_EMAILS_PER_CLIENT_PER_HOUR", default=10)
 
 # django-auditlog: keep field history for admin edits with the acting user.
 AUDITLOG_INCLUDE_ALL_MODELS = False
@@ -364,9 +382,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # The token of a private link (reference, invitation, registration, password
+    # reset) never reaches a log: the loggers that write request paths show a
+    # short hash prefix instead (lle_portal/log_filters.py).
+    "filters": {"private_links": {"()": "lle_portal.log_filters.RedactPrivateLinks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["private_links"]}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
+        # "Not Found: /programme/reference/<token>/" and the like.
+        "django.request": {"filters": ["private_links"]},
+        # runserver's request lines.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False, "filters": ["private_links"]},
         "django.db.backends": {"level": "WARNING"},
         # Every sign-in at INFO is noise; lockouts and repeated failures are WARNING.
         "axes": {"level": "WARNING"},

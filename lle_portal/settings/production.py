@@ -6,6 +6,8 @@ SITE_URL. Missing any of them stops the process at start-up.
 
 from django.core.exceptions import ImproperlyConfigured
 
+from lle_portal.config import secret_key_problem
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -15,8 +17,11 @@ DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 SITE_URL = env.str("SITE_URL").rstrip("/")
-if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random string of at least 50 characters.")
+# The example from .env.example, a placeholder or a short key would let anyone
+# forge sessions and emailed links (lle_portal/config.py says what is refused).
+# Generate one with: python -c "import secrets; print(secrets.token_urlsafe(64))"
+if problem := secret_key_problem(SECRET_KEY):
+    raise ImproperlyConfigured(problem)
 for name in ("DATABASE_URL", "REDIS_URL"):
     if not env.str(name, default=""):
         raise ImproperlyConfigured(f"Set the {name} environment variable.")

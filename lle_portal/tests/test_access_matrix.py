@@ -196,6 +196,9 @@ MATRIX: dict[str, Route] = {
                                  other=lambda w: {"token": "no-such-link"},
                                  other_get=everyone(404), other_post=everyone(404)),
     "register": page(everyone(302, anonymous=200, referee=200), post=everyone(302, anonymous=200, referee=200)),
+    "register_sent": page(everyone(200)),
+    # The token is the credential; the matrix holds no pending registration.
+    "register_confirm": page(everyone(404), post=everyone(404), own=lambda w: {"token": "no-such-registration"}),
     # Staff only. The advisers have no device yet: asking for a code sends them
     # to set one up. The assessor has one: setting up another sends them to enter its code.
     "otp_verify": page(gate(STAFF, assessor=200, adviser=SECOND_FACTOR, other_adviser=SECOND_FACTOR),

@@ -1,10 +1,12 @@
 """Signing in: lockout after repeated wrong passwords (django-axes), the client's
 address behind our proxies, and a new session at sign-in."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
+from django.core import mail
 from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
@@ -60,15 +62,55 @@ def test_the_lock_holds_whatever_the_case_of_the_address(client):
     assert _sign_in(client, PASSWORD, email="Chair@School.Example").status_code == 429
 
 
-def test_an_attacker_elsewhere_cannot_lock_the_real_user_out(client, django_user_model):
-    GovernorFactory(email=EMAIL)
-    _fail(client, 5, ip="203.0.113.66")
-    assert _sign_in(client, PASSWORD, ip="203.0.113.66").status_code == 429
+def _reset_password(client, email, new_password, django_capture_on_commit_callbacks) -> None:
+    """Ask for a reset email, follow its link and choose a new password."""
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("password_reset"), {"email": email}).status_code == 302
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[-1].body).group(1)
+    form_page = client.get(link, follow=True)
+    response = client.post(form_page.redirect_chain[-1][0],
+                           {"new_password1": new_password, "new_password2": new_password})
+    assert response.url == reverse("password_reset_complete")
 
-    # The same address from the user's own network signs in.
-    response = _sign_in(client, PASSWORD, ip="192.0.2.10")
+
+def test_five_wrong_passwords_from_five_addresses_lock_the_account(client, django_capture_on_commit_callbacks):
+    # The attack: guessing one person's password from many addresses (a
+    # botnet), each staying under the per-address limit.
+    GovernorFactory(email=EMAIL)
+    statuses = [_sign_in(client, "not the password", ip=f"203.0.113.{n}").status_code for n in range(1, 6)]
+    assert statuses == [200, 200, 200, 200, 429]
+
+    # Even the right password, from an address never seen before, is refused.
+    response = _sign_in(client, PASSWORD, ip="198.51.100.200")
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert LOCKED in html
+    assert "this account" in html and "paused for 15 minutes" in html
+    assert reverse("password_reset") in html
+    assert not _signed_in(client)
+
+
+def test_a_locked_account_signs_in_at_once_after_a_password_reset(client, django_capture_on_commit_callbacks):
+    # The person an attacker locked out proves they hold the mailbox and is let in.
+    GovernorFactory(email=EMAIL)
+    for n in range(1, 6):
+        _sign_in(client, "not the password", ip=f"203.0.113.{n}")
+    assert _sign_in(client, PASSWORD).status_code == 429
+
+    _reset_password(client, EMAIL, "a brand new long passphrase", django_capture_on_commit_callbacks)
+
+    response = _sign_in(client, "a brand new long passphrase")
     assert response.status_code == 302
     assert _signed_in(client)
+    assert not AccessAttempt.objects.filter(username=EMAIL).exists()
+
+
+def test_failures_for_other_accounts_do_not_lock_this_one(client):
+    GovernorFactory(email=EMAIL)
+    for n in range(5):
+        _sign_in(client, "not the password", email=f"someone{n}@school.example", ip=f"203.0.113.{n}")
+    assert _sign_in(client, PASSWORD).status_code == 302
 
 
 def test_other_addresses_from_the_locked_network_still_sign_in(client):
@@ -155,9 +197,11 @@ def test_behind_the_proxy_the_lock_is_per_client_and_a_forged_header_does_not_es
     assert forged.status_code == 429
     assert AccessAttempt.objects.get().ip_address == "203.0.113.9"
 
-    # Another client behind the same proxy is not locked out.
-    other = _sign_in(client, PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.7", **via_proxy)
-    assert other.status_code == 302
+    # Another client behind the same proxy, signing in to another account, is
+    # not held back (the account itself is locked from everywhere, see above).
+    other = GovernorFactory(email="clerk@school.example")
+    response = _sign_in(client, PASSWORD, email=other.email, HTTP_X_FORWARDED_FOR="198.51.100.7", **via_proxy)
+    assert response.status_code == 302
 
 
 def test_the_reference_link_rate_limit_counts_per_client_behind_the_proxy(client, settings):
