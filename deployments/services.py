@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from applications.models import LLEProfile
+from lle_portal.access import acts_for_school
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
 from lle_portal.models import LocalAuthority, School, SchoolResult, User
@@ -71,10 +72,11 @@ def is_lle_of(user: User, deployment: Deployment) -> bool:
 
 
 def is_client_head_of(user: User, deployment: Deployment) -> bool:
-    """The head of the client school (the named client head or whoever now leads it)."""
+    """The client head acts on a deployment only when named on it and still the
+    confirmed head of the client school (a claim to the school gives nothing)."""
     return (
-        user.is_authenticated and user.is_headteacher and user.school_id is not None
-        and user.school_id == deployment.client_school_id
+        user.is_authenticated and deployment.client_head_id == user.pk
+        and acts_for_school(user, deployment.client_school_id, role=User.Role.HEADTEACHER)
     )
 
 
@@ -89,12 +91,12 @@ def colleague_of(user: User, deployment: Deployment) -> DeploymentColleague | No
 
 
 def client_head_emails(deployment: Deployment) -> list[str]:
-    if deployment.client_head_id and deployment.client_head.is_active:
-        return [deployment.client_head.email]
-    return list(
-        User.objects.filter(role=User.Role.HEADTEACHER, school=deployment.client_school_id, is_active=True)
-        .values_list("email", flat=True)
-    )
+    """The named client head, while they are still the school's confirmed head;
+    nobody else who says they lead the school is told about the deployment."""
+    head = deployment.client_head
+    if head is not None and acts_for_school(head, deployment.client_school_id, role=User.Role.HEADTEACHER):
+        return [head.email]
+    return []
 
 
 def adviser_emails(school: School) -> list[str]:
@@ -134,8 +136,8 @@ def support_need_save(*, need: SupportNeed, by: User) -> SupportNeed:
     beside the reasons the adviser confirmed.
     """
     head = need.client_head
-    if head is not None and not (head.is_headteacher and head.school_id == need.client_school_id):
-        raise DeploymentError(f"{need.client_head} is not the headteacher of {need.client_school.name}.")
+    if head is not None and not acts_for_school(head, need.client_school_id, role=User.Role.HEADTEACHER):
+        raise DeploymentError(f"{need.client_head} is not the confirmed headteacher of {need.client_school.name}.")
     unknown = set(need.reasons) - set(PriorityReason.values)
     if unknown:
         raise DeploymentError(f"Unknown priority reason(s): {', '.join(sorted(unknown))}.")
