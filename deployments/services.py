@@ -261,7 +261,7 @@ def deployment_accept(*, deployment: Deployment, by: User) -> Deployment:
         deployment.client_accepted_at = now
         party = "client_head"
     else:
-        raise DeploymentError("Only the LLE and the client school's headteacher can accept a deployment.")
+        raise DeploymentError("Only the LLE and the client head named on the deployment can accept it.")
     audit_record(verb="deployment.accepted", target=deployment, actor=by, data={"party": party})
     if deployment.lle_accepted_at and deployment.client_accepted_at:
         deployment.status = Status.AGREED
@@ -286,7 +286,7 @@ def deployment_decline(*, deployment: Deployment, by: User, reason: str) -> Depl
     deployment = _lock(deployment)
     _require(deployment, Status.PROPOSED, action="decline")
     if not (is_lle_of(by, deployment) or is_client_head_of(by, deployment) or is_adviser_of(by, deployment)):
-        raise DeploymentError("Only the LLE, the client school's headteacher or the adviser can decline a proposal.")
+        raise DeploymentError("Only the LLE, the client head named on the deployment or the adviser can decline it.")
     if not reason.strip():
         raise DeploymentError("Say why the proposal is not taken up.")
     deployment.status = Status.WITHDRAWN
@@ -551,7 +551,7 @@ def visit_confirm(*, visit: VisitRecord, by: User) -> VisitRecord:
     """The client head confirms the record: the day can now be paid."""
     visit = _lock_visit(visit)
     if not is_client_head_of(by, visit.deployment):
-        raise DeploymentError("Only the client school's headteacher can confirm a record of visit.")
+        raise DeploymentError("Only the client head named on the deployment can confirm a record of visit.")
     if visit.status == VisitStatus.CONFIRMED:
         raise DeploymentError("This record of visit is already confirmed.")
     visit.status = VisitStatus.CONFIRMED
@@ -567,7 +567,7 @@ def visit_query(*, visit: VisitRecord, by: User, reason: str) -> VisitRecord:
     """The client head queries the record; whoever recorded it is told why."""
     visit = _lock_visit(visit)
     if not is_client_head_of(by, visit.deployment):
-        raise DeploymentError("Only the client school's headteacher can query a record of visit.")
+        raise DeploymentError("Only the client head named on the deployment can query a record of visit.")
     if visit.status != VisitStatus.SUBMITTED:
         raise DeploymentError(f"You cannot query a record of visit that is {visit.get_status_display().lower()}.")
     if not reason.strip():

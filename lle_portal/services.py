@@ -189,15 +189,20 @@ def invitation_accept(*, token: str, password: str, full_name: str) -> User:
     granted = invitation.school is not None and invitation.role in (User.Role.HEADTEACHER, User.Role.GOVERNOR)
     if granted and invitation.role == User.Role.HEADTEACHER:
         granted = not User.objects.filter(User.confirmed_heads_q(), school=invitation.school).exists()
-    user = User.objects.create_user(
-        email=invitation.email,
-        password=password,
-        full_name=full_name,
-        role=invitation.role,
-        school=invitation.school,
-        school_confirmed_at=now if granted else None,
-        school_confirmed_by=invitation.created_by if granted else None,
-    )
+    fields = {"email": invitation.email, "password": password, "full_name": full_name, "role": invitation.role,
+              "school": invitation.school}
+    try:
+        # A savepoint: a head confirmed for the same school at this moment
+        # meets the one-head constraint, and this link waits as a claim instead.
+        with transaction.atomic():
+            user = User.objects.create_user(
+                **fields, school_confirmed_at=now if granted else None,
+                school_confirmed_by=invitation.created_by if granted else None,
+            )
+    except IntegrityError:
+        if not granted:
+            raise
+        user = User.objects.create_user(**fields)
     user.local_authorities.set(invitation.local_authorities.all())
     invitation.accepted_at = now
     invitation.user = user
@@ -340,6 +345,5 @@ def school_link_end(*, user: User, by: User) -> User:
     head.school = None
     head.save(update_fields=["school", "school_confirmed_at", "school_confirmed_by"])
     audit_record(verb="user.school_link_ended", target=head, actor=by, data={"school_urn": school.urn})
-    _school_link_email(head, "school_link_rejected", school,
-                       reason="The adviser recorded that you are no longer the headteacher of this school.")
+    _school_link_email(head, "school_link_rejected", school, ended=True)
     return head

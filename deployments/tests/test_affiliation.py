@@ -10,12 +10,13 @@ tries the path as the stranger and checks the answer and that nothing changed.
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from deployments import services
 from deployments.models import Deployment, Objective, VisitRecord
 from lle_portal.models import Report, User
-from lle_portal.tests.factories import HeadteacherFactory
+from lle_portal.tests.factories import GovernorFactory, HeadteacherFactory
 
 from .factories import DeploymentFactory, SupportNeedFactory, VisitRecordFactory
 
@@ -124,3 +125,20 @@ def test_it_refuses_an_unconfirmed_head_as_the_client_head_of_a_support_need(sup
     need = SupportNeedFactory.build(client_school=supported["school"], client_head=claimant)
     with pytest.raises(services.DeploymentError):
         services.support_need_save(need=need, by=None)
+
+
+def test_it_refuses_naming_an_unconfirmed_head_on_a_deployment(supported):
+    claimant = HeadteacherFactory(school=supported["school"], claim=True)
+    deployment = supported["active"]
+    deployment.client_head = claimant
+    with pytest.raises(ValidationError) as refused:
+        deployment.full_clean()
+    assert "client_head" in refused.value.message_dict
+
+
+def test_a_governor_whose_school_link_is_not_granted_sees_no_deployment_of_it(supported):
+    governor = GovernorFactory(school=supported["school"])
+    assert Deployment.objects.visible_to(governor).filter(pk=supported["active"].pk).exists()
+    governor.school_confirmed_at = None
+    governor.save()
+    assert not Deployment.objects.visible_to(governor).exists()

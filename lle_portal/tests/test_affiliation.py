@@ -163,6 +163,7 @@ def test_ending_the_current_heads_link_lets_the_new_head_be_confirmed(client, sc
     assert current.school is None and not acts_for_school(current, school.pk)
     assert acts_for_school(claimant, school.pk)
     assert AuditEvent.objects.filter(verb="user.school_link_ended", actor=advisers["own"]).exists()
+    assert OutgoingEmail.objects.get(to=current.email).subject == f"Your link to {school.name} has ended"
 
 
 def test_a_confirmed_link_moved_to_another_school_or_role_is_a_claim_again(school, norfolk):

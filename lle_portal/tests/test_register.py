@@ -81,7 +81,9 @@ def test_it_creates_a_headteacher_of_the_chosen_school_signs_them_in_and_audits_
     assert user.check_password(PASSWORD)
     assert client.get("/").context["user"] == user
     event = AuditEvent.objects.get(verb="user.registered")
-    assert (event.target, event.actor, event.data) == (user, user, {"school_urn": 121234})
+    assert (event.target, event.actor, event.data) == (user, user, {"school_urn": 121234, "school_link": "claimed"})
+    # A claim, not a link: the adviser of the school's LA confirms it (test_affiliation.py).
+    assert user.school_confirmed_at is None
 
 
 def test_an_email_already_in_use_gets_a_clear_message(client, schools):
