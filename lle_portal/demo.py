@@ -57,7 +57,7 @@ class DemoContext:
             # are granted, as an invitation grants them; a school keeps one
             # confirmed head (a second would wait as a claim).
             taken = role == User.Role.HEADTEACHER and (
-                User.objects.filter(User.confirmed_heads_q(), school=school).exclude(email=email).exists()
+                User.objects.filter(User.confirmed_heads_q(active=False), school=school).exclude(email=email).exists()
             )
             if not taken:
                 extra.setdefault("school_confirmed_at", timezone.now())

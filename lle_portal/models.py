@@ -126,6 +126,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         instance._loaded_link = (instance.__dict__.get("school_id"), instance.__dict__.get("role"))
         return instance
 
+    def refresh_from_db(self, using=None, fields=None, **kwargs):
+        super().refresh_from_db(using=using, fields=fields, **kwargs)
+        if fields is None or {"school", "school_id", "role"} & set(fields):
+            self._loaded_link = (self.__dict__.get("school_id"), self.__dict__.get("role"))
+
     def save(self, *args, **kwargs):
         self.email = self.email.lower()
         if not self.is_superuser:
@@ -192,13 +197,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.school_id is not None and self.school_confirmed_at is not None
 
     @staticmethod
-    def confirmed_heads_q(prefix: str = "") -> Q:
+    def confirmed_heads_q(prefix: str = "", *, active: bool = True) -> Q:
         """A filter for active headteachers whose link to their school is confirmed;
-        `prefix` reaches the user through a relation, e.g. "client_head__"."""
-        return Q(**{
-            f"{prefix}role": User.Role.HEADTEACHER, f"{prefix}is_active": True,
-            f"{prefix}school_confirmed_at__isnull": False,
-        })
+        `prefix` reaches the user through a relation, e.g. "client_head__".
+        `active=False` also finds a deactivated head who still holds the
+        headship in the database (one_confirmed_head_per_school)."""
+        q = Q(**{f"{prefix}role": User.Role.HEADTEACHER, f"{prefix}school_confirmed_at__isnull": False})
+        return q & Q(**{f"{prefix}is_active": True}) if active else q
 
     @property
     def is_assessor(self) -> bool:

@@ -188,7 +188,7 @@ def invitation_accept(*, token: str, password: str, full_name: str) -> User:
     # head for, which waits as a claim in the adviser's queue (flagged there).
     granted = invitation.school is not None and invitation.role in (User.Role.HEADTEACHER, User.Role.GOVERNOR)
     if granted and invitation.role == User.Role.HEADTEACHER:
-        granted = not User.objects.filter(User.confirmed_heads_q(), school=invitation.school).exists()
+        granted = not User.objects.filter(User.confirmed_heads_q(active=False), school=invitation.school).exists()
     fields = {"email": invitation.email, "password": password, "full_name": full_name, "role": invitation.role,
               "school": invitation.school}
     try:
@@ -303,7 +303,8 @@ def school_link_confirm(*, user: User, by: User) -> User:
     under concurrent confirmations.
     """
     claim = _claim_for(user=user, by=by)
-    current = User.objects.filter(User.confirmed_heads_q(), school_id=claim.school_id).exclude(pk=claim.pk).first()
+    current = (User.objects.filter(User.confirmed_heads_q(active=False), school_id=claim.school_id)
+               .exclude(pk=claim.pk).first())
     if current is not None:
         raise SchoolLinkError(f"{claim.school.name} already has a confirmed headteacher, {current}. "
                               f"End their link first if they have left.")
@@ -338,7 +339,7 @@ def school_link_end(*, user: User, by: User) -> User:
     """The adviser ends a confirmed head's link (they have left the school),
     so that the new head's claim can be confirmed."""
     head = (User.objects.select_for_update(of=("self",)).select_related("school")
-            .filter(User.confirmed_heads_q(), pk=user.pk).first())
+            .filter(User.confirmed_heads_q(active=False), pk=user.pk).first())
     if head is None or not by.advises(head.school.local_authority_id):
         raise User.DoesNotExist("No such confirmed headteacher in your local authorities.")
     school = head.school

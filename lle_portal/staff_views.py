@@ -26,7 +26,8 @@ def _claim(request: HttpRequest, pk: int) -> User:
 
 @role_required(ADVISER)
 def school_links(request: HttpRequest) -> HttpResponse:
-    confirmed = User.objects.filter(User.confirmed_heads_q(), school=OuterRef("school"))
+    # A deactivated head still holds the headship until the adviser ends their link.
+    confirmed = User.objects.filter(User.confirmed_heads_q(active=False), school=OuterRef("school"))
     claims = (
         services.school_link_claims(by=request.user)
         .annotate(

@@ -74,7 +74,7 @@ def _head_confirmed_at(head):
     """A head's link is confirmed, as the adviser would, unless the school
     already has a confirmed head: a second head of one school is a claim
     (the database allows one confirmed head per school)."""
-    if head.school is None or User.objects.filter(User.confirmed_heads_q(), school=head.school).exists():
+    if head.school is None or User.objects.filter(User.confirmed_heads_q(active=False), school=head.school).exists():
         return None
     return timezone.now()
 

@@ -237,3 +237,30 @@ def test_rejecting_removes_the_school_audits_it_and_emails_the_reason(client, sc
     assert event.data == {"school_urn": school.urn, "reason": "GIAS names another head."}
     email = OutgoingEmail.objects.get(to="claim@avenue.example")
     assert "GIAS names another head." in email.body_text
+
+
+@pytest.mark.parametrize("claims", [2, 12])
+def test_the_queue_runs_a_fixed_number_of_queries(client, advisers, norfolk, claims, django_assert_max_num_queries):
+    for _ in range(claims):
+        school = SchoolFactory(local_authority=norfolk)
+        HeadteacherFactory(school=school)
+        HeadteacherFactory(school=school, claim=True)
+    client.force_login(advisers["own"])
+    with django_assert_max_num_queries(8):
+        response = client.get(QUEUE)
+    assert response.content.decode().count("Already has a confirmed head") == claims
+
+
+def test_a_deactivated_head_still_holds_the_headship_until_the_adviser_ends_their_link(client, school, advisers):
+    gone = HeadteacherFactory(school=school, is_active=False)
+    assert gone.school_confirmed_at is not None and not acts_for_school(gone, school.pk)
+    claimant = HeadteacherFactory(school=school, claim=True)
+    client.force_login(advisers["own"])
+    assert "Already has a confirmed head" in client.get(QUEUE).content.decode()
+    with pytest.raises(services.SchoolLinkError):
+        services.school_link_confirm(user=claimant, by=advisers["own"])
+
+    assert client.post(f"{QUEUE}{gone.pk}/end/").status_code == 302
+    services.school_link_confirm(user=claimant, by=advisers["own"])
+    claimant.refresh_from_db()
+    assert acts_for_school(claimant, school.pk)
