@@ -98,11 +98,7 @@ def test_a_registration_grants_no_power_until_the_right_adviser_confirms_it(clie
 
 
 def _accept(adviser, **kwargs) -> User:
-    services.invitation_create(by=adviser, **kwargs)
-    invitation = kwargs["email"]
-    from lle_portal.models import Invitation
-
-    invitation = Invitation.objects.get(email=invitation)
+    invitation = services.invitation_create(by=adviser, **kwargs)
     return services.invitation_accept(token=invitation.link_token(), password=PASSWORD, full_name="")
 
 
