@@ -21,8 +21,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from applications.models import LLEProfile
+from lle_portal.access import confirmed_heads
 from lle_portal.admin import ScopedToOwnLAs, UrnSearchMixin
-from lle_portal.models import School, User
+from lle_portal.models import School
 
 from . import services
 from .forms import SupportNeedAdminForm
@@ -91,10 +92,10 @@ class SupportNeedAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
         school = self._school_from(request)
         if school is not None:
             initial["reasons"] = [s.reason for s in suggest_reasons(school)]
-            heads = list(User.objects.filter(role=User.Role.HEADTEACHER, school=school, is_active=True)[:2])
-            if len(heads) == 1:
-                initial["client_head"] = heads[0].pk
-            initial["client_head_name"] = heads[0].full_name if len(heads) == 1 else school.head_name
+            head = confirmed_heads(school.pk).first()
+            if head is not None:
+                initial["client_head"] = head.pk
+            initial["client_head_name"] = head.full_name if head is not None else school.head_name
         return initial
 
     def get_form(self, request, obj=None, change=False, **kwargs):

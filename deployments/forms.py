@@ -10,7 +10,8 @@ from django import forms
 from django.utils import timezone
 
 from applications.models import Specialism
-from lle_portal.models import LocalAuthority
+from lle_portal.access import acts_for_school
+from lle_portal.models import LocalAuthority, User
 
 from .models import (
     INTENSITY_CHOICES,
@@ -58,8 +59,8 @@ class SupportNeedAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         school, head = cleaned.get("client_school"), cleaned.get("client_head")
-        if school and head and head.school_id != school.pk:
-            self.add_error("client_head", f"{head} is not the headteacher of {school.name}.")
+        if school and head and not acts_for_school(head, school.pk, role=User.Role.HEADTEACHER):
+            self.add_error("client_head", f"{head} is not the confirmed headteacher of {school.name}.")
         return cleaned
 
 

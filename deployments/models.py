@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import LLEProfile, Specialism
+from lle_portal.access import acts_for_school, confirmed_school_id
 from lle_portal.files import PrivateUploadTo
 from lle_portal.models import LocalAuthority, School
 
@@ -268,14 +269,18 @@ class DeploymentQuerySet(models.QuerySet):
             return self.none()
         if user.is_adviser:
             return self.for_adviser(user)
+        # A school link counts only once granted (lle_portal.access.acts_for_school).
+        school_id = confirmed_school_id(user)
         if user.is_headteacher:
             delivering = DeploymentColleague.objects.filter(user=user).values("deployment")
             mine = Q(lle__user=user) | Q(pk__in=delivering)
-            if user.school_id:
-                mine |= Q(client_school=user.school_id)
+            if school_id:
+                # The client head is the person named on the deployment, while
+                # still the confirmed head of the client school.
+                mine |= Q(client_head=user, client_school=school_id)
             return self.filter(mine)
-        if user.is_governor and user.school_id:
-            return self.filter(Q(client_school=user.school_id) | Q(lle__school=user.school_id))
+        if user.is_governor and school_id:
+            return self.filter(Q(client_school=school_id) | Q(lle__school=school_id))
         return self.none()
 
     def for_list(self):
@@ -376,6 +381,11 @@ class Deployment(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        if self.client_head_id and self.client_school_id and not acts_for_school(
+            self.client_head, self.client_school_id, role="headteacher"
+        ):
+            raise ValidationError({"client_head": "Name the client school's confirmed headteacher: this person's "
+                                                  "link to the school is not confirmed."})
         if self.start_date and self.end_date:
             problem = duration_problem(self.start_date, self.end_date)
             if problem:

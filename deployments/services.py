@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from applications.models import LLEProfile
 from lle_portal import csvs
+from lle_portal.access import acts_for_school
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
 from lle_portal.models import LocalAuthority, School, SchoolResult, User
@@ -71,10 +72,11 @@ def is_lle_of(user: User, deployment: Deployment) -> bool:
 
 
 def is_client_head_of(user: User, deployment: Deployment) -> bool:
-    """The head of the client school (the named client head or whoever now leads it)."""
+    """The client head acts on a deployment only when named on it and still the
+    confirmed head of the client school (a claim to the school gives nothing)."""
     return (
-        user.is_authenticated and user.is_headteacher and user.school_id is not None
-        and user.school_id == deployment.client_school_id
+        user.is_authenticated and deployment.client_head_id == user.pk
+        and acts_for_school(user, deployment.client_school_id, role=User.Role.HEADTEACHER)
     )
 
 
@@ -89,12 +91,12 @@ def colleague_of(user: User, deployment: Deployment) -> DeploymentColleague | No
 
 
 def client_head_emails(deployment: Deployment) -> list[str]:
-    if deployment.client_head_id and deployment.client_head.is_active:
-        return [deployment.client_head.email]
-    return list(
-        User.objects.filter(role=User.Role.HEADTEACHER, school=deployment.client_school_id, is_active=True)
-        .values_list("email", flat=True)
-    )
+    """The named client head, while they are still the school's confirmed head;
+    nobody else who says they lead the school is told about the deployment."""
+    head = deployment.client_head
+    if head is not None and acts_for_school(head, deployment.client_school_id, role=User.Role.HEADTEACHER):
+        return [head.email]
+    return []
 
 
 def adviser_emails(school: School) -> list[str]:
@@ -134,8 +136,8 @@ def support_need_save(*, need: SupportNeed, by: User) -> SupportNeed:
     beside the reasons the adviser confirmed.
     """
     head = need.client_head
-    if head is not None and not (head.is_headteacher and head.school_id == need.client_school_id):
-        raise DeploymentError(f"{need.client_head} is not the headteacher of {need.client_school.name}.")
+    if head is not None and not acts_for_school(head, need.client_school_id, role=User.Role.HEADTEACHER):
+        raise DeploymentError(f"{need.client_head} is not the confirmed headteacher of {need.client_school.name}.")
     unknown = set(need.reasons) - set(PriorityReason.values)
     if unknown:
         raise DeploymentError(f"Unknown priority reason(s): {', '.join(sorted(unknown))}.")
@@ -259,7 +261,7 @@ def deployment_accept(*, deployment: Deployment, by: User) -> Deployment:
         deployment.client_accepted_at = now
         party = "client_head"
     else:
-        raise DeploymentError("Only the LLE and the client school's headteacher can accept a deployment.")
+        raise DeploymentError("Only the LLE and the client head named on the deployment can accept it.")
     audit_record(verb="deployment.accepted", target=deployment, actor=by, data={"party": party})
     if deployment.lle_accepted_at and deployment.client_accepted_at:
         deployment.status = Status.AGREED
@@ -284,7 +286,7 @@ def deployment_decline(*, deployment: Deployment, by: User, reason: str) -> Depl
     deployment = _lock(deployment)
     _require(deployment, Status.PROPOSED, action="decline")
     if not (is_lle_of(by, deployment) or is_client_head_of(by, deployment) or is_adviser_of(by, deployment)):
-        raise DeploymentError("Only the LLE, the client school's headteacher or the adviser can decline a proposal.")
+        raise DeploymentError("Only the LLE, the client head named on the deployment or the adviser can decline it.")
     if not reason.strip():
         raise DeploymentError("Say why the proposal is not taken up.")
     deployment.status = Status.WITHDRAWN
@@ -549,7 +551,7 @@ def visit_confirm(*, visit: VisitRecord, by: User) -> VisitRecord:
     """The client head confirms the record: the day can now be paid."""
     visit = _lock_visit(visit)
     if not is_client_head_of(by, visit.deployment):
-        raise DeploymentError("Only the client school's headteacher can confirm a record of visit.")
+        raise DeploymentError("Only the client head named on the deployment can confirm a record of visit.")
     if visit.status == VisitStatus.CONFIRMED:
         raise DeploymentError("This record of visit is already confirmed.")
     visit.status = VisitStatus.CONFIRMED
@@ -565,7 +567,7 @@ def visit_query(*, visit: VisitRecord, by: User, reason: str) -> VisitRecord:
     """The client head queries the record; whoever recorded it is told why."""
     visit = _lock_visit(visit)
     if not is_client_head_of(by, visit.deployment):
-        raise DeploymentError("Only the client school's headteacher can query a record of visit.")
+        raise DeploymentError("Only the client head named on the deployment can query a record of visit.")
     if visit.status != VisitStatus.SUBMITTED:
         raise DeploymentError(f"You cannot query a record of visit that is {visit.get_status_display().lower()}.")
     if not reason.strip():

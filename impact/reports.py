@@ -12,7 +12,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from lle_portal import reports
-from lle_portal.access import has_role
+from lle_portal.access import confirmed_school_id, has_role
 from lle_portal.models import LocalAuthority, Report, User
 from lle_portal.pdf import render_pdf
 
@@ -30,7 +30,7 @@ def may_see_programme(user, local_authority: LocalAuthority) -> bool:
     if has_role(user, User.Role.ADVISER):
         return user.advises(local_authority.pk)
     if has_role(user, User.Role.GOVERNOR):
-        return user.school is not None and user.school.local_authority_id == local_authority.pk
+        return confirmed_school_id(user) is not None and user.school.local_authority_id == local_authority.pk
     return False
 
 

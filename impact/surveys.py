@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from applications.models import LLEProfile
 from deployments.models import Deployment
+from lle_portal.access import acts_for_school
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
 from lle_portal.models import LocalAuthority, User
@@ -103,9 +104,13 @@ def client_deployments(local_authority: LocalAuthority, *, on: date) -> QuerySet
 
 
 def client_head_users(local_authority: LocalAuthority, *, on: date) -> QuerySet:
-    """The heads (accounts whose school is the client school) of those deployments' schools."""
-    schools = client_deployments(local_authority, on=on).values("client_school")
-    return User.objects.filter(is_active=True, role=User.Role.HEADTEACHER, school__in=schools)
+    """The client heads named on those deployments, while still the confirmed
+    heads of the client school (lle_portal.access.acts_for_school): a claim to
+    the school puts nobody in the audience."""
+    named = client_deployments(local_authority, on=on).filter(
+        client_head=OuterRef("pk"), client_school=OuterRef("school")
+    )
+    return User.objects.filter(User.confirmed_heads_q()).filter(Exists(named))
 
 
 def audience_users(survey: Survey, *, on: date | None = None) -> QuerySet:
@@ -193,14 +198,14 @@ def surveys_close_due(*, today: date | None = None) -> int:
 
 
 def _party_of(survey: Survey, deployment: Deployment) -> list[User]:
-    """Who an end-of-deployment survey asks about `deployment`: its LLE, or its client head(s)."""
+    """Who an end-of-deployment survey asks about `deployment`: its LLE, or its
+    named client head while still the school's confirmed head."""
     if survey.audience == Audience.LLES:
         user = deployment.lle.user
         return [user] if user.is_active else []
-    return list(
-        User.objects.filter(role=User.Role.HEADTEACHER, school=deployment.client_school_id, is_active=True)
-        .order_by("pk")
-    )
+    head = deployment.client_head
+    acts = head is not None and acts_for_school(head, deployment.client_school_id, role=User.Role.HEADTEACHER)
+    return [head] if acts else []
 
 
 def _ended_while_open(survey: Survey) -> QuerySet:
@@ -213,7 +218,7 @@ def _ended_while_open(survey: Survey) -> QuerySet:
             finished_at__date__gte=survey.opens_on, finished_at__date__lte=survey.closes_on,
         )
         .filter(~Exists(already))
-        .select_related("lle__user", "client_school")
+        .select_related("lle__user", "client_school", "client_head")
         .order_by("finished_at", "pk")
     )
 

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from lle_portal.access import role_required
+from lle_portal.access import confirmed_school_id, role_required
 from lle_portal.models import LocalAuthority, Report, User
 from lle_portal.reports import latest_reports
 
@@ -28,7 +28,7 @@ def _local_authorities(user) -> list[LocalAuthority]:
     if user.is_adviser:
         las = LocalAuthority.objects.all() if user.is_superuser else user.local_authorities.all()
         return list(las.order_by("name"))
-    if user.school_id and user.school.local_authority_id:
+    if confirmed_school_id(user) and user.school.local_authority_id:
         return [user.school.local_authority]
     return []
 
@@ -67,7 +67,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                "year": year, "phase": phase, "years": years}
 
     # The governor's own school.
-    school = user.school if user.is_governor else None
+    school = user.school if confirmed_school_id(user, role=User.Role.GOVERNOR) else None
     if school is not None:
         trend = analysis.school_trend(school, measure)
         context.update(

@@ -32,6 +32,39 @@ def has_role(user, *roles: str) -> bool:
     return user.is_superuser and User.Role.ADVISER in roles
 
 
+# The roles whose school link lets them act for (or, governors, read) a school.
+SCHOOL_ROLES = (User.Role.HEADTEACHER, User.Role.GOVERNOR)
+
+
+def acts_for_school(user, school_id: int | None, *, role: str | None = None) -> bool:
+    """May `user` act for the school `school_id`?
+
+    The one answer to that question, for every view, service, admin and task:
+    an active headteacher (or governor) whose link to that very school was
+    granted, by the adviser confirming the claim or through an adviser's
+    invitation. A claim made at registration gives nothing of the school.
+    `role` narrows it, e.g. to the headteacher. No query.
+    """
+    if school_id is None or not (user.is_authenticated and user.is_active):
+        return False
+    if user.role not in SCHOOL_ROLES or (role is not None and user.role != role):
+        return False
+    return user.school_id == school_id and user.school_confirmed_at is not None
+
+
+def confirmed_school_id(user, *, role: str | None = None) -> int | None:
+    """The school `user` acts for (see acts_for_school), or None: for filters such
+    as "deployments of my school"."""
+    school_id = getattr(user, "school_id", None)
+    return school_id if acts_for_school(user, school_id, role=role) else None
+
+
+def confirmed_heads(school_id: int | None):
+    """The confirmed, active headteacher of a school, as a queryset (at most one
+    row: the database holds one confirmed head per school)."""
+    return User.objects.filter(User.confirmed_heads_q(), school_id=school_id)
+
+
 def is_staff_member(user) -> bool:
     """Advisers, assessors and superusers: the people who work in staff pages."""
     return user.is_authenticated and user.is_active and user.is_staff

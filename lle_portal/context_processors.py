@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
-from .access import has_role, is_staff_member
+from .access import confirmed_school_id, has_role, is_staff_member
 from .models import User
 
 
@@ -41,12 +41,14 @@ def _taking_part(user) -> dict[str, bool]:
     if found is not None:
         return found
     counts: dict[str, Count] = {}
+    school_id = confirmed_school_id(user)
     if has_role(user, User.Role.HEADTEACHER):
         taking_part = Q(lle_profile__isnull=False) | Q(colleague_roles__isnull=False)
-        if user.school_id:
-            taking_part |= Q(school__client_deployments__isnull=False)
+        if school_id:
+            # The client head is the person named on the deployment (DESIGN §3).
+            taking_part |= Q(client_deployments__client_school=school_id)
         counts = {"deployments": Count("pk", filter=taking_part), "surveys": Count("survey_invitations")}
-    elif has_role(user, User.Role.GOVERNOR) and user.school_id:
+    elif has_role(user, User.Role.GOVERNOR) and school_id:
         taking_part = Q(school__client_deployments__isnull=False) | Q(school__lles__deployments__isnull=False)
         counts = {"deployments": Count("pk", filter=taking_part)}
     row = User.objects.filter(pk=user.pk).aggregate(**counts) if counts else {}
@@ -77,6 +79,7 @@ SIGNED_IN_NAV: tuple[tuple[str, str, Callable[[object], bool]], ...] = (
     ("Deployments", "deployments:overview", _roles(User.Role.ADVISER)),
     ("Surveys", "impact:survey_list", _has_survey_invitations),
     ("Surveys", "impact:staff_survey_list", _roles(User.Role.ADVISER)),
+    ("School links", "school_links", _roles(User.Role.ADVISER)),
     ("Admin", "admin:index", is_staff_member),
 )
 ANONYMOUS_NAV: tuple[tuple[str, str], ...] = (

@@ -21,6 +21,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Avg, Q
+from django.utils import timezone
 
 from .models import AreaResult, Inspection, LocalAuthority, School, SchoolResult, User
 
@@ -50,6 +51,17 @@ class DemoContext:
         self.out.write(message + "\n")
 
     def login(self, key: str, *, email: str, full_name: str, role: str, **extra) -> User:
+        school = extra.get("school")
+        if school is not None and role in (User.Role.HEADTEACHER, User.Role.GOVERNOR):
+            # The demo's people are set up by its adviser, so their school links
+            # are granted, as an invitation grants them; a school keeps one
+            # confirmed head (a second would wait as a claim).
+            taken = role == User.Role.HEADTEACHER and (
+                User.objects.filter(User.confirmed_heads_q(active=False), school=school).exclude(email=email).exists()
+            )
+            if not taken:
+                extra.setdefault("school_confirmed_at", timezone.now())
+                extra.setdefault("school_confirmed_by", self.people.get("adviser"))
         user, _ = User.objects.update_or_create(
             email=email, defaults={"full_name": full_name, "role": role, "password": self.password_hash, **extra}
         )
@@ -174,6 +186,14 @@ def seed_people(ctx: DemoContext) -> None:
         ctx.login(
             "governor", email=f"governor@{DEMO_DOMAIN}", full_name="Margaret Ellis", role=User.Role.GOVERNOR,
             school=governor_school, job_title=f"Chair of governors, {governor_school.name}",
+        )
+        # One claim waiting in the adviser's queue (Staff pages → School links):
+        # someone registered as head of a school that already has a confirmed
+        # head, so the queue flags it.
+        User.objects.update_or_create(
+            email=f"claimant.{governor_school.urn}@{DEMO_DOMAIN}",
+            defaults={"full_name": "Jordan Price", "role": User.Role.HEADTEACHER, "school": governor_school,
+                      "password": ctx.password_hash, "school_confirmed_at": None, "school_confirmed_by": None},
         )
     ctx.say(f"People: {len(ctx.headteachers)} headteachers, an adviser, an assessor and a governor.")
 

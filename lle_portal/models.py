@@ -65,9 +65,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField("email address", unique=True)
     full_name = models.CharField(max_length=150)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.HEADTEACHER)
-    # A headteacher's own school, a governor's school.
+    # A headteacher's own school, a governor's school. For a head who
+    # registered it is only a claim until the adviser of the school's LA
+    # confirms it (DESIGN §3 "who vouches for whom"); an invitation is the
+    # adviser's grant, so it is confirmed on acceptance. Whether a person may
+    # act for a school is decided in one place: lle_portal.access.acts_for_school.
     school = models.ForeignKey(
         "School", null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    school_confirmed_at = models.DateTimeField("school link confirmed at", null=True, blank=True, editable=False)
+    school_confirmed_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False,
+        verbose_name="school link confirmed by",
     )
     # The local authorities an adviser works for; they see only these LAs' data.
     local_authorities = models.ManyToManyField("LocalAuthority", blank=True, related_name="advisers")
@@ -95,16 +104,50 @@ class User(AbstractBaseUser, PermissionsMixin):
                 | Q(role__in=["headteacher", "governor"], is_staff=False),
                 name="user_staff_matches_role",
             ),
+            # One confirmed headteacher per school: a second person may claim
+            # the headship (the claim waits, flagged, in the adviser's queue)
+            # but is never confirmed while another head is.
+            models.UniqueConstraint(
+                fields=["school"],
+                condition=Q(role="headteacher", school_confirmed_at__isnull=False),
+                name="one_confirmed_head_per_school",
+            ),
+            models.CheckConstraint(
+                condition=Q(school_confirmed_at__isnull=True) | Q(school__isnull=False),
+                name="user_confirmed_link_has_school",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # What the confirmation was given for (see save()); a deferred field is not read.
+        instance._loaded_link = (instance.__dict__.get("school_id"), instance.__dict__.get("role"))
+        return instance
+
+    def refresh_from_db(self, using=None, fields=None, **kwargs):
+        super().refresh_from_db(using=using, fields=fields, **kwargs)
+        if fields is None or {"school", "school_id", "role"} & set(fields):
+            self._loaded_link = (self.__dict__.get("school_id"), self.__dict__.get("role"))
+
     def save(self, *args, **kwargs):
         self.email = self.email.lower()
         if not self.is_superuser:
             self.is_staff = self.role in self.STAFF_ROLES
+        # A confirmation is given for one school and one role: whoever moves
+        # the person to another school or role (the admin, a script) leaves a
+        # new claim, never a link nobody granted.
+        loaded = getattr(self, "_loaded_link", None)
+        moved = loaded is not None and loaded != (self.school_id, self.role)
+        if self.school_confirmed_at and (moved or self.school_id is None):
+            self.school_confirmed_at, self.school_confirmed_by = None, None
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "school_confirmed_at", "school_confirmed_by"}
         super().save(*args, **kwargs)
+        self._loaded_link = (self.school_id, self.role)
 
     def get_full_name(self) -> str:
         return self.full_name
@@ -149,6 +192,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.is_superuser:
             return Q()
         return Q(**{f"{lookup}__in": self.local_authorities.all()})
+
+    @property
+    def school_link_confirmed(self) -> bool:
+        """The school link was granted (by an adviser's confirmation or invitation), not only claimed."""
+        return self.school_id is not None and self.school_confirmed_at is not None
+
+    @staticmethod
+    def confirmed_heads_q(prefix: str = "", *, active: bool = True) -> Q:
+        """A filter for active headteachers whose link to their school is confirmed;
+        `prefix` reaches the user through a relation, e.g. "client_head__".
+        `active=False` also finds a deactivated head who still holds the
+        headship in the database (one_confirmed_head_per_school)."""
+        q = Q(**{f"{prefix}role": User.Role.HEADTEACHER, f"{prefix}school_confirmed_at__isnull": False})
+        return q & Q(**{f"{prefix}is_active": True}) if active else q
 
     @property
     def is_assessor(self) -> bool:

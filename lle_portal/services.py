@@ -230,13 +230,28 @@ def _account_from_invitation(invitation: Invitation, *, password: str, full_name
     if claimed != 1:
         raise InvitationInvalid
 
-    user = User.objects.create_user(
-        email=invitation.email,
-        password=password,
-        full_name=full_name,
-        role=invitation.role,
-        school=invitation.school,
-    )
+    # The invitation is the adviser's grant of the school: the link is
+    # confirmed at once, except a headship the school already has a confirmed
+    # head for, which waits as a claim in the adviser's queue (flagged there).
+    # A registration is the head's own word, never a grant.
+    granted = (not invitation.self_registered and invitation.school is not None
+               and invitation.role in (User.Role.HEADTEACHER, User.Role.GOVERNOR))
+    if granted and invitation.role == User.Role.HEADTEACHER:
+        granted = not User.objects.filter(User.confirmed_heads_q(active=False), school=invitation.school).exists()
+    fields = {"email": invitation.email, "password": password, "full_name": full_name, "role": invitation.role,
+              "school": invitation.school}
+    try:
+        # A savepoint: a head confirmed for the same school at this moment
+        # meets the one-head constraint, and this link waits as a claim instead.
+        with transaction.atomic():
+            user = User.objects.create_user(
+                **fields, school_confirmed_at=now if granted else None,
+                school_confirmed_by=invitation.created_by if granted else None,
+            )
+    except IntegrityError:
+        if not granted:
+            raise
+        user = User.objects.create_user(**fields)
     user.local_authorities.set(invitation.local_authorities.all())
     invitation.accepted_at = now
     invitation.user = user
@@ -437,8 +452,10 @@ def registration_confirm(*, token: str, password: str) -> User:
         throttle_hit("registration-confirm", tries_key, window=window)
         raise RegistrationPasswordWrong
     user = _account_from_invitation(invitation, password=password, full_name=invitation.full_name)
+    # The school is a claim until the adviser of its LA confirms it
+    # (school_link_confirm): until then it gives no power over the school.
     audit_record(verb="user.registered", target=user, actor=user,
-                 data={"school_urn": invitation.school.urn if invitation.school else None})
+                 data={"school_urn": invitation.school.urn if invitation.school else None, "school_link": "claimed"})
     return user
 
 
@@ -665,3 +682,92 @@ def email_change_confirm(*, token: str) -> User:
     audit_record(verb="user.email_changed", target=user, actor=user, data={"how": "confirmed from the new address"})
     _email_changed_notice(user, old_email=old_email)
     return user
+
+
+# --- a head's link to a school: claimed at registration, granted by the adviser ---
+
+
+class SchoolLinkError(Exception):
+    """A confirmation the rules do not allow; the message is for the adviser."""
+
+
+def school_link_claims(*, by: User):
+    """The pending claims to a headship that `by` may decide: headteachers of
+    schools in the adviser's LAs whose link is not yet confirmed."""
+    if not (by.is_authenticated and by.is_active and by.is_adviser):
+        return User.objects.none()
+    return (
+        User.objects.filter(role=User.Role.HEADTEACHER, is_active=True, school__isnull=False,
+                            school_confirmed_at__isnull=True)
+        .filter(by.in_my_las("school__local_authority"))
+        .select_related("school", "school__local_authority")
+    )
+
+
+def _claim_for(*, user: User, by: User) -> User:
+    """The claimant, locked; a claim outside `by`'s LAs is as unknown as no claim."""
+    claim = school_link_claims(by=by).select_for_update(of=("self",)).filter(pk=user.pk).first()
+    if claim is None:
+        raise User.DoesNotExist("No such claim to a headship in your local authorities.")
+    return claim
+
+
+def _school_link_email(user: User, template: str, school: School, **context) -> None:
+    email_queue(to=user.email, template=template, about=user,
+                context={"full_name": user.get_full_name(), "school_name": school.name, **context})
+
+
+@transaction.atomic
+def school_link_confirm(*, user: User, by: User) -> User:
+    """The adviser of the school's LA confirms that `user` is its headteacher.
+
+    Refused while the school has another confirmed head (the adviser ends that
+    link first, with `school_link_end`); the database holds the same rule
+    under concurrent confirmations.
+    """
+    claim = _claim_for(user=user, by=by)
+    current = (User.objects.filter(User.confirmed_heads_q(active=False), school_id=claim.school_id)
+               .exclude(pk=claim.pk).first())
+    if current is not None:
+        raise SchoolLinkError(f"{claim.school.name} already has a confirmed headteacher, {current}. "
+                              f"End their link first if they have left.")
+    claim.school_confirmed_at = timezone.now()
+    claim.school_confirmed_by = by
+    try:
+        with transaction.atomic():
+            claim.save(update_fields=["school_confirmed_at", "school_confirmed_by"])
+    except IntegrityError as error:
+        raise SchoolLinkError(f"{claim.school.name} already has a confirmed headteacher.") from error
+    audit_record(verb="user.school_link_confirmed", target=claim, actor=by,
+                 data={"school_urn": claim.school.urn})
+    _school_link_email(claim, "school_link_confirmed", claim.school, confirmed_by=by.get_full_name() or by.email)
+    return claim
+
+
+@transaction.atomic
+def school_link_reject(*, user: User, by: User, reason: str = "") -> User:
+    """The adviser refuses a claim: the account stays, without a school."""
+    claim = _claim_for(user=user, by=by)
+    school = claim.school
+    claim.school = None
+    claim.save(update_fields=["school", "school_confirmed_at", "school_confirmed_by"])
+    audit_record(verb="user.school_link_rejected", target=claim, actor=by,
+                 data={"school_urn": school.urn, "reason": reason.strip()})
+    _school_link_email(claim, "school_link_rejected", school, reason=reason.strip())
+    return claim
+
+
+@transaction.atomic
+def school_link_end(*, user: User, by: User) -> User:
+    """The adviser ends a confirmed head's link (they have left the school),
+    so that the new head's claim can be confirmed."""
+    head = (User.objects.select_for_update(of=("self",)).select_related("school")
+            .filter(User.confirmed_heads_q(active=False), pk=user.pk).first())
+    if head is None or not by.advises(head.school.local_authority_id):
+        raise User.DoesNotExist("No such confirmed headteacher in your local authorities.")
+    school = head.school
+    head.school = None
+    head.save(update_fields=["school", "school_confirmed_at", "school_confirmed_by"])
+    audit_record(verb="user.school_link_ended", target=head, actor=by, data={"school_urn": school.urn})
+    _school_link_email(head, "school_link_rejected", school, ended=True)
+    return head

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import health, views
+from . import health, staff_views, views
 
 admin.site.site_header = "LLE Portal administration"
 admin.site.site_title = "LLE Portal admin"
@@ -17,6 +17,11 @@ urlpatterns = [
     path("deployments/", include("deployments.urls")),
     path("impact/", include("impact.urls")),
     path("reports/", include("lle_portal.report_urls")),
+    # The adviser's queue of claims to a headship.
+    path("staff/school-links/", staff_views.school_links, name="school_links"),
+    path("staff/school-links/<int:pk>/confirm/", staff_views.school_link_confirm, name="school_link_confirm"),
+    path("staff/school-links/<int:pk>/reject/", staff_views.school_link_reject, name="school_link_reject"),
+    path("staff/school-links/<int:pk>/end/", staff_views.school_link_end, name="school_link_end"),
     # Its presence makes the admin's sign-in page offer "Forgotten your password?".
     path(
         "admin/password_reset/",

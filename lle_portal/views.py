@@ -40,6 +40,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def _role_summary(user: User) -> str:
     school = user.school.name if user.school_id else ""
     if user.is_headteacher:
+        if school and not user.school_link_confirmed:
+            return f"headteacher (your link to {school} waits for the LA adviser's confirmation)"
         return f"headteacher of {school}" if school else "headteacher"
     if user.is_governor:
         return f"governor of {school}" if school else "governor"
@@ -185,7 +187,9 @@ def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
         else:
             # login() gives a new session key, so whoever had this browser before is signed out.
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Your account is ready. You are now signed in.")
+            messages.success(request, "Your account is ready. You are now signed in. Your link to "
+                                      f"{user.school.name} will be confirmed by the LA lead adviser; you can "
+                                      "start your application now.")
             return redirect("applications:programme")
     return render(request, "accounts/register_confirm.html", {"form": form, "registration": registration})
 

@@ -352,9 +352,9 @@ def test_the_client_head_confirms_a_visit_once(users):
 def test_only_the_client_head_confirms_or_queries_a_visit(users, who):
     visit = VisitRecordFactory()
     person = visit.deployment.lle.user if who == "lle" else users[who]
-    with pytest.raises(DeploymentError, match="Only the client school's headteacher"):
+    with pytest.raises(DeploymentError, match="Only the client head named on the deployment"):
         services.visit_confirm(visit=visit, by=person)
-    with pytest.raises(DeploymentError, match="Only the client school's headteacher"):
+    with pytest.raises(DeploymentError, match="Only the client head named on the deployment"):
         services.visit_query(visit=visit, by=person, reason="Why?")
 
 

@@ -76,6 +76,8 @@ class Side:
     report: Any = None
     invitation_token: str = ""
     email_change_token: str = ""
+    school_claim: Any = None  # a head's claim to a school, waiting for the adviser
+    confirmed_head: Any = None  # a head whose school link the adviser confirmed
 
 
 @dataclass
@@ -99,6 +101,8 @@ def _deployment_side(side: Side, *, la, lle_profile=None, client_head=None) -> N
     need_kwargs = {"client_school": SchoolFactory(local_authority=la, name=f"{la.name} Client Primary")}
     if client_head is not None:
         client_head.school = need_kwargs["client_school"]
+        client_head.save()  # a move to another school is a claim again: the adviser confirms it
+        client_head.school_confirmed_at = timezone.now()
         client_head.save()
         need_kwargs["client_head"] = client_head
     side.need = SupportNeedFactory(**need_kwargs)
@@ -175,6 +179,12 @@ def build_world() -> World:
     other.assessment = services.assessment_assign(application=own.submitted, assessor=AssessorFactory(),
                                                   by=people["adviser"])
     _survey_side(other, la=cambs, respondent=other.deployment.lle.user)
+
+    # Claims to a headship waiting in each LA's queue, and a confirmed head whose link may be ended.
+    own.school_claim = HeadteacherFactory(school=SchoolFactory(local_authority=norfolk), claim=True)
+    other.school_claim = HeadteacherFactory(school=SchoolFactory(local_authority=cambs), claim=True)
+    own.confirmed_head = people["headteacher"]
+    other.confirmed_head = other.deployment.client_head
 
     # An invitation to make an account (the token is the credential).
     invitation = Invitation(email="new.governor@example.org", full_name="New Governor", role=User.Role.GOVERNOR,

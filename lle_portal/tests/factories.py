@@ -70,9 +70,25 @@ class UserFactory(factory.django.DjangoModelFactory):
             instance.save()
 
 
+def _head_confirmed_at(head):
+    """A head's link is confirmed, as the adviser would, unless the school
+    already has a confirmed head: a second head of one school is a claim
+    (the database allows one confirmed head per school)."""
+    if head.school is None or User.objects.filter(User.confirmed_heads_q(active=False), school=head.school).exists():
+        return None
+    return timezone.now()
+
+
 class HeadteacherFactory(UserFactory):
+    """A head whose link to their school is confirmed; `claim=True` for a head
+    who registered and waits for the adviser (the link gives nothing yet)."""
+
     role = User.Role.HEADTEACHER
     school = factory.SubFactory(SchoolFactory)
+    school_confirmed_at = factory.LazyAttribute(_head_confirmed_at)
+
+    class Params:
+        claim = factory.Trait(school_confirmed_at=None)
 
 
 class AdviserFactory(UserFactory):
@@ -84,5 +100,8 @@ class AssessorFactory(UserFactory):
 
 
 class GovernorFactory(UserFactory):
+    """A governor, invited by the adviser: their school link is granted."""
+
     role = User.Role.GOVERNOR
     school = factory.SubFactory(SchoolFactory)
+    school_confirmed_at = factory.LazyAttribute(lambda g: timezone.now() if g.school else None)

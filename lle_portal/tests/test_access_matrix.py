@@ -205,6 +205,11 @@ MATRIX: dict[str, Route] = {
                        post=gate(STAFF, assessor=200, adviser=SECOND_FACTOR, other_adviser=SECOND_FACTOR)),
     "otp_setup": page(gate(STAFF, assessor=SECOND_FACTOR, adviser=200, other_adviser=200),
                       post=gate(STAFF, assessor=SECOND_FACTOR, adviser=200, other_adviser=200)),
+    # --- the adviser's queue of claims to a headship: another LA's claim or head is a 404 ---
+    "school_links": page(advisers(adviser=200, other_adviser=200)),
+    "school_link_confirm": action(advisers(adviser=302), **own_and_other("school_claim")),
+    "school_link_reject": action(advisers(adviser=302), **own_and_other("school_claim")),
+    "school_link_end": action(advisers(adviser=302), **own_and_other("confirmed_head")),
     # --- recruitment: the applicant ---
     "applications:programme": page(everyone(200)),
     # Rounds are public; starting one (or finding the head's own) sends on.

@@ -122,7 +122,9 @@ def test_the_emailed_link_and_the_chosen_password_make_the_account_and_sign_in(
     assert user.check_password(PASSWORD)
     assert client.get("/").context["user"] == user
     event = AuditEvent.objects.get(verb="user.registered")
-    assert (event.target, event.actor, event.data) == (user, user, {"school_urn": 121234})
+    assert (event.target, event.actor, event.data) == (user, user, {"school_urn": 121234, "school_link": "claimed"})
+    # A claim, not a link: the adviser of the school's LA confirms it (test_affiliation.py).
+    assert user.school_confirmed_at is None
     # The link works once.
     client.logout()
     assert client.get(link).status_code == 404

@@ -203,7 +203,7 @@ NAV_BY_ROLE = {
     "anonymous": ["About the programme", "Sign in"],
     "headteacher": ["Home", "My application"],
     "governor": ["Home", "Dashboard"],
-    "adviser": ["Home", "Dashboard", "Recruitment", "Deployments", "Surveys", "Admin"],
+    "adviser": ["Home", "Dashboard", "Recruitment", "Deployments", "Surveys", "School links", "Admin"],
     "assessor": ["Home", "Recruitment", "Admin"],
 }
 
