@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from lle_portal.admin import ScopedToOwnLAs
+from lle_portal.admin import ScopedFormFields, ScopedToOwnLAs
 from lle_portal.models import LocalAuthority
 
 from . import surveys
@@ -41,7 +41,7 @@ def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, objects, call, done
         modeladmin.message_user(request, f"{changed} {done}.", messages.SUCCESS)
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(ScopedFormFields, admin.TabularInline):
     model = Question
     fields = ("position", "text", "kind", "theme", "required")
     extra = 3
