@@ -453,14 +453,18 @@ def _post_rolled_back(client: Client, url: str, data: dict):
 
 
 def test_it_refuses_a_support_need_for_another_las_school_posted_by_id(scenario):
-    school = School.objects.get(name=f"{MARKER} Client Primary")
-    before = SupportNeed.objects.filter(client_school=school).count()
-    response, saved, _ = _post_rolled_back(scenario.client, reverse("admin:deployments_supportneed_add"), {
-        "client_school": school.pk, "client_head_name": "Someone", "reasons": ["ofsted_grade"],
-        "focus_areas": "Leadership", "days_per_week": "1.0", "notes": "",
-    })
+    url = reverse("admin:deployments_supportneed_add")
+    data = {"client_head_name": "Someone", "reasons": ["peer_challenge"], "focus_areas": ["leadership"],
+            "days_per_week": "1.0", "notes": ""}
+    own = School.objects.get(name="Norfolk Academy")
+    response, _, _ = _post_rolled_back(scenario.client, url, {**data, "client_school": own.pk})
+    assert response.status_code == 302, "the same form for the adviser's own school is saved"
+
+    foreign = School.objects.get(name=f"{MARKER} Academy")
+    before = SupportNeed.objects.filter(client_school__name__startswith=MARKER).count()
+    response, saved, _ = _post_rolled_back(scenario.client, url, {**data, "client_school": foreign.pk})
     assert response.status_code == 200
-    assert "Select a valid choice" in response.content.decode()
+    assert "client_school" in response.context["adminform"].form.errors
     assert saved == before
 
 
