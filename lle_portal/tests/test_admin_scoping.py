@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -86,7 +87,7 @@ def build_la(*, code: str, name: str, marker: str) -> dict[str, Any]:
     lle.user.save()
     InspectionFactory(school=school)
     SchoolResultFactory(school=school)
-    AreaResult.objects.create(area_code=code, local_authority=la, key_stage="ks2", measure="PTRWM_EXP", year=2025,
+    AreaResult.objects.create(area_code=code, local_authority=la, key_stage="KS2", measure="PTRWM_EXP", year=2025,
                               value=61)
     applicant = HeadteacherFactory(full_name=f"{marker} Applicant", school=SchoolFactory(local_authority=la,
                                                                                           name=f"{marker} Academy"))
@@ -355,7 +356,105 @@ def check_form_fields(site: AdminSite, model, model_admin, scenario: Scenario) -
     return problems
 
 
-CHECKS = (check_lists, check_object_pages, check_autocomplete, check_actions, check_form_fields)
+class _FormReader(HTMLParser):
+    """What a browser would post from the admin's change form: its inputs,
+    selects and text areas as rendered."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: list[tuple[str, str]] = []
+        # Every field on the page, posted or not (an empty select posts nothing).
+        self.names: set[str] = set()
+        self._select: str | None = None
+        self._textarea: str | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if name and tag in ("input", "select", "textarea"):
+            self.names.add(name)
+        if tag == "input" and name and a.get("type") not in ("submit", "button", "file", "image"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.data.append((name, a.get("value") or ("on" if a.get("type") == "checkbox" else "")))
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.data.append((self._select, a.get("value", "")))
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            self.data.append((self._textarea, self._text.removeprefix("\n")))
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._text += data
+
+
+def _posted(data: list[tuple[str, str]], name: str, value: str) -> dict[str, list[str]]:
+    post: dict[str, list[str]] = {}
+    for key, v in data:
+        post.setdefault(key, []).append(v)
+    post[name] = [value]
+    return post
+
+
+def check_change_form_posts(site: AdminSite, model, model_admin, scenario: Scenario) -> list[str]:
+    """The change form of one of the adviser's own rows, posted as rendered but
+    with one foreign-key or many-to-many field (its inlines' too) set to a
+    foreign id: refused, nothing saved."""
+    request = _request(scenario.attacker)
+    own = model_admin.get_queryset(request).exclude(pk__in=scenario.foreign_of(model)).first()
+    if own is None or not model_admin.has_change_permission(request, own):
+        return []
+    url = _admin_url(model, "change", own.pk)
+    page = _get(scenario.client, url)
+    if page.status_code != 200 or "adminform" not in page.context:
+        return [f"{model._meta.label} change page of own row {own.pk}: {page.status_code}"]
+    fields = dict(page.context["adminform"].form.fields.items())
+    for formset in page.context.get("inline_admin_formsets", []):
+        empty = formset.formset.empty_form
+        for index in range(formset.formset.total_form_count()):
+            for name, f in empty.fields.items():
+                if name != empty._meta.model._meta.pk.name:
+                    fields[f"{formset.formset.prefix}-{index}-{name}"] = f
+    reader = _FormReader()
+    reader.feed(page.content.decode())
+    with transaction.atomic():
+        response = scenario.client.post(url, _posted(reader.data, "_save", ""))
+        transaction.set_rollback(True)
+    if response.status_code != 302:
+        # Else a refusal below would prove nothing.
+        errors = response.context and response.context.get("errors")
+        return [f"{model._meta.label} change form posted as rendered is refused: {response.status_code} {errors}"]
+    problems = []
+    for name, form_field in fields.items():
+        if not isinstance(form_field, ModelChoiceField) or name not in reader.names:
+            continue
+        foreign = sorted(scenario.foreign_of(form_field.queryset.model))
+        if not foreign:
+            continue
+        with transaction.atomic():
+            before = _snapshot(scenario), model._base_manager.count()
+            own_before = model_to_dict(model._base_manager.get(pk=own.pk))
+            response = scenario.client.post(url, _posted(reader.data, name, str(foreign[0])))
+            after = _snapshot(scenario), model._base_manager.count()
+            own_after = model_to_dict(model._base_manager.get(pk=own.pk))
+            transaction.set_rollback(True)
+        what = f"{model._meta.label} change form posted with foreign {form_field.queryset.model._meta.label} in {name}"
+        if response.status_code != 200 or before != after or own_before != own_after:
+            problems.append(f"{what}: {response.status_code}, {'saved' if own_before != own_after else 'refused'}")
+    return problems
+
+
+CHECKS = (check_lists, check_object_pages, check_autocomplete, check_actions, check_form_fields,
+          check_change_form_posts)
 
 
 def walk(site: AdminSite, scenario: Scenario, labels: list[str] | None = None) -> list[str]:
@@ -404,7 +503,11 @@ class UnscopedSchoolAdmin(admin.ModelAdmin):
 
 class UnscopedSupportNeedAdmin(admin.ModelAdmin):
     search_fields = ("client_school__name",)
-    fields = ("client_school", "days_per_week", "notes")
+    fields = ("client_school", "client_head_name", "reasons", "days_per_week", "notes")
+
+    def get_queryset(self, request):
+        # Scoped lists, so that only the form is left open.
+        return super().get_queryset(request).filter(client_school__local_authority__name="Norfolk")
 
 
 unscoped_site.register(School, UnscopedSchoolAdmin)
@@ -434,6 +537,7 @@ def test_it_flags_an_admin_registered_without_scoping(scenario, settings):
     assert "lle_portal.School change page of foreign row" in text
     assert "autocomplete of deployments.SupportNeed.client_school → lle_portal.School" in text
     assert "deployments.SupportNeed add form field client_school: accepts foreign lle_portal.School" in text
+    assert "deployments.SupportNeed change form posted with foreign lle_portal.School in client_school: 302" in text
 
 
 # --------------------------------------------------------------------------
@@ -542,3 +646,4 @@ def test_it_removes_sponsors_drafts_already_in_the_field_history(scenario):
         entry.refresh_from_db()
         transaction.set_rollback(True)
     assert entry.changes == {"status": ["requested", "declined"]}
+
