@@ -205,11 +205,6 @@ class ApplicationRoundAdmin(ScopedAdmin):
         form.base_fields["local_authorities"].widget.can_add_related = False
         return form
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "local_authorities" and not request.user.is_superuser:
-            kwargs["queryset"] = request.user.local_authorities.all()
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
     @admin.display(description="local authorities")
     def covers(self, obj: ApplicationRound) -> str:
         return ", ".join(la.name for la in obj.local_authorities.all())
@@ -667,11 +662,6 @@ class TrainingCohortAdmin(ScopedAdmin):
         return queryset.select_related("round").annotate(
             members_n=Count("members"), trained_n=Count("members", filter=Q(members__trained_on__isnull=False)),
         )
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "round":
-            kwargs["queryset"] = ApplicationRound.objects.for_adviser(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="members", ordering="members_n")
     def member_count(self, obj: TrainingCohort) -> int:

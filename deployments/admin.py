@@ -377,11 +377,6 @@ class NetworkMeetingAdmin(ScopedToOwnLAs, admin.ModelAdmin):
             attended_count=Count("attendance", filter=Q(attendance__status=NetworkMeetingAttendance.Status.ATTENDED)),
         )
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "local_authority" and not request.user.is_superuser:
-            kwargs["queryset"] = request.user.local_authorities.all()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
     @admin.display(description="term")
     def term(self, obj: NetworkMeeting) -> str:
         return obj.term_label
