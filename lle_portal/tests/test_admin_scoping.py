@@ -73,8 +73,9 @@ pytestmark = pytest.mark.django_db
 # --------------------------------------------------------------------------
 
 
-def build_la(*, code: str, name: str, marker: str) -> dict[str, Any]:
-    """One of everything in one LA, named after `marker` where a name is free."""
+def build_la(*, code: str, name: str, marker: str, assessor: User) -> dict[str, Any]:
+    """One of everything in one LA, named after `marker` where a name is free.
+    The assessor belongs to no LA (assessors work for the programme)."""
     la = LocalAuthorityFactory(code=code, name=name)
     adviser = AdviserFactory(local_authorities=[la], full_name=f"{marker} Adviser")
     side = Side()
@@ -91,7 +92,7 @@ def build_la(*, code: str, name: str, marker: str) -> dict[str, Any]:
                               value=61)
     applicant = HeadteacherFactory(full_name=f"{marker} Applicant", school=SchoolFactory(local_authority=la,
                                                                                           name=f"{marker} Academy"))
-    _applications_side(side, la=la, applicant=applicant, adviser=adviser, assessor=AssessorFactory())
+    _applications_side(side, la=la, applicant=applicant, adviser=adviser, assessor=assessor)
     side.round.name = f"{marker} round"
     side.round.save()
     # What the sponsor typed before sending: never in the field history.
@@ -147,9 +148,10 @@ def scenario(django_db_setup, django_db_blocker, tmp_path_factory):
         outer._from_testcase = True
         outer.__enter__()
         try:
-            norfolk = build_la(code="926", name="Norfolk", marker="Norfolk")
+            norfolk = build_la(code="926", name="Norfolk", marker="Norfolk", assessor=AssessorFactory())
+            assessor = AssessorFactory()
             before = _all_rows()
-            build_la(code="999", name=f"{MARKER} Borough", marker=MARKER)
+            build_la(code="999", name=f"{MARKER} Borough", marker=MARKER, assessor=assessor)
             after = _all_rows()
             foreign = {model: after[model] - before[model] for model in after if after[model] - before[model]}
             client = Client(raise_request_exception=False)
@@ -280,6 +282,7 @@ def check_autocomplete(site: AdminSite, model, model_admin, scenario: Scenario) 
                 shown = ids & {str(pk) for pk in foreign}
                 if shown:
                     problems.append(f"{what}: offers foreign rows {sorted(shown)[:5]}")
+            # One field per source model is enough: the answer is the target admin's queryset.
             break
     return problems
 
