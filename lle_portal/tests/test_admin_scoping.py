@@ -658,3 +658,29 @@ def test_it_lists_the_records_scoped_in_a_fixed_number_of_queries(scenario, name
     with django_assert_max_num_queries(15):
         response = _get(scenario.client, reverse(f"admin:{name}_changelist"))
     assert response.status_code == 200
+
+
+# Models of the portal with no LA rule, on purpose: only a superuser sees their
+# rows (and what is about them). A new model must be given a rule
+# (lle_portal/scoping.py, an app's scopes.py) or a line here saying why not.
+NO_LA_RULE = {
+    "lle_portal.auditevent": "scoped by what each event is about",
+    "lle_portal.outgoingemail": "scoped by what each email is about",
+    "lle_portal.report": "about any LA; reached from the page that asked for it",
+    "lle_portal.importjob": "h4-imports-files decides (national files are a superuser's)",
+    "impact.surveyinvitation": "who answered a survey is nobody's to read row by row",
+    "impact.surveyreminder": "who was reminded says who has not answered",
+    "impact.answer": "answers are anonymous",
+}
+
+
+def test_it_decides_for_every_model_of_the_portal_who_sees_it():
+    from lle_portal import scoping
+
+    undecided = [
+        model._meta.label_lower for model in apps.get_models()
+        if model._meta.app_label in {"lle_portal", "applications", "deployments", "impact"}
+        and not scoping.is_registered(model) and model._meta.label_lower not in NO_LA_RULE
+    ]
+    assert not undecided, f"Give {undecided} a rule in lle_portal/scoping.py or a scopes.py, or a NO_LA_RULE line"
+    assert not [label for label in NO_LA_RULE if scoping.is_registered(apps.get_model(label))]
