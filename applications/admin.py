@@ -16,15 +16,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from lle_portal.admin import UrnSearchMixin
+from lle_portal.admin import ScopedFormFields, ScopedToOwnLAs, UrnSearchMixin
 from lle_portal.models import AuditEvent, LocalAuthority, OutgoingEmail, User
 
 from . import references, services
@@ -51,25 +50,11 @@ def _is_adviser(request: HttpRequest) -> bool:
     return user.is_active and user.is_staff and user.is_adviser
 
 
-class ScopedAdmin(admin.ModelAdmin):
-    """Records outside the adviser's local authorities do not exist for them:
-    the list leaves them out and their pages are a 404 (not the admin's
-    "perhaps it was deleted?" redirect, which would confirm nothing useful)."""
-
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        raise NotImplementedError
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return self.scope(request, super().get_queryset(request))
-
-    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
-        # Someone with no business here at all (an assessor on a round) is refused, not told "not found".
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(f"No {self.opts.verbose_name} with that id in your local authorities.")
-        return obj
+class ScopedAdmin(ScopedToOwnLAs, admin.ModelAdmin):
+    """The core's scoping (lle_portal/admin_scope.py): records outside the
+    adviser's local authorities do not exist for them, the list leaves them
+    out and their pages are a 404; every foreign-key field offers only their
+    LAs' objects. Each admin below says in `scope` which rows it lists."""
 
 
 def _specialisms(values: list[str]) -> str:
@@ -219,11 +204,6 @@ class ApplicationRoundAdmin(ScopedAdmin):
         # Local authorities are not made from a round's page.
         form.base_fields["local_authorities"].widget.can_add_related = False
         return form
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "local_authorities" and not request.user.is_superuser:
-            kwargs["queryset"] = request.user.local_authorities.all()
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description="local authorities")
     def covers(self, obj: ApplicationRound) -> str:
@@ -651,7 +631,7 @@ class LLEProfileAdmin(ScopedAdmin):
         )
 
 
-class CohortMemberInline(admin.TabularInline):
+class CohortMemberInline(ScopedFormFields, admin.TabularInline):
     model = LLEProfile
     fk_name = "cohort"
     fields = ("user", "school", "phase", "designated_on", "trained_on", "is_active")
@@ -682,11 +662,6 @@ class TrainingCohortAdmin(ScopedAdmin):
         return queryset.select_related("round").annotate(
             members_n=Count("members"), trained_n=Count("members", filter=Q(members__trained_on__isnull=False)),
         )
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "round":
-            kwargs["queryset"] = ApplicationRound.objects.for_adviser(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="members", ordering="members_n")
     def member_count(self, obj: TrainingCohort) -> int:

@@ -8,9 +8,9 @@ class ApplicationsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from lle_portal import privacy
+        from lle_portal import privacy, scoping
 
-        from . import models
+        from . import models, scopes
         from .privacy import RecruitmentProvider
 
         # Field history of admin edits; status changes are also AuditEvents
@@ -25,6 +25,13 @@ class ApplicationsConfig(AppConfig):
         auditlog.register(models.FloorStandard)
         # Never the token's hash or nonce (the log is readable by staff), nor the
         # answers, which save as the sponsor types: services log each response.
-        auditlog.register(models.LinkRequest, exclude_fields=["token_hash", "nonce", "answers"])
+        # Nor the sponsor's autosaved draft and decline reason, which hold
+        # safeguarding answers and words meant for the panel alone.
+        auditlog.register(
+            models.LinkRequest, exclude_fields=["token_hash", "nonce", "answers", "draft", "decline_reason"]
+        )
+        # Who sees which rows: recruitment belongs to the LAs of its round.
+        for model, rule in scopes.rules().items():
+            scoping.register(model, rule)
         # What it holds about a person, for export and erasure (lle_portal/privacy.py).
         privacy.register(RecruitmentProvider())

@@ -22,7 +22,7 @@ from django.utils.html import format_html, format_html_join
 
 from applications.models import LLEProfile
 from lle_portal.access import confirmed_heads
-from lle_portal.admin import ScopedToOwnLAs, UrnSearchMixin
+from lle_portal.admin import ScopedFormFields, ScopedToOwnLAs, UrnSearchMixin
 from lle_portal.models import School
 
 from . import services
@@ -64,7 +64,6 @@ def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, objects, call, done
 
 @admin.register(SupportNeed)
 class SupportNeedAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
-    la_lookup = "client_school__local_authority"
     urn_lookup = "client_school__urn"
     form = SupportNeedAdminForm
     list_display = ("school", "head", "priority", "intensity", "status", "find_an_lle")
@@ -164,14 +163,14 @@ class SupportNeedAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
 # --------------------------------------------------------------------------
 
 
-class ObjectiveInline(admin.TabularInline):
+class ObjectiveInline(ScopedFormFields, admin.TabularInline):
     model = Objective
     fields = ("position", "title", "measure_of_success", "progress")
     extra = 0
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
 
 
-class ColleagueInline(admin.TabularInline):
+class ColleagueInline(ScopedFormFields, admin.TabularInline):
     model = DeploymentColleague
     fields = ("name", "job_title", "email", "user")
     autocomplete_fields = ("user",)
@@ -184,7 +183,6 @@ CONTRACT_FIELDS = ("kind", "days_per_week", "start_date", "end_date", "rate_per_
 
 @admin.register(Deployment)
 class DeploymentAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
-    la_lookup = "client_school__local_authority"
     urn_lookup = "client_school__urn"
     list_display = ("school", "lle_name", "kind", "intensity", "start_date", "end_date", "status", "contract")
     list_display_links = ("school",)
@@ -281,7 +279,6 @@ class VisitRecordAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     """Records belong to whoever made them; the adviser reads them and flags
     some for quality assurance (the actions)."""
 
-    la_lookup = "deployment__client_school__local_authority"
     list_display = ("visit_date", "deployment", "delivered_by", "days", "status", "qa_flagged")
     list_filter = ("status", QAFlagFilter, "days")
     list_select_related = ("deployment__lle__user", "deployment__client_school", "colleague")
@@ -356,7 +353,7 @@ class ReimbursementStatementAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         return format_html('<a href="{}">Open</a>', obj.get_absolute_url())
 
 
-class AttendanceInline(admin.TabularInline):
+class AttendanceInline(ScopedFormFields, admin.TabularInline):
     model = NetworkMeetingAttendance
     fields = ("lle", "status")
     extra = 0
@@ -364,6 +361,7 @@ class AttendanceInline(admin.TabularInline):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "lle":
             # The LLE's name and school are in its label: fetch them with it.
+            # (ScopedFormFields then keeps the adviser's own LLEs only.)
             kwargs["queryset"] = LLEProfile.objects.select_related("user", "school")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -371,7 +369,8 @@ class AttendanceInline(admin.TabularInline):
 @admin.register(NetworkMeeting)
 class NetworkMeetingAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     list_display = ("title", "held_on", "term", "local_authority", "attended")
-    list_filter = ("local_authority",)
+    # Only the LAs in the list: not every LA's name offered to every adviser.
+    list_filter = (("local_authority", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("local_authority",)
     search_fields = ("title", "location")
     date_hierarchy = "held_on"
@@ -381,11 +380,6 @@ class NetworkMeetingAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         return super().get_queryset(request).annotate(
             attended_count=Count("attendance", filter=Q(attendance__status=NetworkMeetingAttendance.Status.ATTENDED)),
         )
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "local_authority" and not request.user.is_superuser:
-            kwargs["queryset"] = request.user.local_authorities.all()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="term")
     def term(self, obj: NetworkMeeting) -> str:
@@ -400,7 +394,6 @@ class NetworkMeetingAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 class ReminderLogAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     """What the reminder jobs sent, and when: each reminder once."""
 
-    la_lookup = "deployment__client_school__local_authority"
     list_display = ("sent_at", "kind", "deployment", "key")
     list_filter = ("kind",)
     list_select_related = ("deployment__lle__user", "deployment__client_school")

@@ -8,9 +8,9 @@ class DeploymentsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from lle_portal import privacy
+        from lle_portal import privacy, scoping
 
-        from . import models, reports, signals
+        from . import models, reports, scopes, signals
         from .privacy import DeploymentProvider
 
         # Field history of admin edits; status changes are also AuditEvents
@@ -23,6 +23,9 @@ class DeploymentsConfig(AppConfig):
         auditlog.register(models.ReimbursementStatement)
         auditlog.register(models.NetworkMeeting)
         auditlog.register(models.NetworkMeetingAttendance)
+        # Who sees which rows, by local authority (lle_portal/scoping.py).
+        for model, rule in scopes.rules().items():
+            scoping.register(model, rule)
         # What it holds about a person, for export and erasure (lle_portal/privacy.py).
         privacy.register(DeploymentProvider())
         # Its documents (contract, statement, end report) for lle_portal/reports.py.

@@ -135,6 +135,9 @@ def support_need_save(*, need: SupportNeed, by: User) -> SupportNeed:
     A new need keeps what the official data suggested when it was recorded,
     beside the reasons the adviser confirmed.
     """
+    if not by.advises(need.client_school.local_authority_id):
+        # The admin's form offers only the adviser's schools; a hand-made post or a script gets this.
+        raise DeploymentError(f"{need.client_school.name} is not in your local authorities.")
     head = need.client_head
     if head is not None and not acts_for_school(head, need.client_school_id, role=User.Role.HEADTEACHER):
         raise DeploymentError(f"{need.client_head} is not the confirmed headteacher of {need.client_school.name}.")

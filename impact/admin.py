@@ -19,8 +19,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from lle_portal.admin import ScopedToOwnLAs
-from lle_portal.models import LocalAuthority
+from lle_portal.admin import ScopedFormFields, ScopedToOwnLAs
 
 from . import surveys
 from .models import Question, Survey
@@ -41,7 +40,7 @@ def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, objects, call, done
         modeladmin.message_user(request, f"{changed} {done}.", messages.SUCCESS)
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(ScopedFormFields, admin.TabularInline):
     model = Question
     fields = ("position", "text", "kind", "theme", "required")
     extra = 3
@@ -84,11 +83,6 @@ class SurveyAdmin(ScopedToOwnLAs, admin.ModelAdmin):
             # Who is asked, and how, is settled once the invitations are out.
             fixed += ["local_authority", "audience", "kind", "opens_on"]
         return fixed
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "local_authority" and not request.user.is_superuser:
-            kwargs["queryset"] = LocalAuthority.objects.filter(pk__in=request.user.local_authorities.all())
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -2,7 +2,8 @@
 and the import page where the adviser uploads official data files.
 
 Advisers work here by their role (User.has_perm) and see the schools of their
-own local authorities; a superuser sees everything.
+own local authorities, and England's published averages; a superuser sees
+everything (lle_portal/admin_scope.py, rules in lle_portal/scoping.py).
 
 Result tables reach 100,000 rows: their lists never count the whole table
 (show_full_result_count), fetch the school with the row (list_select_related)
@@ -26,7 +27,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from . import models
+from . import admin_scope, models
 from .files import validate_upload_size
 from .import_tasks import run_import_job
 from .imports.measures import MEASURES, measure_label
@@ -58,17 +59,10 @@ def _optgroups_of_valid_ids(self, name, value, attr=None):
 AutocompleteMixin.optgroups = _optgroups_of_valid_ids
 
 
-class ScopedToOwnLAs:
-    """An adviser sees the records of the local authorities they work for."""
-
-    la_lookup = "local_authority"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        # A subquery, not a list: no extra query per page.
-        return queryset.filter(**{f"{self.la_lookup}__in": request.user.local_authorities.all()})
+# The one scoping mechanism of the whole admin (lle_portal/admin_scope.py),
+# imported from here by the other apps' admins.
+ScopedToOwnLAs = admin_scope.ScopedToOwnLAs
+ScopedFormFields = admin_scope.ScopedFormFields
 
 
 class UrnSearchMixin:
@@ -111,7 +105,6 @@ def result_value(obj: models.ResultBase) -> str:
 
 @admin.register(models.LocalAuthority)
 class LocalAuthorityAdmin(ScopedToOwnLAs, admin.ModelAdmin):
-    la_lookup = "pk"
     list_display = ("name", "code", "school_count")
     search_fields = ("name", "code")
     ordering = ("name",)
@@ -124,7 +117,7 @@ class LocalAuthorityAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         return obj.school_count
 
 
-class InspectionInline(admin.TabularInline):
+class InspectionInline(ScopedFormFields, admin.TabularInline):
     model = models.Inspection
     fields = (
         "inspection_date",
@@ -145,7 +138,7 @@ class InspectionInline(admin.TabularInline):
         return False
 
 
-class SchoolResultInline(admin.TabularInline):
+class SchoolResultInline(ScopedFormFields, admin.TabularInline):
     model = models.SchoolResult
     fields = ("year", "key_stage", "measure", "measure_name", "value", "marker")
     readonly_fields = fields
@@ -164,7 +157,8 @@ class SchoolResultInline(admin.TabularInline):
 @admin.register(models.School)
 class SchoolAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
     list_display = ("name", "urn", "local_authority", "phase", "status", "postcode", "head_name", "source")
-    list_filter = ("local_authority", "phase", "status", "source", "is_special")
+    # Only the LAs in the list: not every LA's name offered to every adviser.
+    list_filter = (("local_authority", admin.RelatedOnlyFieldListFilter), "phase", "status", "source", "is_special")
     list_select_related = ("local_authority",)
     search_fields = ("name", "postcode", "head_name")
     search_help_text = "Name, postcode, headteacher's name, or URN."
@@ -186,7 +180,6 @@ class SchoolAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
 
 @admin.register(models.Inspection)
 class InspectionAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
-    la_lookup = "school__local_authority"
     urn_lookup = "school__urn"
     list_display = (
         "school",
@@ -207,7 +200,6 @@ class InspectionAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
 
 @admin.register(models.SchoolResult)
 class SchoolResultAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
-    la_lookup = "school__local_authority"
     urn_lookup = "school__urn"
     list_display = ("school", "key_stage", "measure", "year", "shown_value")
     list_filter = ("key_stage", MeasureFilter, "year")
@@ -225,22 +217,15 @@ class SchoolResultAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(models.AreaResult)
-class AreaResultAdmin(admin.ModelAdmin):
+class AreaResultAdmin(ScopedToOwnLAs, admin.ModelAdmin):
+    """Their own LAs' averages, and England's to compare with (the rule in lle_portal/scoping.py)."""
+
     list_display = ("area_code", "local_authority", "key_stage", "measure", "year", "shown_value")
     list_filter = ("key_stage", MeasureFilter, "year")
     list_select_related = ("local_authority",)
     search_fields = ("area_code", "local_authority__name")
     autocomplete_fields = ("local_authority",)
     show_full_result_count = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        # Their own LAs' averages, and England's to compare with.
-        return queryset.filter(
-            Q(local_authority__in=request.user.local_authorities.all()) | Q(area_code=models.AreaResult.ENGLAND)
-        )
 
     @admin.display(description="value", ordering="value")
     def shown_value(self, obj: models.AreaResult) -> str:

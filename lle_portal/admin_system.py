@@ -1,11 +1,33 @@
-"""Read-only admin for what the system records: domain audit events, sent email
-and the PDF reports built in the background."""
+"""Read-only admin for what the system records: domain audit events, sent email,
+the field history (django-auditlog) and the PDF reports built in the background;
+and the other packages' admins, which are superuser-only.
 
+Who sees which row, per model:
+- AuditEvent, OutgoingEmail, auditlog LogEntry: scoped by what the row is about
+  (its generic key): an adviser sees a row whose object they may see under
+  lle_portal/scoping.py; a row about nothing, or about a model with no rule
+  (a report, an import, a survey invitation...), is for superusers only.
+- Report: superuser-only (reports can be about any LA).
+- auth Group, TOTP devices, django-axes' sign-in records: superuser-only; they
+  belong to no LA, and advisers need none of them.
+"""
+
+from auditlog.admin import LogEntryAdmin as AuditlogLogEntryAdmin
+from auditlog.models import LogEntry
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import reports
+from . import reports, scoping
+from .admin_scope import ScopedToOwnLAs, superuser_only
 from .models import AuditEvent, OutgoingEmail, Report
 
 
@@ -22,10 +44,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class AboutScopedAdmin(ScopedToOwnLAs, ReadOnlyAdmin):
+    """Rows about an object (content type and id): shown when the object is."""
+
+    about_content_type_field = "content_type"
+    about_id_field = "object_id"
+
+    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(scoping.about_visible(
+            request.user, content_type_field=self.about_content_type_field, id_field=self.about_id_field,
+        ))
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
+class AuditEventAdmin(AboutScopedAdmin):
     list_display = ["created_at", "verb", "target_repr", "actor", "actor_label"]
-    list_filter = ["verb", "content_type"]
+    list_filter = ["verb", ("content_type", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["verb", "target_repr", "actor__email", "actor_label"]
     list_select_related = ["actor"]
     date_hierarchy = "created_at"
@@ -33,7 +67,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(ReadOnlyAdmin):
+class OutgoingEmailAdmin(AboutScopedAdmin):
     list_display = ["created_at", "to", "subject", "template", "state", "sent_at", "attempts"]
     list_filter = ["template", ("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter)]
     search_fields = ["to", "subject"]
@@ -75,3 +109,44 @@ class ReportAdmin(ReadOnlyAdmin):
         for report in queryset:
             reports.report_retry(report, user=request.user)
         self.message_user(request, f"{queryset.count()} report(s) queued (joined where one was already being built).")
+
+
+# --------------------------------------------------------------------------
+# Field history (django-auditlog)
+# --------------------------------------------------------------------------
+
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(AboutScopedAdmin, AuditlogLogEntryAdmin):
+    """django-auditlog's history list, scoped like the audit events. Its search
+    named `actor__first_name`, which our User has not: every search was a 500."""
+
+    about_id_field = "object_pk"
+    search_fields = ["object_repr", "actor__full_name", "actor__email"]
+    search_help_text = "The record's name, or the name or email of who changed it."
+    show_full_result_count = False
+
+    # auditlog's own rule: deleted only along with what it is about.
+    has_delete_permission = AuditlogLogEntryAdmin.has_delete_permission
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # auditlog's columns read the request (its correlation-id links).
+        self.request = request
+        return super().get_queryset(request)
+
+
+# --------------------------------------------------------------------------
+# Other packages' admins: nothing of an LA in them, superuser-only.
+# --------------------------------------------------------------------------
+
+for _model, _admin_class in (
+    (Group, GroupAdmin),
+    (TOTPDevice, TOTPDeviceAdmin),
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    admin.site.unregister(_model)
+    admin.site.register(_model, superuser_only(_admin_class))

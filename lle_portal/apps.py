@@ -6,7 +6,9 @@ class LlePortalConfig(AppConfig):
     verbose_name = "LLE Portal core"
 
     def ready(self) -> None:
-        from . import audit, reports  # noqa: F401 - registers the report-building task
+        from . import audit, reports, scoping  # noqa: F401 - registers the report-building task
 
         audit.register_models()
+        # Who sees which rows, by local authority (the admin's lists and fields).
+        scoping.register_core()
         from . import middleware  # noqa: F401 - stamps a staff session at sign-in (user_logged_in)

@@ -117,7 +117,7 @@ for model in ("supportneed", "deployment", "visitrecord", "reimbursementstatemen
 PAGES["admin_supportneed_add"] = ("get", lambda w: "/admin/deployments/supportneed/add/", ADMIN)
 # Another LA's need in the admin: Django's "does not exist" redirect to the admin index.
 PAGES["admin_supportneed_change"] = ("get", lambda w: f"/admin/deployments/supportneed/{w['need'].pk}/change/",
-                                     {**ADMIN, "other_adviser": (302, "/admin/")})
+                                     {**ADMIN, "other_adviser": 404})
 
 
 @pytest.mark.django_db

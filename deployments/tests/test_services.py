@@ -412,3 +412,11 @@ def test_a_support_need_remembers_what_the_data_suggested(users):
     services.support_need_save(need=need, by=users["adviser"])
     assert [s["reason"] for s in need.suggested_reasons] == ["new_head"]
     assert need.created_by == users["adviser"]
+
+
+def test_it_refuses_a_support_need_recorded_by_an_adviser_of_another_la(users):
+    need = SupportNeedFactory.build(client_school=SupportNeedFactory().client_school, client_head=None,
+                                    reasons=["peer_challenge"])
+    with pytest.raises(DeploymentError, match="not in your local authorities"):
+        services.support_need_save(need=need, by=users["other_adviser"])
+    assert need.pk is None

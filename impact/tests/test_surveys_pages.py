@@ -57,7 +57,7 @@ PAGES = {
     "admin list": ("get", lambda w: "/admin/impact/survey/",
                    everyone((302, ADMIN_LOGIN), adviser=200, other_adviser=200, assessor=403)),
     "admin change": ("get", lambda w: f"/admin/impact/survey/{w['survey'].pk}/change/",
-                     everyone((302, ADMIN_LOGIN), adviser=200, other_adviser=(302, "/admin/"), assessor=403)),
+                     everyone((302, ADMIN_LOGIN), adviser=200, other_adviser=404, assessor=403)),
 }
 CASES = [(page, role) for page in PAGES for role in ROLES]
 

@@ -346,15 +346,17 @@ class AdminModel:
     assessor: tuple[Expect, Expect, Expect, Expect] = (403, 403, 403, 403)
 
 
-# Records outside the adviser's LAs do not exist for them: the recruitment
-# admin says 404; the others use Django's "perhaps it was deleted?" redirect.
+# Records outside the adviser's LAs do not exist for them: a 404
+# (lle_portal/admin_scope.py). The user and invitation admins still use
+# Django's "perhaps it was deleted?" redirect (h2-accounts' part of issue 11).
 SCOPED = AdminModel(other_la=404)
 SCOPED_BY_DJANGO = AdminModel(other_la=ADMIN_INDEX)
 # Records made only by a service (a submission, a designation, a visit
 # recorded by the LLE...) or by the system: no "add" page.
 MADE_BY_SERVICES = AdminModel(add=403, other_la=404)
 MADE_BY_SERVICES_DJANGO = AdminModel(add=403, other_la=ADMIN_INDEX)
-LOG = AdminModel(add=403)
+# Shown when what the row is about is in the adviser's LAs.
+LOG = AdminModel(add=403, other_la=404)
 # Not the adviser's business: other apps' models, and the report machinery's.
 CLOSED = AdminModel(403, 403, 403, 403)
 ADMIN_MODELS: dict[str, AdminModel] = {
@@ -364,8 +366,8 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "axes.accessattempt": CLOSED,
     "axes.accesslog": CLOSED,
     "axes.accessfailurelog": CLOSED,
-    "lle_portal.localauthority": SCOPED_BY_DJANGO,
-    "lle_portal.school": SCOPED_BY_DJANGO,
+    "lle_portal.localauthority": SCOPED,
+    "lle_portal.school": SCOPED,
     "lle_portal.inspection": AdminModel(),
     "lle_portal.schoolresult": AdminModel(),
     "lle_portal.arearesult": AdminModel(),
@@ -384,13 +386,13 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "applications.lleprofile": MADE_BY_SERVICES,
     "applications.trainingcohort": SCOPED,
     "applications.linkrequest": MADE_BY_SERVICES,
-    "deployments.supportneed": SCOPED_BY_DJANGO,
-    "deployments.deployment": MADE_BY_SERVICES_DJANGO,
-    "deployments.visitrecord": MADE_BY_SERVICES_DJANGO,
-    "deployments.reimbursementstatement": MADE_BY_SERVICES_DJANGO,
-    "deployments.networkmeeting": SCOPED_BY_DJANGO,
-    "deployments.reminderlog": AdminModel(add=403, other_la=ADMIN_INDEX),
-    "impact.survey": SCOPED_BY_DJANGO,
+    "deployments.supportneed": SCOPED,
+    "deployments.deployment": MADE_BY_SERVICES,
+    "deployments.visitrecord": MADE_BY_SERVICES,
+    "deployments.reimbursementstatement": MADE_BY_SERVICES,
+    "deployments.networkmeeting": SCOPED,
+    "deployments.reminderlog": AdminModel(add=403, other_la=404),
+    "impact.survey": SCOPED,
 }
 
 
