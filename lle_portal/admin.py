@@ -279,7 +279,7 @@ def may_download_import_file(user, job: models.ImportJob) -> bool:
 
 
 @admin.register(models.ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     """Upload on the add page; the change page only shows the job's progress
     and outcome (imports cannot be edited).
 
@@ -292,7 +292,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         "kind",
         "original_name",
         "year",
-        "scope",
+        "scope_display",
         "status",
         "rows",
         "created_count",
@@ -309,7 +309,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         "kind",
         "original_name",
         "year",
-        "scope",
+        "scope_display",
         "message",
         "created_by",
         "created_at",
@@ -317,8 +317,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         "finished_at",
     )
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
+    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         user = request.user
         if user.is_superuser:
             return queryset
@@ -355,7 +354,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         return f"{obj.processed_rows:,} of {obj.total_rows:,}"
 
     @admin.display(description="scope")
-    def scope(self, obj: models.ImportJob) -> str:
+    def scope_display(self, obj: models.ImportJob) -> str:
         if obj.national:
             return "National (a superuser's import)"
         return "The schools of the uploader's local authorities"

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import privacy, services
+from .admin_scope import ScopedToOwnLAs
 from .forms import InvitationAdminForm, UserAdminChangeForm, UserAdminCreationForm
 from .models import Invitation, LocalAuthority, User
 
@@ -67,7 +68,7 @@ class LocalAuthorityFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ScopedToOwnLAs, DjangoUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     list_display = ("full_name", "email", "role", "school", "is_active", "last_login")
@@ -103,8 +104,8 @@ class UserAdmin(DjangoUserAdmin):
 
     actions = ["deactivate_accounts", "export_personal_data", "erase_personal_data"]
 
-    def get_queryset(self, request):
-        return _scope_to_adviser(request, super().get_queryset(request))
+    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return _scope_to_adviser(request, queryset)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -264,7 +265,7 @@ class InvitationStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     form = InvitationAdminForm
     list_display = ("email", "full_name", "role", "school", "state_display", "created_at", "expires_at", "created_by")
     list_filter = (InvitationStateFilter, "role")
@@ -292,8 +293,8 @@ class InvitationAdmin(admin.ModelAdmin):
     def state_display(self, obj: Invitation) -> str:
         return obj.state.capitalize()
 
-    def get_queryset(self, request):
-        return _scope_to_adviser(request, super().get_queryset(request))
+    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return _scope_to_adviser(request, queryset)
 
     def get_fields(self, request, obj=None):
         if obj is None:
