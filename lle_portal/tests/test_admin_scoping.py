@@ -663,7 +663,7 @@ NO_LA_RULE = {
     "lle_portal.auditevent": "scoped by what each event is about",
     "lle_portal.outgoingemail": "scoped by what each email is about",
     "lle_portal.report": "about any LA; reached from the page that asked for it",
-    "lle_portal.importjob": "ImportJobAdmin.scope: the uploader's and their LA colleagues' jobs; national files a superuser's",
+    "lle_portal.importjob": "ImportJobAdmin.scope: the uploader's and LA colleagues' jobs; national ones a superuser's",
     "lle_portal.emailchange": "a person's own request to change their address; erased with them, never browsed",
     "impact.surveyinvitation": "who answered a survey is nobody's to read row by row",
     "impact.surveyreminder": "who was reminded says who has not answered",
