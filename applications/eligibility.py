@@ -14,14 +14,25 @@ Pages, the admin and the panel list call `eligibility_for` (one application) or
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Prefetch
 
-from lle_portal.models import Inspection, School, SchoolResult
+from lle_portal.models import Inspection
+from lle_portal.schooldata import (
+    BELOW,
+    GOOD_OR_BETTER,
+    UNKNOWN,
+    FloorOutcome,
+    SchoolResults,
+    floor_by_year,
+    grade_words,
+    key_stages,
+    latest_inspections,
+    results_for_schools,
+)
 
 from .models import Application, FloorStandard, Verification
 
@@ -31,7 +42,6 @@ TO_VERIFY = "to_verify"
 STATUS_LABELS = {MET: "Met", NOT_MET: "Not met", TO_VERIFY: "To be verified"}
 
 MIN_YEARS_AS_HEAD = Decimal(3)
-GOOD_OR_BETTER = (Inspection.Grade.OUTSTANDING, Inspection.Grade.GOOD)
 YEARS_OF_RESULTS = 3
 
 
@@ -105,20 +115,14 @@ class OfficialData:
     """What the imported files say about the applicants' schools, loaded in bulk."""
 
     inspections: dict[int, Inspection | None]
-    results: dict[int, list[SchoolResult]]
+    results: dict[int, SchoolResults]
     floor_standards: dict[tuple[str, int], FloorStandard]
 
     @classmethod
     def for_schools(cls, school_ids: Iterable[int]) -> OfficialData:
         ids = {pk for pk in school_ids if pk}
-        latest: dict[int, Inspection | None] = dict.fromkeys(ids)
-        for inspection in Inspection.objects.filter(school_id__in=ids).order_by("school_id", "inspection_date"):
-            latest[inspection.school_id] = inspection  # ordered, so the last one wins
-        results: dict[int, list[SchoolResult]] = defaultdict(list)
-        for result in SchoolResult.objects.filter(school_id__in=ids, key_stage__in=["KS2", "KS4"]).order_by("year"):
-            results[result.school_id].append(result)
         standards = {(f.key_stage, f.year): f for f in FloorStandard.objects.all()}
-        return cls(inspections=latest, results=results, floor_standards=standards)
+        return cls(inspections=latest_inspections(ids), results=results_for_schools(ids), floor_standards=standards)
 
 
 def eligibility_for(application: Application, official: OfficialData | None = None) -> Eligibility:
@@ -197,8 +201,7 @@ def _headship(application: Application) -> Criterion:
     )
 
 
-def _grade(value: int | None) -> str:
-    return Inspection.Grade(value).label.lower() if value else "not given"
+_grade = grade_words
 
 
 def _inspection(application: Application, latest: Inspection | None) -> Criterion:
@@ -269,61 +272,29 @@ def _inspection(application: Application, latest: Inspection | None) -> Criterio
     )
 
 
-def _key_stage(school: School | None) -> str | None:
-    if school is None:
-        return None
-    if school.phase in (School.Phase.PRIMARY, School.Phase.MIDDLE_PRIMARY):
-        return "KS2"
-    if school.phase in (School.Phase.SECONDARY, School.Phase.MIDDLE_SECONDARY):
-        return "KS4"
-    return None
-
-
-def _floor_year(standard: FloorStandard | None, by_measure: dict[str, Decimal | None]) -> tuple[str, str]:
-    """(status, why) for one year of one school's results against its floor standard."""
-    if standard is None:
-        return TO_VERIFY, "no floor standard is recorded for that year"
-    attainment = by_measure.get(standard.attainment_measure) if standard.attainment_measure else None
-    if attainment is not None and standard.attainment_min is not None and attainment >= standard.attainment_min:
-        return MET, f"{attainment.normalize():f}% met the standard (floor {standard.attainment_min.normalize():f}%)"
-    progress = {m: by_measure.get(m) for m in standard.progress_minimums}
-    if progress and all(v is not None for v in progress.values()):
-        if all(progress[m] >= Decimal(str(minimum)) for m, minimum in standard.progress_minimums.items()):
-            return MET, "progress scores at or above the floor"
-        failed = ", ".join(f"{m} {progress[m].normalize():f}" for m in progress
-                           if progress[m] < Decimal(str(standard.progress_minimums[m])))
-        if standard.fail_needs_verification:
-            return TO_VERIFY, f"{failed} is below the floor, and the rest of that year's rule is not in the data"
-        return NOT_MET, f"below the floor ({failed})"
-    if attainment is None and not any(v is not None for v in progress.values()):
-        return TO_VERIFY, "the results are not published (suppressed or missing)"
-    if standard.fail_needs_verification:
-        return TO_VERIFY, "the part of that year's rule in the data is not met; the rest is not in the data"
-    return TO_VERIFY, "some of the results are not published"
+def _floor_status(outcome: FloorOutcome) -> str:
+    if outcome.state == BELOW:
+        return TO_VERIFY if outcome.needs_check else NOT_MET
+    return TO_VERIFY if outcome.state == UNKNOWN else MET
 
 
 def _floor_standard(application: Application, official: OfficialData) -> Criterion:
     title = CRITERIA["floor_standard"]
     declared = application.get_declared_above_floor_display() if application.declared_above_floor else ""
     school = application.school
-    key_stage = _key_stage(school)
     if school is None:
         return Criterion("floor_standard", title, TO_VERIFY, "Choose your school first.", declared=declared)
-    if key_stage is None:
+    if not key_stages(school):
         return Criterion("floor_standard", title, TO_VERIFY,
                          "There is no floor standard for your school's phase in the data; the adviser will verify.",
                          declared=declared)
-    by_year: dict[int, dict[str, Decimal | None]] = defaultdict(dict)
-    for result in official.results.get(school.pk, []):
-        if result.key_stage == key_stage:
-            by_year[result.year][result.measure] = result.value
+    by_year = floor_by_year(school, official.results.get(school.pk, SchoolResults()), official.floor_standards)
     years = sorted(by_year)[-YEARS_OF_RESULTS:]
     if not years:
         return Criterion("floor_standard", title, TO_VERIFY,
                          "The portal holds no published results for your school; the adviser will verify.",
                          declared=declared, official="No results on record")
-    outcomes = [(year, *_floor_year(official.floor_standards.get((key_stage, year)), by_year[year]))
-                for year in years]
+    outcomes = [(year, _floor_status(by_year[year][1]), by_year[year][1].why) for year in years]
     official_text = "; ".join(f"{year}: {why}" for year, _, why in outcomes)
     below = [year for year, status, _ in outcomes if status == NOT_MET]
     unknown = [year for year, status, _ in outcomes if status == TO_VERIFY]

@@ -11,7 +11,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from lle_portal.models import Grade as CoreGrade
 from lle_portal.models import KeyStage, LocalAuthority, School
+from lle_portal.schooldata import PhaseGroup
 
 
 class Specialism(models.TextChoices):
@@ -31,12 +33,8 @@ class Specialism(models.TextChoices):
     NEW_HEADS = "new_heads", "Mentoring new headteachers"
 
 
-class Phase(models.TextChoices):
-    PRIMARY = "primary", "Primary"
-    SECONDARY = "secondary", "Secondary"
-    SPECIAL = "special", "Special"
-    ALL_THROUGH = "all_through", "All-through"
-    NURSERY = "nursery", "Nursery"
+# The programme's phases (what an LLE offers) are the core's phase groups.
+Phase = PhaseGroup
 
 
 class Capacity(models.TextChoices):
@@ -44,11 +42,8 @@ class Capacity(models.TextChoices):
     ONE_DAY = "1.0", "One day a week"
 
 
-class Grade(models.IntegerChoices):
-    OUTSTANDING = 1, "Outstanding"
-    GOOD = 2, "Good"
-    REQUIRES_IMPROVEMENT = 3, "Requires improvement (satisfactory)"
-    INADEQUATE = 4, "Inadequate"
+# One grade vocabulary for inspections and for what applicants declare.
+Grade = CoreGrade
 
 
 class FloorStandard(models.Model):

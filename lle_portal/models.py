@@ -337,15 +337,21 @@ class School(models.Model):
         return max(inspections, key=lambda i: i.inspection_date) if inspections else None
 
 
+class Grade(models.IntegerChoices):
+    """The one Ofsted grade vocabulary (graded inspections, and what applicants
+    declare): grade 3 was called "satisfactory" before September 2012."""
+
+    OUTSTANDING = 1, "Outstanding"
+    GOOD = 2, "Good"
+    REQUIRES_IMPROVEMENT = 3, "Requires improvement"
+    INADEQUATE = 4, "Inadequate"
+
+
 class Inspection(models.Model):
     """An Ofsted inspection. Grades: 1 outstanding, 2 good, 3 requires
     improvement (satisfactory before September 2012), 4 inadequate."""
 
-    class Grade(models.IntegerChoices):
-        OUTSTANDING = 1, "Outstanding"
-        GOOD = 2, "Good"
-        REQUIRES_IMPROVEMENT = 3, "Requires improvement"
-        INADEQUATE = 4, "Inadequate"
+    Grade = Grade
 
     class Concern(models.TextChoices):
         NONE = "", "None"
