@@ -350,6 +350,7 @@ def _verify(application: Application, adviser: User, *, query: str = "") -> None
     notes = {
         "headship": "Appointment confirmed by HR: see the governing body's minutes.",
         "inspection": "Checked against the published Ofsted report.",
+        "performance": "Checked against the performance tables for the last three years.",
         "floor_standard": "Checked against the performance tables for the last three years.",
         "senior_team": "Discussed with the chair of governors on the school visit.",
     }

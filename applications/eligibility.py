@@ -23,14 +23,19 @@ from django.db.models import Prefetch
 from lle_portal.models import Inspection
 from lle_portal.schooldata import (
     BELOW,
-    GOOD_OR_BETTER,
+    GOOD,
     UNKNOWN,
+    EligibilityRules,
     FloorOutcome,
+    InspectionRecord,
     SchoolResults,
+    england_averages,
     floor_by_year,
     grade_words,
+    inspection_records,
     key_stages,
-    latest_inspections,
+    leadership_outcome,
+    performance_outcome,
     results_for_schools,
 )
 
@@ -103,7 +108,8 @@ class Eligibility:
 
 CRITERIA = {
     "headship": "Serving headteacher for at least 3 years",
-    "inspection": "Leadership and management good or outstanding at the latest inspection",
+    "inspection": "Good leadership at the latest inspection",
+    "performance": "High levels of pupil performance or continued improvement over the last 3 years",
     "floor_standard": "Above the floor standard over the last 3 years",
     "senior_team": "A senior leadership team able to lead the school in your absence",
     "approvals": "Approval of the governing body, the senior leadership team and the LA",
@@ -114,23 +120,32 @@ CRITERIA = {
 class OfficialData:
     """What the imported files say about the applicants' schools, loaded in bulk."""
 
-    inspections: dict[int, Inspection | None]
+    records: dict[int, InspectionRecord]
     results: dict[int, SchoolResults]
     floor_standards: dict[tuple[str, int], FloorStandard]
+    averages: dict[tuple[str, str, int], Decimal | None]
+
+    @property
+    def inspections(self) -> dict[int, Inspection | None]:
+        """Each school's latest inspection of any kind."""
+        return {pk: record.latest for pk, record in self.records.items()}
 
     @classmethod
     def for_schools(cls, school_ids: Iterable[int]) -> OfficialData:
         ids = {pk for pk in school_ids if pk}
         standards = {(f.key_stage, f.year): f for f in FloorStandard.objects.all()}
-        return cls(inspections=latest_inspections(ids), results=results_for_schools(ids), floor_standards=standards)
+        return cls(records=inspection_records(ids), results=results_for_schools(ids), floor_standards=standards,
+                   averages=england_averages())
 
 
 def eligibility_for(application: Application, official: OfficialData | None = None) -> Eligibility:
     official = official or OfficialData.for_schools([application.school_id])
     verifications = {v.criterion: v for v in application.verifications.all()}
+    rules = EligibilityRules.from_data(application.round.eligibility_rules if application.round_id else None)
     checks = [
         _headship(application),
-        _inspection(application, official.inspections.get(application.school_id)),
+        _inspection(application, official.records.get(application.school_id), rules),
+        _performance(application, official, rules),
         _floor_standard(application, official),
         _senior_team(application),
         _approvals(application),
@@ -149,7 +164,7 @@ def eligibility_for_many(applications: list[Application]) -> dict[int, Eligibili
 
 
 def with_eligibility_data(queryset):
-    return queryset.select_related("school").prefetch_related(
+    return queryset.select_related("school", "round").prefetch_related(
         Prefetch("verifications", queryset=Verification.objects.all())
     )
 
@@ -204,7 +219,9 @@ def _headship(application: Application) -> Criterion:
 _grade = grade_words
 
 
-def _inspection(application: Application, latest: Inspection | None) -> Criterion:
+def _inspection(application: Application, record: InspectionRecord | None, rules: EligibilityRules) -> Criterion:
+    """Good leadership at the latest inspection, read under its framework
+    (lle_portal.schooldata.leadership_outcome) and against the head's answer."""
     title = CRITERIA["inspection"]
     declared_grade = application.declared_leadership
     declared = ""
@@ -214,32 +231,33 @@ def _inspection(application: Application, latest: Inspection | None) -> Criterio
             declared += f", inspected {application.declared_inspection_date:%-d %B %Y}"
     if application.school_id is None:
         return Criterion("inspection", title, TO_VERIFY, "Choose your school first.", declared=declared)
-    if latest is None:
-        if declared_grade and declared_grade not in GOOD_OR_BETTER:
+    record = record or InspectionRecord()
+    outcome = leadership_outcome(record, rules)
+    official = outcome.figures
+    judged = record.judged
+    declared_not_good = declared_grade and declared_grade not in rules.good_leadership_grades
+    if judged is None:
+        if declared_not_good:
             return Criterion("inspection", title, NOT_MET, f"You said leadership and management was "
                              f"{_grade(declared_grade)}; it must be good or outstanding.", declared=declared)
         return Criterion(
             "inspection", title, TO_VERIFY,
-            "The portal holds no inspection for your school, so the adviser will verify your answer.",
-            declared=declared, official="No inspection on record",
+            f"{_sentence(outcome.why)}, so the adviser will verify your answer.",
+            declared=declared, official=official,
         )
 
-    official_grade = latest.leadership_and_management
-    official = f"Inspected {latest.inspection_date:%-d %B %Y}: "
-    official += (
-        f"leadership and management {_grade(official_grade)}" if official_grade
-        else f"overall effectiveness {latest.overall_label.lower()} (leadership grade not in the data)"
-    )
+    official_grade = judged.leadership_and_management
     problems = []
     if declared_grade and official_grade and declared_grade != official_grade:
         problems.append(
             f"you said leadership and management was {_grade(declared_grade)}, "
             f"the official record says {_grade(official_grade)}"
         )
-    if application.declared_inspection_date and application.declared_inspection_date != latest.inspection_date:
+    inspected_on = {i.inspection_date for i in (record.latest, judged) if i is not None}
+    if application.declared_inspection_date and application.declared_inspection_date not in inspected_on:
         problems.append(
             f"you gave the inspection date {application.declared_inspection_date:%-d %B %Y}, "
-            f"the latest on record is {latest.inspection_date:%-d %B %Y}"
+            f"the latest on record is {record.latest.inspection_date:%-d %B %Y}"
         )
     if problems:
         return Criterion(
@@ -247,29 +265,34 @@ def _inspection(application: Application, latest: Inspection | None) -> Criterio
             "Your answer and the official data disagree: " + "; ".join(problems) + ". The adviser will verify.",
             declared=declared, official=official, disagreement=True,
         )
-    if official_grade is None:
-        if declared_grade is None:
-            return Criterion("inspection", title, TO_VERIFY,
-                             "Give your latest leadership and management grade.", official=official)
-        if declared_grade not in GOOD_OR_BETTER:
-            return Criterion("inspection", title, NOT_MET, f"You said leadership and management was "
-                             f"{_grade(declared_grade)}; it must be good or outstanding.",
-                             declared=declared, official=official)
-        return Criterion(
-            "inspection", title, TO_VERIFY,
-            "The official record gives the overall grade only, so the adviser will verify the leadership grade.",
-            declared=declared, official=official,
-        )
-    if official_grade in GOOD_OR_BETTER:
-        return Criterion("inspection", title, MET,
-                         f"Leadership and management was {_grade(official_grade)} at the latest inspection.",
+    if outcome.state == UNKNOWN:
+        if judged.inspection_type != Inspection.Type.REPORT_CARD and official_grade is None:
+            if declared_grade is None:
+                return Criterion("inspection", title, TO_VERIFY,
+                                 "Give your latest leadership and management grade.", official=official)
+            if declared_not_good:
+                return Criterion("inspection", title, NOT_MET, f"You said leadership and management was "
+                                 f"{_grade(declared_grade)}; it must be good or outstanding.",
+                                 declared=declared, official=official)
+            return Criterion(
+                "inspection", title, TO_VERIFY,
+                "The official record gives the overall grade only, so the adviser will verify the leadership grade.",
+                declared=declared, official=official,
+            )
+        return Criterion("inspection", title, TO_VERIFY, f"{_sentence(outcome.why)}; the adviser will verify.",
+                         declared=declared, official=official)
+    if outcome.state == GOOD:
+        return Criterion("inspection", title, MET, f"{_sentence(outcome.why)} at the latest inspection.",
                          declared=declared, official=official)
     return Criterion(
         "inspection", title, NOT_MET,
-        f"Leadership and management was {_grade(official_grade)} at the latest inspection; it must be good or "
-        "outstanding. You can still apply as working towards eligibility.",
+        f"{_sentence(outcome.why)} at the latest inspection. You can still apply as working towards eligibility.",
         declared=declared, official=official,
     )
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _floor_status(outcome: FloorOutcome) -> str:
@@ -294,11 +317,23 @@ def _floor_standard(application: Application, official: OfficialData) -> Criteri
         return Criterion("floor_standard", title, TO_VERIFY,
                          "The portal holds no published results for your school; the adviser will verify.",
                          declared=declared, official="No results on record")
+    # The floor standard applies only in years that had one: none has since 2019.
+    last_floor_year = max((y for (ks, y) in official.floor_standards if ks in key_stages(school)), default=0)
+    after = [y for y in years if y > last_floor_year]
+    if after:
+        years = [y for y in years if y <= last_floor_year]
+        if not years:
+            return Criterion(
+                "floor_standard", title, MET,
+                f"No floor standard has applied since {last_floor_year}, so none applies to your results for "
+                f"{_join(after)}; the performance criterion judges them instead.",
+                declared=declared, official=f"{_join(after)}: no floor standard (the last was in {last_floor_year})",
+            )
     outcomes = [(year, _floor_status(by_year[year][1]), by_year[year][1].why) for year in years]
     official_text = "; ".join(f"{year}: {why}" for year, _, why in outcomes)
     below = [year for year, status, _ in outcomes if status == NOT_MET]
     unknown = [year for year, status, _ in outcomes if status == TO_VERIFY]
-    if len(years) < YEARS_OF_RESULTS:
+    if len(years) < YEARS_OF_RESULTS and not after:
         unknown.append(f"only {len(years)} year{'s' if len(years) != 1 else ''} of results on record")
     if below:
         status, reason = NOT_MET, f"Official results are below the floor standard in {_join(below)}."
@@ -306,6 +341,9 @@ def _floor_standard(application: Application, official: OfficialData) -> Criteri
         status, reason = TO_VERIFY, f"The floor standard cannot be checked from the data for {_join(unknown)}."
     else:
         status, reason = MET, f"Above the floor standard in {_join(years)}."
+    if after:
+        reason += f" No floor standard applies to {_join(after)} (the last was in {last_floor_year})."
+        official_text += f"; {_join(after)}: no floor standard"
     disagreement = (
         (application.declared_above_floor == Application.YesNoUnsure.YES and status == NOT_MET)
         or (application.declared_above_floor == Application.YesNoUnsure.NO and status == MET)
@@ -318,6 +356,27 @@ def _floor_standard(application: Application, official: OfficialData) -> Criteri
         reason = "You said the school has not been above the floor standard in each of the last 3 years."
     return Criterion("floor_standard", title, status, reason, declared=declared, official=official_text,
                      disagreement=disagreement)
+
+
+def _performance(application: Application, official: OfficialData, rules: EligibilityRules) -> Criterion:
+    """High levels of pupil performance or continued improvement over the last
+    three years (seed 000), read from the official results by the round's rule."""
+    title = CRITERIA["performance"]
+    school = application.school
+    if school is None:
+        return Criterion("performance", title, TO_VERIFY, "Choose your school first.")
+    if not key_stages(school):
+        return Criterion("performance", title, TO_VERIFY,
+                         "The portal has no headline measure for your school's phase; the adviser will verify.")
+    outcome = performance_outcome(school, official.results.get(school.pk, SchoolResults()), official.averages, rules)
+    if outcome.state == MET:
+        return Criterion("performance", title, MET, f"{_sentence(outcome.why)}.", official=outcome.figures)
+    if outcome.state == NOT_MET:
+        return Criterion("performance", title, NOT_MET,
+                         f"{_sentence(outcome.why)}. You can still apply as working towards eligibility.",
+                         official=outcome.figures)
+    return Criterion("performance", title, TO_VERIFY, f"{_sentence(outcome.why)}; the adviser will verify.",
+                     official=outcome.figures)
 
 
 def _join(items: list) -> str:

@@ -105,6 +105,13 @@ class ApplicationRound(models.Model):
     priority_phases = models.JSONField(default=list, blank=True, help_text="Phases the LA most wants.")
     priority_specialisms = models.JSONField(default=list, blank=True)
     priority_notes = models.TextField(blank=True)
+    # What counts for this round's eligibility, over the defaults of
+    # lle_portal.schooldata.EligibilityRules, e.g. {"good_leadership_grades": [1, 2],
+    # "report_card_leadership_at_least": 3, "high_performance": true, "improving_years": 3}.
+    eligibility_rules = models.JSONField(
+        default=dict, blank=True,
+        help_text="What counts for eligibility in this round; empty for the defaults (see the adviser's guide).",
+    )
     default_referee_name = models.CharField(max_length=150, blank=True)
     default_referee_email = models.EmailField(blank=True)
     default_referee_role = models.CharField(max_length=30, blank=True)

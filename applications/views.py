@@ -43,7 +43,7 @@ Status = Application.Status
 # The eligibility criteria each section's answers decide, shown on that section's page.
 SECTION_CRITERIA = {
     "school": ("headship",),
-    "performance": ("inspection", "floor_standard"),
+    "performance": ("inspection", "performance", "floor_standard"),
     "offer": ("senior_team",),
     "approvals": ("approvals",),
 }

@@ -24,10 +24,10 @@ from applications.models import FloorStandard
 from lle_portal.models import Inspection, School
 from lle_portal.schooldata import (
     BELOW,
-    CONCERN_GRADES,
     SchoolResults,
     floor_by_year,
-    latest_inspections,
+    inspection_concern,
+    inspection_records,
     results_for_schools,
 )
 
@@ -69,20 +69,11 @@ def _floor_suggestion(school: School, results: SchoolResults, standards: dict) -
     return Suggestion(PriorityReason.BELOW_FLOOR, evidence)
 
 
-def _inspection_suggestion(latest: Inspection | None) -> Suggestion | None:
-    if latest is None:
-        return None
-    if latest.category_of_concern:
-        return Suggestion(
-            PriorityReason.VULNERABLE,
-            f"Inspected {latest.inspection_date:%-d %B %Y}: {latest.get_category_of_concern_display().lower()}",
-        )
-    if latest.overall_effectiveness in CONCERN_GRADES:
-        return Suggestion(
-            PriorityReason.VULNERABLE,
-            f"Inspected {latest.inspection_date:%-d %B %Y}: overall effectiveness {latest.overall_label.lower()}",
-        )
-    return None
+def _inspection_suggestion(latest_judged: Inspection | None) -> Suggestion | None:
+    """Vulnerable: the latest judged inspection (graded or report card; an
+    ungraded one carries it) shows a concern, read under its framework."""
+    concern = inspection_concern(latest_judged)
+    return Suggestion(PriorityReason.VULNERABLE, concern) if concern else None
 
 
 def new_head_suggestion(head_appointed_on: date | None, today: date | None = None) -> Suggestion | None:
@@ -105,14 +96,14 @@ def suggestions_for_schools(schools: Iterable[School]) -> dict[int, list[Suggest
     """Suggested reasons (from data) for many schools, in three queries."""
     schools = list(schools)
     ids = [s.pk for s in schools]
-    latest = latest_inspections(ids)
+    records = inspection_records(ids)
     results = results_for_schools(ids)
     standards = {(f.key_stage, f.year): f for f in FloorStandard.objects.all()}
     found: dict[int, list[Suggestion]] = {}
     for school in schools:
         found[school.pk] = [
             s for s in (_floor_suggestion(school, results[school.pk], standards),
-                        _inspection_suggestion(latest.get(school.pk))) if s
+                        _inspection_suggestion(records[school.pk].judged)) if s
         ]
     return found
 

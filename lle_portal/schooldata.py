@@ -30,7 +30,8 @@ from typing import Protocol
 
 from django.db import models
 
-from .models import Grade, Inspection, KeyStage, School, SchoolResult
+from .imports.vocab import ungraded_questions_grade
+from .models import Grade, Inspection, KeyStage, ReportCardGrade, School, SchoolResult
 
 # --------------------------------------------------------------------------
 # Academic years (named by the year they end in)
@@ -290,3 +291,272 @@ def floor_by_year(
                 combined[year] = (label, FloorOutcome(state, why, needs_check, figures))
                 break
     return combined
+
+
+# --------------------------------------------------------------------------
+# Inspections across frameworks
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InspectionRecord:
+    """A school's inspections as the rules read them: the latest of any kind,
+    the latest that set its grades (graded or report card), and an ungraded
+    inspection since then, which carries those grades forward."""
+
+    latest: Inspection | None = None
+    judged: Inspection | None = None
+    ungraded_since: Inspection | None = None
+
+
+def inspection_records(school_ids: Iterable[int]) -> dict[int, InspectionRecord]:
+    """Every school's InspectionRecord, in one query."""
+    ids = {pk for pk in school_ids if pk}
+    by_school: dict[int, list[Inspection]] = {pk: [] for pk in ids}
+    if ids:
+        for inspection in Inspection.objects.filter(school_id__in=ids).order_by("school_id", "-inspection_date"):
+            by_school[inspection.school_id].append(inspection)
+    return {pk: _record(inspections) for pk, inspections in by_school.items()}
+
+
+def _record(newest_first: list[Inspection]) -> InspectionRecord:
+    if not newest_first:
+        return InspectionRecord()
+    judged = next((i for i in newest_first if i.is_judged), None)
+    ungraded = newest_first[0] if not newest_first[0].is_judged else None
+    if ungraded and judged and ungraded.inspection_date < judged.inspection_date:
+        ungraded = None
+    return InspectionRecord(latest=newest_first[0], judged=judged, ungraded_since=ungraded)
+
+
+@dataclass(frozen=True)
+class EligibilityRules:
+    """What counts, per application round (ApplicationRound.eligibility_rules
+    overrides these defaults; DESIGN.md §3, issue 12).
+
+    - good leadership: in a graded inspection (to November 2025) leadership
+      and management among `good_leadership_grades`; in a report card,
+      leadership and governance at `report_card_leadership_at_least` or better
+      (the scale runs 1 exceptional to 5 urgent improvement); an ungraded
+      inspection carries the previous judgement.
+    - performance, for years without a floor standard: the headline measure
+      at or above the England average in the latest published year, or
+      rising in each of the last `improving_years` published years.
+    """
+
+    good_leadership_grades: tuple[int, ...] = (Grade.OUTSTANDING, Grade.GOOD)
+    report_card_leadership_at_least: int = 3  # expected standard
+    high_performance: bool = True
+    improving_years: int = 3
+
+    @classmethod
+    def from_data(cls, data: Mapping | None) -> EligibilityRules:
+        data = data or {}
+        defaults = cls()
+        return cls(
+            good_leadership_grades=tuple(int(g) for g in data.get("good_leadership_grades",
+                                                                  defaults.good_leadership_grades)),
+            report_card_leadership_at_least=int(data.get("report_card_leadership_at_least",
+                                                         defaults.report_card_leadership_at_least)),
+            high_performance=bool(data.get("high_performance", defaults.high_performance)),
+            improving_years=max(2, int(data.get("improving_years", defaults.improving_years))),
+        )
+
+
+GOOD, NOT_GOOD = "good", "not_good"
+
+
+@dataclass(frozen=True)
+class LeadershipOutcome:
+    """good, not_good or unknown, with the reason a head would read and the figures."""
+
+    state: str
+    why: str
+    figures: str = ""
+
+
+def _on(inspection: Inspection) -> str:
+    return f"{inspection.inspection_date:%-d %B %Y}"
+
+
+def leadership_outcome(record: InspectionRecord, rules: EligibilityRules | None = None) -> LeadershipOutcome:
+    """Whether the latest judged inspection shows good leadership, under its framework."""
+    rules = rules or EligibilityRules()
+    judged = record.judged
+    if judged is None:
+        if record.latest is not None:
+            return LeadershipOutcome(UNKNOWN, "the portal holds only an ungraded inspection, with no grade to carry",
+                                     f"Ungraded inspection {_on(record.latest)}")
+        return LeadershipOutcome(UNKNOWN, "the portal holds no inspection for your school", "No inspection on record")
+    if judged.inspection_type == Inspection.Type.REPORT_CARD:
+        area = judged.evaluation_areas.get("leadership_and_governance")
+        area_label = judged.evaluation_area_label("leadership_and_governance").lower()
+        figures = f"Report card {_on(judged)}: leadership and governance {area_label}"
+        if judged.safeguarding == Inspection.Safeguarding.NOT_MET:
+            return LeadershipOutcome(NOT_GOOD, "safeguarding was not met at the latest inspection", figures +
+                                     "; safeguarding not met")
+        if area is None:
+            return LeadershipOutcome(UNKNOWN, "the report card's leadership and governance grade is not in the data",
+                                     figures)
+        wanted = ReportCardGrade(rules.report_card_leadership_at_least).label.lower()
+        if area <= rules.report_card_leadership_at_least:
+            outcome = LeadershipOutcome(GOOD, f"leadership and governance was {ReportCardGrade(area).label.lower()} "
+                                        f"(the round asks for {wanted} or better)", figures)
+        else:
+            outcome = LeadershipOutcome(NOT_GOOD, f"leadership and governance was "
+                                        f"{ReportCardGrade(area).label.lower()}; the round asks for {wanted} or better",
+                                        figures)
+    else:
+        grade = judged.leadership_and_management
+        figures = f"Inspected {_on(judged)}: " + (
+            f"leadership and management {grade_words(grade)}" if grade
+            else f"overall effectiveness {judged.overall_label.lower()} (leadership grade not in the data)"
+        )
+        if grade is None:
+            return LeadershipOutcome(UNKNOWN, "the official record gives the overall grade only", figures)
+        wanted = " or ".join(grade_words(g) for g in sorted(rules.good_leadership_grades, reverse=True))
+        if grade in rules.good_leadership_grades:
+            outcome = LeadershipOutcome(GOOD, f"leadership and management was {grade_words(grade)}", figures)
+        else:
+            outcome = LeadershipOutcome(NOT_GOOD, f"leadership and management was {grade_words(grade)}; "
+                                        f"it must be {wanted}", figures)
+    ungraded = record.ungraded_since
+    if ungraded is not None:
+        outcome_text = ungraded.ungraded_outcome or "outcome not in the data"
+        figures = f"{outcome.figures}; ungraded inspection {_on(ungraded)}: {outcome_text}"
+        if ungraded_questions_grade(ungraded.ungraded_outcome):
+            return LeadershipOutcome(UNKNOWN, f"an ungraded inspection on {_on(ungraded)} questioned the previous "
+                                     f"grade ({outcome_text})", figures)
+        return LeadershipOutcome(outcome.state, f"{outcome.why}, carried by the ungraded inspection of "
+                                 f"{_on(ungraded)}", figures)
+    return outcome
+
+
+def inspection_concern(inspection: Inspection | None) -> str:
+    """Why the latest judged inspection makes a school vulnerable (seed 003), or ""."""
+    if inspection is None:
+        return ""
+    on = f"Inspected {_on(inspection)}"
+    if inspection.category_of_concern:
+        return f"{on}: {inspection.get_category_of_concern_display().lower()}"
+    if inspection.safeguarding == Inspection.Safeguarding.NOT_MET:
+        return f"{on}: safeguarding not met"
+    if inspection.overall_effectiveness in CONCERN_GRADES:
+        return f"{on}: overall effectiveness {inspection.overall_label.lower()}"
+    if inspection.framework == Inspection.Framework.NO_OVERALL_GRADE:
+        weak = ["leadership and management"] if inspection.leadership_and_management in CONCERN_GRADES else []
+        weak += [label.lower() for key, label in Inspection.JUDGEMENTS.items()
+                 if inspection.judgements.get(key) in CONCERN_GRADES]
+        if weak:
+            return f"{on}: {', '.join(weak)} below good"
+    weak_areas = [label.lower() for key, label in Inspection.EVALUATION_AREAS.items()
+                  if (inspection.evaluation_areas.get(key) or 0) >= ReportCardGrade.NEEDS_ATTENTION]
+    if weak_areas:
+        return f"{on}: {', '.join(weak_areas)} needs attention or urgent improvement"
+    return ""
+
+
+# --------------------------------------------------------------------------
+# Performance: high, or continued improvement (years without a floor standard)
+# --------------------------------------------------------------------------
+
+# The headline measure of each key stage, judged every year it is published.
+HEADLINE_MEASURES = {KeyStage.KS2: "PTRWM_EXP", KeyStage.KS4: "ATT8SCR"}
+MET_STATE, NOT_MET_STATE = "met", "not_met"
+
+
+@dataclass(frozen=True)
+class PerformanceOutcome:
+    state: str  # met, not_met or unknown
+    why: str
+    figures: str = ""
+
+
+def england_averages() -> dict[tuple[str, str, int], Decimal | None]:
+    """(key stage, measure, year) -> the published England average of the
+    headline measures, every year (a few dozen rows), in one query."""
+    from .models import AreaResult
+
+    rows = AreaResult.objects.filter(
+        area_code=AreaResult.ENGLAND, measure__in=list(HEADLINE_MEASURES.values())
+    ).values_list("key_stage", "measure", "year", "value")
+    return {(ks, m, y): v for ks, m, y, v in rows}
+
+
+def performance_outcome(
+    school: School | None,
+    results: SchoolResults,
+    averages: Mapping[tuple[str, str, int], Decimal | None],
+    rules: EligibilityRules | None = None,
+) -> PerformanceOutcome:
+    """High performance (the headline measure at or above the England average
+    in the latest published year) OR continued improvement (rising in each
+    of the last N published years). Suppressed years are never read as zero:
+    what they hide is "to be verified"."""
+    rules = rules or EligibilityRules()
+    outcomes = []
+    for key_stage in key_stages(school):
+        measure = HEADLINE_MEASURES[key_stage]
+        years = [y for y, values in results.years(key_stage).items() if measure in values]
+        if years:
+            outcomes.append((key_stage, _performance_one(key_stage, measure, results, years, averages, rules)))
+    if not outcomes:
+        return PerformanceOutcome(UNKNOWN, "the portal holds no published headline results for your school",
+                                  "No results on record")
+    if len(outcomes) == 1:
+        return outcomes[0][1]
+    for state in (NOT_MET_STATE, UNKNOWN, MET_STATE):
+        if any(o.state == state for _, o in outcomes):
+            return PerformanceOutcome(state, "; ".join(f"{ks}: {o.why}" for ks, o in outcomes),
+                                      "; ".join(f"{ks}: {o.figures}" for ks, o in outcomes))
+    raise AssertionError("unreachable")
+
+
+def _performance_one(key_stage, measure, results, years, averages, rules) -> PerformanceOutcome:
+    label = "% reaching the expected standard in reading, writing and maths" if key_stage == KeyStage.KS2 \
+        else "Attainment 8"
+    unit = "%" if key_stage == KeyStage.KS2 else ""
+    window = sorted(years)[-rules.improving_years:]
+    values = [results.years(key_stage)[y].get(measure) for y in window]
+    figures = f"{label}: " + ", ".join(
+        f"{y} {_fmt(v)}{unit}" if v is not None
+        else f"{y} not published ({results.marker(key_stage, y, measure) or 'missing'})"
+        for y, v in zip(window, values, strict=True)
+    )
+    latest_year, latest = window[-1], values[-1]
+    average = averages.get((key_stage, measure, latest_year))
+    if average is not None:
+        figures += f"; England {latest_year} {_fmt(average)}{unit}"
+
+    high: bool | None = None
+    if rules.high_performance:
+        high = None if latest is None or average is None else latest >= average
+    if len(window) < rules.improving_years or any(v is None for v in values):
+        improving: bool | None = None
+    else:
+        improving = all(b > a for a, b in zip(values, values[1:], strict=False))
+
+    if high:
+        return PerformanceOutcome(MET_STATE, f"{latest_year}: {_fmt(latest)}{unit}, at or above the England "
+                                  f"average of {_fmt(average)}{unit}", figures)
+    if improving:
+        return PerformanceOutcome(MET_STATE, f"results rose in each of the last {len(window)} published years "
+                                  f"({_join_years(window)})", figures)
+    if high is False and improving is False:
+        return PerformanceOutcome(NOT_MET_STATE, f"{latest_year}: {_fmt(latest)}{unit}, below the England average "
+                                  f"of {_fmt(average)}{unit}, and results did not rise in each of "
+                                  f"{_join_years(window)}", figures)
+    if not rules.high_performance and improving is False:
+        return PerformanceOutcome(NOT_MET_STATE, f"results did not rise in each of {_join_years(window)}", figures)
+    missing = []
+    if high is None and rules.high_performance:
+        missing.append(f"the {latest_year} result or its England average is not published")
+    if improving is None:
+        missing.append(f"fewer than {rules.improving_years} published years to show improvement"
+                       if len(window) < rules.improving_years or all(v is not None for v in values)
+                       else "a year in the window is not published (suppressed or missing)")
+    return PerformanceOutcome(UNKNOWN, "; ".join(missing), figures)
+
+
+def _join_years(years: list[int]) -> str:
+    return ", ".join(str(y) for y in years[:-1]) + f" and {years[-1]}" if len(years) > 1 else str(years[0])
