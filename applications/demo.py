@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from lle_portal.demo import DEMO_DOMAIN, DemoContext
+from lle_portal.demo import DEMO_DOMAIN, DemoContext, settle_demo_school
 from lle_portal.models import AuditEvent, Inspection, School, SchoolResult, User
 
 from . import services
@@ -163,6 +163,8 @@ def _secondary_heads(ctx: DemoContext) -> list[User]:
             f"head-{school.urn}", email=f"{local}.{school.urn}@{DEMO_DOMAIN}", full_name=school.head_name,
             role=User.Role.HEADTEACHER, school=school, job_title="Headteacher",
         ))
+    for head in heads:
+        settle_demo_school(head.school)
     # Only the first head is a listed demo login (lle_portal.demo); keep it so.
     ctx.logins = [entry for entry in ctx.logins if entry[2] not in {h.email for h in heads}]
     return heads
@@ -398,6 +400,11 @@ def _fill(application: Application, head: User, plan: Plan) -> None:
     school = head.school
     rng = random.Random(school.urn)
     latest = Inspection.objects.filter(school=school).order_by("-inspection_date").first()
+    # Part A asks for a grade 1-4: a head whose latest inspection is a report
+    # card or ungraded gives the last graded one.
+    graded = (Inspection.objects.filter(school=school)
+              .exclude(leadership_and_management=None, overall_effectiveness=None)
+              .order_by("-inspection_date").first())
     sections = DRAFT_STAGES.get(plan.stage, ("school", "performance", "offer", "evidence", "approvals", "referee"))
     years_ago = 2 if plan.working_towards else rng.randint(4, 12)
     answers = {
@@ -409,8 +416,8 @@ def _fill(application: Application, head: User, plan: Plan) -> None:
         },
         "performance": {
             "declared_inspection_date": _declared_inspection_date(latest, plan),
-            "declared_overall_effectiveness": latest.overall_effectiveness if latest else 2,
-            "declared_leadership": (latest.leadership_and_management or latest.overall_effectiveness) if latest else 2,
+            "declared_overall_effectiveness": graded.overall_effectiveness if graded else 2,
+            "declared_leadership": (graded.leadership_and_management or graded.overall_effectiveness) if graded else 2,
             "declared_above_floor": Application.YesNoUnsure.YES,
             "performance_summary": _performance_summary(school),
         },

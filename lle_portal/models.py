@@ -330,12 +330,6 @@ class School(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("admin:lle_portal_school_change", args=[self.pk])
 
-    @property
-    def latest_inspection(self) -> Inspection | None:
-        # Uses the prefetched list when the caller prefetched inspections.
-        inspections = list(self.inspections.all())
-        return max(inspections, key=lambda i: i.inspection_date) if inspections else None
-
 
 class Grade(models.IntegerChoices):
     """The one Ofsted grade vocabulary (graded inspections, and what applicants

@@ -128,18 +128,6 @@ def grade_words(value: int | None) -> str:
 # --------------------------------------------------------------------------
 
 
-def latest_inspections(school_ids: Iterable[int]) -> dict[int, Inspection | None]:
-    """Each school's latest inspection (None if it has none), in one query."""
-    ids = {pk for pk in school_ids if pk}
-    latest: dict[int, Inspection | None] = dict.fromkeys(ids)
-    if ids:
-        rows = Inspection.objects.filter(school_id__in=ids).order_by("school_id", "-inspection_date").distinct(
-            "school_id"
-        )
-        latest.update((inspection.school_id, inspection) for inspection in rows)
-    return latest
-
-
 YearValues = dict[str, Decimal | None]  # measure -> value (None: suppressed or missing)
 
 

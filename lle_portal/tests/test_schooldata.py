@@ -17,8 +17,8 @@ from lle_portal.schooldata import (
     academic_year_of,
     floor_by_year,
     floor_outcome,
+    inspection_records,
     key_stages,
-    latest_inspections,
     phase_group,
     phases_with_key_stage,
     results_for_schools,
@@ -89,10 +89,10 @@ def test_it_loads_latest_inspections_and_results_in_one_query_each(django_assert
         SchoolResultFactory(school=school, year=2019, value=70)
         SchoolResultFactory(school=school, year=2024, value=None, marker="SUPP")
     with django_assert_num_queries(2):
-        latest = latest_inspections([s.pk for s in schools] + [999999])
+        records = inspection_records([s.pk for s in schools] + [999999])
         results = results_for_schools(s.pk for s in schools)
-    assert {i.inspection_date for i in latest.values() if i} == {date(2024, 1, 1)}
-    assert latest[999999] is None
+    assert {r.latest.inspection_date for r in records.values() if r.latest} == {date(2024, 1, 1)}
+    assert records[999999].latest is None
     school_results = results[schools[0].pk]
     assert school_results.last_years(2) == [2019, 2024]
     assert school_results.marker("KS2", 2024, "PTRWM_EXP") == "SUPP"
