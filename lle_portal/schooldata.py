@@ -339,16 +339,35 @@ class EligibilityRules:
 
     @classmethod
     def from_data(cls, data: Mapping | None) -> EligibilityRules:
-        data = data or {}
+        """The rules a round stored; a value that is missing or not one the
+        rules allow keeps its default (the check never fails on a bad round)."""
+        data = data if isinstance(data, Mapping) else {}
         defaults = cls()
+
+        def pick(key: str, convert, allowed):
+            try:
+                value = convert(data[key])
+            except (KeyError, TypeError, ValueError):
+                return getattr(defaults, key)
+            return value if allowed(value) else getattr(defaults, key)
+
         return cls(
-            good_leadership_grades=tuple(int(g) for g in data.get("good_leadership_grades",
-                                                                  defaults.good_leadership_grades)),
-            report_card_leadership_at_least=int(data.get("report_card_leadership_at_least",
-                                                         defaults.report_card_leadership_at_least)),
-            high_performance=bool(data.get("high_performance", defaults.high_performance)),
-            improving_years=max(2, int(data.get("improving_years", defaults.improving_years))),
+            good_leadership_grades=pick("good_leadership_grades", lambda v: tuple(sorted({int(g) for g in v})),
+                                        lambda v: bool(v) and set(v) <= set(Grade.values)),
+            report_card_leadership_at_least=pick("report_card_leadership_at_least", int,
+                                                 lambda v: v in ReportCardGrade.values),
+            high_performance=pick("high_performance", lambda v: v if isinstance(v, bool) else None,
+                                  lambda v: v is not None),
+            improving_years=pick("improving_years", int, lambda v: 2 <= v <= 5),
         )
+
+    def as_data(self) -> dict:
+        return {
+            "good_leadership_grades": list(self.good_leadership_grades),
+            "report_card_leadership_at_least": self.report_card_leadership_at_least,
+            "high_performance": self.high_performance,
+            "improving_years": self.improving_years,
+        }
 
 
 GOOD, NOT_GOOD = "good", "not_good"
