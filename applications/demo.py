@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from lle_portal.demo import DEMO_DOMAIN, DemoContext, settle_demo_school
 from lle_portal.models import AuditEvent, Inspection, School, SchoolResult, User
+from lle_portal.schooldata import phase_group
 
 from . import services
 from .models import Application, ApplicationRound, Assessment, LLEProfile, RefereeNomination, TrainingCohort
@@ -429,7 +430,7 @@ def _fill(application: Application, head: User, plan: Plan) -> None:
                 "Two assistant heads share cover, with the business manager leading on operations. We have "
                 "tested this during my work with the cluster over the last year.",
             ]),
-            "phase_offered": "secondary" if school.phase == School.Phase.SECONDARY else "primary",
+            "phase_offered": "secondary" if phase_group(school) == "secondary" else "primary",
             "specialisms": rng.sample(["leadership", "teaching", "literacy", "maths", "send", "curriculum",
                                        "new_heads", "data", "behaviour"], k=rng.randint(2, 3)),
         },
