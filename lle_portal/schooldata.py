@@ -16,7 +16,16 @@ Conventions:
   an all-through school on both KS2 and KS4, and a year is below the floor
   when either key stage with results is below it.
 - **Grades**: `Grade` (lle_portal.models), 1 outstanding to 4 inadequate,
-  for inspections and for what applicants declare.
+  for inspections and for what applicants declare; report cards use
+  `ReportCardGrade`, 1 exceptional to 5 urgent improvement.
+
+Also here: each school's inspections as the rules read them (the latest
+judged one, carried by a later ungraded one: `inspection_records`), good
+leadership under each framework (`leadership_outcome`), why an inspection
+makes a school vulnerable (`inspection_concern`), the floor standard
+(`floor_outcome`, `floor_by_year`), the performance criterion
+(`performance_outcome`) and the per-round rules they follow (`EligibilityRules`).
+Every bulk read runs a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -155,14 +164,14 @@ class SchoolResults:
 
 
 def results_for_schools(
-    school_ids: Iterable[int], key_stages: Iterable[str] = (KeyStage.KS2, KeyStage.KS4)
+    school_ids: Iterable[int], stages: Iterable[str] = (KeyStage.KS2, KeyStage.KS4)
 ) -> dict[int, SchoolResults]:
     """Every school's results for the key stages, in one query."""
     ids = {pk for pk in school_ids if pk}
     found: dict[int, SchoolResults] = {pk: SchoolResults() for pk in ids}
     if not ids:
         return found
-    rows = SchoolResult.objects.filter(school_id__in=ids, key_stage__in=list(key_stages)).values_list(
+    rows = SchoolResult.objects.filter(school_id__in=ids, key_stage__in=list(stages)).values_list(
         "school_id", "key_stage", "year", "measure", "value", "marker"
     )
     for school_id, key_stage, year, measure, value, marker in rows.order_by("year"):
