@@ -459,12 +459,14 @@ def inspection_concern(inspection: Inspection | None) -> str:
         return f"{on}: safeguarding not met"
     if inspection.overall_effectiveness in CONCERN_GRADES:
         return f"{on}: overall effectiveness {inspection.overall_label.lower()}"
+    # Leadership below good is a concern under any graded framework (and the
+    # reason eligibility finds leadership not good: the two always agree).
+    weak = ["leadership and management"] if inspection.leadership_and_management in CONCERN_GRADES else []
     if inspection.framework == Inspection.Framework.NO_OVERALL_GRADE:
-        weak = ["leadership and management"] if inspection.leadership_and_management in CONCERN_GRADES else []
         weak += [label.lower() for key, label in Inspection.JUDGEMENTS.items()
                  if inspection.judgements.get(key) in CONCERN_GRADES]
-        if weak:
-            return f"{on}: {', '.join(weak)} below good"
+    if weak:
+        return f"{on}: {', '.join(weak)} below good"
     weak_areas = [label.lower() for key, label in Inspection.EVALUATION_AREAS.items()
                   if (inspection.evaluation_areas.get(key) or 0) >= ReportCardGrade.NEEDS_ATTENTION]
     if weak_areas:

@@ -74,3 +74,45 @@ def test_it_gives_eligibility_and_priorities_the_same_floor_answer(phase, result
         # …and when the latest year is plainly below, both say so.
         if latest_below and not by_year[max(by_year)][1].needs_check:
             assert floor.status == NOT_MET and suggested
+
+
+grades = st.one_of(st.none(), st.integers(1, 4))
+areas = st.one_of(st.none(), st.integers(1, 5))
+
+
+@fuzz
+@given(
+    kind=st.sampled_from(["graded", "no_overall_grade", "report_card"]),
+    overall=grades, leadership=grades, governance=areas,
+    safeguarding=st.sampled_from(["", "met", "not_met"]),
+    ungraded_after=st.sampled_from(["", "School remains Good", "Some aspects may not be as strong"]),
+)
+def test_it_calls_a_school_vulnerable_whenever_eligibility_finds_its_leadership_not_good(
+    kind, overall, leadership, governance, safeguarding, ungraded_after
+):
+    from datetime import date
+
+    from lle_portal.models import Inspection
+
+    with rolled_back():
+        application = ApplicationFactory(complete=True, declared_leadership=None, declared_inspection_date=None)
+        school = application.school
+        school.inspections.all().delete()
+        card = kind == "report_card"
+        Inspection.objects.create(
+            school=school, inspection_date=date(2026, 1, 5) if card else date(2023, 5, 5), framework=kind,
+            inspection_type="report_card" if card else "graded", safeguarding=safeguarding,
+            overall_effectiveness=overall if kind == "graded" else None,
+            leadership_and_management=None if card else leadership,
+            evaluation_areas={"leadership_and_governance": governance} if card and governance else {},
+        )
+        if ungraded_after:
+            Inspection.objects.create(school=school, inspection_date=date(2026, 6, 1), framework="report_card",
+                                      inspection_type="ungraded", ungraded_outcome=ungraded_after)
+        criterion = eligibility_for(application)["inspection"]
+        vulnerable = "vulnerable" in [s.reason for s in suggest_reasons(school)]
+        if criterion.status == NOT_MET:
+            assert vulnerable, criterion.reason
+        if vulnerable and criterion.status == MET:
+            # Vulnerable for another reason than leadership (an overall grade or another judgement).
+            assert "leadership" not in [s.evidence for s in suggest_reasons(school)][0].split(":", 1)[1]
