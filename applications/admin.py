@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from lle_portal.admin import ScopedFormFields, ScopedToOwnLAs, UrnSearchMixin
-from lle_portal.models import AuditEvent, LocalAuthority, OutgoingEmail, User
+from lle_portal.models import AuditEvent, Grade, LocalAuthority, OutgoingEmail, ReportCardGrade, User
+from lle_portal.schooldata import EligibilityRules
 
 from . import references, services
 from .eligibility import eligibility_for, eligibility_for_many, with_eligibility_data
@@ -100,8 +101,42 @@ class RoundAdminForm(forms.ModelForm):
         choices=[("", "---------"), *RefereeNomination.Role.choices], required=False, label="Default referee's role",
     )
 
+    # What counts for eligibility in this round (stored in eligibility_rules;
+    # the defaults are lle_portal.schooldata.EligibilityRules).
+    good_leadership_grades = forms.TypedMultipleChoiceField(
+        choices=Grade.choices, coerce=int, widget=forms.CheckboxSelectMultiple, label="Good leadership (graded)",
+        help_text="Leadership and management grades that count as good leadership in a graded inspection "
+        "(to November 2025). An ungraded inspection carries the previous grade.",
+    )
+    report_card_leadership_at_least = forms.TypedChoiceField(
+        choices=ReportCardGrade.choices, coerce=int, label="Good leadership (report card)",
+        help_text="The lowest leadership and governance grade of a report card that counts as good leadership.",
+    )
+    high_performance = forms.BooleanField(
+        required=False, label="High performance counts",
+        help_text="A headline measure at or above the England average in the latest published year meets the "
+        "performance criterion.",
+    )
+    improving_years = forms.IntegerField(
+        min_value=2, max_value=5, label="Years of continued improvement",
+        help_text="Results rising in each of this many latest published years meet the performance criterion.",
+    )
+    RULE_FIELDS = ("good_leadership_grades", "report_card_leadership_at_least", "high_performance", "improving_years")
+
     # The request's user, set by ApplicationRoundAdmin.get_form.
     user: User | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rules = EligibilityRules.from_data(self.instance.eligibility_rules).as_data()
+        for name in self.RULE_FIELDS:
+            self.fields[name].initial = rules[name]
+
+    def save(self, commit=True):
+        self.instance.eligibility_rules = EligibilityRules.from_data(
+            {name: self.cleaned_data[name] for name in self.RULE_FIELDS}
+        ).as_data()
+        return super().save(commit)
 
     class Meta:
         model = ApplicationRound
@@ -176,6 +211,11 @@ class ApplicationRoundAdmin(ScopedAdmin):
         }),
         ("Places and local priorities", {
             "fields": ("places", "priority_phases", "priority_specialisms", "priority_notes"),
+        }),
+        ("Eligibility rules", {
+            "fields": RoundAdminForm.RULE_FIELDS,
+            "description": "What counts in this round's eligibility check. Floor standards apply only to the "
+            "years that had one (to 2019); later years are judged by the performance criterion.",
         }),
         ("Default LA referee", {
             "fields": (

@@ -24,8 +24,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from lle_portal.demo import DEMO_DOMAIN, DemoContext
+from lle_portal.demo import DEMO_DOMAIN, DemoContext, settle_demo_school
 from lle_portal.models import AuditEvent, Inspection, School, SchoolResult, User
+from lle_portal.schooldata import phase_group
 
 from . import services
 from .models import Application, ApplicationRound, Assessment, LLEProfile, RefereeNomination, TrainingCohort
@@ -166,6 +167,8 @@ def _secondary_heads(ctx: DemoContext) -> list[User]:
             f"head-{school.urn}", email=f"{local}.{school.urn}@{DEMO_DOMAIN}", full_name=school.head_name,
             role=User.Role.HEADTEACHER, school=school, job_title="Headteacher",
         ))
+    for head in heads:
+        settle_demo_school(head.school)
     # Only the first head is a listed demo login (lle_portal.demo); keep it so.
     ctx.logins = [entry for entry in ctx.logins if entry[2] not in {h.email for h in heads}]
     return heads
@@ -354,6 +357,7 @@ def _verify(application: Application, adviser: User, *, query: str = "") -> None
     notes = {
         "headship": "Appointment confirmed by HR: see the governing body's minutes.",
         "inspection": "Checked against the published Ofsted report.",
+        "performance": "Checked against the performance tables for the last three years.",
         "floor_standard": "Checked against the performance tables for the last three years.",
         "senior_team": "Discussed with the chair of governors on the school visit.",
     }
@@ -401,6 +405,11 @@ def _fill(application: Application, head: User, plan: Plan) -> None:
     school = head.school
     rng = random.Random(school.urn)
     latest = Inspection.objects.filter(school=school).order_by("-inspection_date").first()
+    # Part A asks for a grade 1-4: a head whose latest inspection is a report
+    # card or ungraded gives the last graded one.
+    graded = (Inspection.objects.filter(school=school)
+              .exclude(leadership_and_management=None, overall_effectiveness=None)
+              .order_by("-inspection_date").first())
     sections = DRAFT_STAGES.get(plan.stage, ("school", "performance", "offer", "evidence", "approvals", "referee"))
     years_ago = 2 if plan.working_towards else rng.randint(4, 12)
     answers = {
@@ -412,8 +421,8 @@ def _fill(application: Application, head: User, plan: Plan) -> None:
         },
         "performance": {
             "declared_inspection_date": _declared_inspection_date(latest, plan),
-            "declared_overall_effectiveness": latest.overall_effectiveness if latest else 2,
-            "declared_leadership": (latest.leadership_and_management or latest.overall_effectiveness) if latest else 2,
+            "declared_overall_effectiveness": graded.overall_effectiveness if graded else 2,
+            "declared_leadership": (graded.leadership_and_management or graded.overall_effectiveness) if graded else 2,
             "declared_above_floor": Application.YesNoUnsure.YES,
             "performance_summary": _performance_summary(school),
         },
@@ -425,7 +434,7 @@ def _fill(application: Application, head: User, plan: Plan) -> None:
                 "Two assistant heads share cover, with the business manager leading on operations. We have "
                 "tested this during my work with the cluster over the last year.",
             ]),
-            "phase_offered": "secondary" if school.phase == School.Phase.SECONDARY else "primary",
+            "phase_offered": "secondary" if phase_group(school) == "secondary" else "primary",
             "specialisms": rng.sample(["leadership", "teaching", "literacy", "maths", "send", "curriculum",
                                        "new_heads", "data", "behaviour"], k=rng.randint(2, 3)),
         },

@@ -14,14 +14,30 @@ Pages, the admin and the panel list call `eligibility_for` (one application) or
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Prefetch
 
-from lle_portal.models import Inspection, School, SchoolResult
+from lle_portal.models import Inspection
+from lle_portal.schooldata import (
+    BELOW,
+    GOOD,
+    UNKNOWN,
+    EligibilityRules,
+    FloorOutcome,
+    InspectionRecord,
+    SchoolResults,
+    england_averages,
+    floor_by_year,
+    grade_words,
+    inspection_records,
+    key_stages,
+    leadership_outcome,
+    performance_outcome,
+    results_for_schools,
+)
 
 from .approvals import CHAIR_LINKS, chair_approval
 from .models import Application, FloorStandard, Verification
@@ -32,7 +48,6 @@ TO_VERIFY = "to_verify"
 STATUS_LABELS = {MET: "Met", NOT_MET: "Not met", TO_VERIFY: "To be verified"}
 
 MIN_YEARS_AS_HEAD = Decimal(3)
-GOOD_OR_BETTER = (Inspection.Grade.OUTSTANDING, Inspection.Grade.GOOD)
 YEARS_OF_RESULTS = 3
 
 
@@ -94,7 +109,8 @@ class Eligibility:
 
 CRITERIA = {
     "headship": "Serving headteacher for at least 3 years",
-    "inspection": "Leadership and management good or outstanding at the latest inspection",
+    "inspection": "Good leadership at the latest inspection",
+    "performance": "High levels of pupil performance or continued improvement over the last 3 years",
     "floor_standard": "Above the floor standard over the last 3 years",
     "senior_team": "A senior leadership team able to lead the school in your absence",
     "approvals": "Approval of the governing body, the senior leadership team and the LA",
@@ -105,29 +121,32 @@ CRITERIA = {
 class OfficialData:
     """What the imported files say about the applicants' schools, loaded in bulk."""
 
-    inspections: dict[int, Inspection | None]
-    results: dict[int, list[SchoolResult]]
+    records: dict[int, InspectionRecord]
+    results: dict[int, SchoolResults]
     floor_standards: dict[tuple[str, int], FloorStandard]
+    averages: dict[tuple[str, str, int], Decimal | None]
+
+    @property
+    def inspections(self) -> dict[int, Inspection | None]:
+        """Each school's latest inspection of any kind."""
+        return {pk: record.latest for pk, record in self.records.items()}
 
     @classmethod
     def for_schools(cls, school_ids: Iterable[int]) -> OfficialData:
         ids = {pk for pk in school_ids if pk}
-        latest: dict[int, Inspection | None] = dict.fromkeys(ids)
-        for inspection in Inspection.objects.filter(school_id__in=ids).order_by("school_id", "inspection_date"):
-            latest[inspection.school_id] = inspection  # ordered, so the last one wins
-        results: dict[int, list[SchoolResult]] = defaultdict(list)
-        for result in SchoolResult.objects.filter(school_id__in=ids, key_stage__in=["KS2", "KS4"]).order_by("year"):
-            results[result.school_id].append(result)
         standards = {(f.key_stage, f.year): f for f in FloorStandard.objects.all()}
-        return cls(inspections=latest, results=results, floor_standards=standards)
+        return cls(records=inspection_records(ids), results=results_for_schools(ids), floor_standards=standards,
+                   averages=england_averages())
 
 
 def eligibility_for(application: Application, official: OfficialData | None = None) -> Eligibility:
     official = official or OfficialData.for_schools([application.school_id])
     verifications = {v.criterion: v for v in application.verifications.all()}
+    rules = EligibilityRules.from_data(application.round.eligibility_rules if application.round_id else None)
     checks = [
         _headship(application),
-        _inspection(application, official.inspections.get(application.school_id)),
+        _inspection(application, official.records.get(application.school_id), rules),
+        _performance(application, official, rules),
         _floor_standard(application, official),
         _senior_team(application),
         _approvals(application),
@@ -146,7 +165,7 @@ def eligibility_for_many(applications: list[Application]) -> dict[int, Eligibili
 
 
 def with_eligibility_data(queryset):
-    return queryset.select_related("school", "applicant", "referee").prefetch_related(
+    return queryset.select_related("school", "round", "applicant", "referee").prefetch_related(
         Prefetch("verifications", queryset=Verification.objects.all()),
         # The chair's link: the governing body's approval (approvals.chair_approval).
         CHAIR_LINKS,
@@ -200,11 +219,12 @@ def _headship(application: Application) -> Criterion:
     )
 
 
-def _grade(value: int | None) -> str:
-    return Inspection.Grade(value).label.lower() if value else "not given"
+_grade = grade_words
 
 
-def _inspection(application: Application, latest: Inspection | None) -> Criterion:
+def _inspection(application: Application, record: InspectionRecord | None, rules: EligibilityRules) -> Criterion:
+    """Good leadership at the latest inspection, read under its framework
+    (lle_portal.schooldata.leadership_outcome) and against the head's answer."""
     title = CRITERIA["inspection"]
     declared_grade = application.declared_leadership
     declared = ""
@@ -214,32 +234,33 @@ def _inspection(application: Application, latest: Inspection | None) -> Criterio
             declared += f", inspected {application.declared_inspection_date:%-d %B %Y}"
     if application.school_id is None:
         return Criterion("inspection", title, TO_VERIFY, "Choose your school first.", declared=declared)
-    if latest is None:
-        if declared_grade and declared_grade not in GOOD_OR_BETTER:
+    record = record or InspectionRecord()
+    outcome = leadership_outcome(record, rules)
+    official = outcome.figures
+    judged = record.judged
+    declared_not_good = declared_grade and declared_grade not in rules.good_leadership_grades
+    if judged is None:
+        if declared_not_good:
             return Criterion("inspection", title, NOT_MET, f"You said leadership and management was "
                              f"{_grade(declared_grade)}; it must be good or outstanding.", declared=declared)
         return Criterion(
             "inspection", title, TO_VERIFY,
-            "The portal holds no inspection for your school, so the adviser will verify your answer.",
-            declared=declared, official="No inspection on record",
+            f"{_sentence(outcome.why)}, so the adviser will verify your answer.",
+            declared=declared, official=official,
         )
 
-    official_grade = latest.leadership_and_management
-    official = f"Inspected {latest.inspection_date:%-d %B %Y}: "
-    official += (
-        f"leadership and management {_grade(official_grade)}" if official_grade
-        else f"overall effectiveness {latest.overall_label.lower()} (leadership grade not in the data)"
-    )
+    official_grade = judged.leadership_and_management
     problems = []
     if declared_grade and official_grade and declared_grade != official_grade:
         problems.append(
             f"you said leadership and management was {_grade(declared_grade)}, "
             f"the official record says {_grade(official_grade)}"
         )
-    if application.declared_inspection_date and application.declared_inspection_date != latest.inspection_date:
+    inspected_on = {i.inspection_date for i in (record.latest, judged) if i is not None}
+    if application.declared_inspection_date and application.declared_inspection_date not in inspected_on:
         problems.append(
             f"you gave the inspection date {application.declared_inspection_date:%-d %B %Y}, "
-            f"the latest on record is {latest.inspection_date:%-d %B %Y}"
+            f"the latest on record is {record.latest.inspection_date:%-d %B %Y}"
         )
     if problems:
         return Criterion(
@@ -247,90 +268,75 @@ def _inspection(application: Application, latest: Inspection | None) -> Criterio
             "Your answer and the official data disagree: " + "; ".join(problems) + ". The adviser will verify.",
             declared=declared, official=official, disagreement=True,
         )
-    if official_grade is None:
-        if declared_grade is None:
-            return Criterion("inspection", title, TO_VERIFY,
-                             "Give your latest leadership and management grade.", official=official)
-        if declared_grade not in GOOD_OR_BETTER:
-            return Criterion("inspection", title, NOT_MET, f"You said leadership and management was "
-                             f"{_grade(declared_grade)}; it must be good or outstanding.",
-                             declared=declared, official=official)
-        return Criterion(
-            "inspection", title, TO_VERIFY,
-            "The official record gives the overall grade only, so the adviser will verify the leadership grade.",
-            declared=declared, official=official,
-        )
-    if official_grade in GOOD_OR_BETTER:
-        return Criterion("inspection", title, MET,
-                         f"Leadership and management was {_grade(official_grade)} at the latest inspection.",
+    if outcome.state == UNKNOWN:
+        if judged.inspection_type != Inspection.Type.REPORT_CARD and official_grade is None:
+            if declared_grade is None:
+                return Criterion("inspection", title, TO_VERIFY,
+                                 "Give your latest leadership and management grade.", official=official)
+            if declared_not_good:
+                return Criterion("inspection", title, NOT_MET, f"You said leadership and management was "
+                                 f"{_grade(declared_grade)}; it must be good or outstanding.",
+                                 declared=declared, official=official)
+            return Criterion(
+                "inspection", title, TO_VERIFY,
+                "The official record gives the overall grade only, so the adviser will verify the leadership grade.",
+                declared=declared, official=official,
+            )
+        return Criterion("inspection", title, TO_VERIFY, f"{_sentence(outcome.why)}; the adviser will verify.",
+                         declared=declared, official=official)
+    if outcome.state == GOOD:
+        return Criterion("inspection", title, MET, f"{_sentence(outcome.why)} at the latest inspection.",
                          declared=declared, official=official)
     return Criterion(
         "inspection", title, NOT_MET,
-        f"Leadership and management was {_grade(official_grade)} at the latest inspection; it must be good or "
-        "outstanding. You can still apply as working towards eligibility.",
+        f"{_sentence(outcome.why)} at the latest inspection. You can still apply as working towards eligibility.",
         declared=declared, official=official,
     )
 
 
-def _key_stage(school: School | None) -> str | None:
-    if school is None:
-        return None
-    if school.phase in (School.Phase.PRIMARY, School.Phase.MIDDLE_PRIMARY):
-        return "KS2"
-    if school.phase in (School.Phase.SECONDARY, School.Phase.MIDDLE_SECONDARY):
-        return "KS4"
-    return None
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
-def _floor_year(standard: FloorStandard | None, by_measure: dict[str, Decimal | None]) -> tuple[str, str]:
-    """(status, why) for one year of one school's results against its floor standard."""
-    if standard is None:
-        return TO_VERIFY, "no floor standard is recorded for that year"
-    attainment = by_measure.get(standard.attainment_measure) if standard.attainment_measure else None
-    if attainment is not None and standard.attainment_min is not None and attainment >= standard.attainment_min:
-        return MET, f"{attainment.normalize():f}% met the standard (floor {standard.attainment_min.normalize():f}%)"
-    progress = {m: by_measure.get(m) for m in standard.progress_minimums}
-    if progress and all(v is not None for v in progress.values()):
-        if all(progress[m] >= Decimal(str(minimum)) for m, minimum in standard.progress_minimums.items()):
-            return MET, "progress scores at or above the floor"
-        failed = ", ".join(f"{m} {progress[m].normalize():f}" for m in progress
-                           if progress[m] < Decimal(str(standard.progress_minimums[m])))
-        if standard.fail_needs_verification:
-            return TO_VERIFY, f"{failed} is below the floor, and the rest of that year's rule is not in the data"
-        return NOT_MET, f"below the floor ({failed})"
-    if attainment is None and not any(v is not None for v in progress.values()):
-        return TO_VERIFY, "the results are not published (suppressed or missing)"
-    if standard.fail_needs_verification:
-        return TO_VERIFY, "the part of that year's rule in the data is not met; the rest is not in the data"
-    return TO_VERIFY, "some of the results are not published"
+def _floor_status(outcome: FloorOutcome) -> str:
+    if outcome.state == BELOW:
+        return TO_VERIFY if outcome.needs_check else NOT_MET
+    return TO_VERIFY if outcome.state == UNKNOWN else MET
 
 
 def _floor_standard(application: Application, official: OfficialData) -> Criterion:
     title = CRITERIA["floor_standard"]
     declared = application.get_declared_above_floor_display() if application.declared_above_floor else ""
     school = application.school
-    key_stage = _key_stage(school)
     if school is None:
         return Criterion("floor_standard", title, TO_VERIFY, "Choose your school first.", declared=declared)
-    if key_stage is None:
+    if not key_stages(school):
         return Criterion("floor_standard", title, TO_VERIFY,
                          "There is no floor standard for your school's phase in the data; the adviser will verify.",
                          declared=declared)
-    by_year: dict[int, dict[str, Decimal | None]] = defaultdict(dict)
-    for result in official.results.get(school.pk, []):
-        if result.key_stage == key_stage:
-            by_year[result.year][result.measure] = result.value
+    by_year = floor_by_year(school, official.results.get(school.pk, SchoolResults()), official.floor_standards)
     years = sorted(by_year)[-YEARS_OF_RESULTS:]
     if not years:
         return Criterion("floor_standard", title, TO_VERIFY,
                          "The portal holds no published results for your school; the adviser will verify.",
                          declared=declared, official="No results on record")
-    outcomes = [(year, *_floor_year(official.floor_standards.get((key_stage, year)), by_year[year]))
-                for year in years]
+    # The floor standard applies only in years that had one: none has since 2019.
+    last_floor_year = max((y for (ks, y) in official.floor_standards if ks in key_stages(school)), default=0)
+    after = [y for y in years if y > last_floor_year]
+    if after:
+        years = [y for y in years if y <= last_floor_year]
+        if not years:
+            return Criterion(
+                "floor_standard", title, MET,
+                f"No floor standard has applied since {last_floor_year}, so none applies to your results for "
+                f"{_join(after)}; the performance criterion judges them instead.",
+                declared=declared, official=f"{_join(after)}: no floor standard (the last was in {last_floor_year})",
+            )
+    outcomes = [(year, _floor_status(by_year[year][1]), by_year[year][1].why) for year in years]
     official_text = "; ".join(f"{year}: {why}" for year, _, why in outcomes)
     below = [year for year, status, _ in outcomes if status == NOT_MET]
     unknown = [year for year, status, _ in outcomes if status == TO_VERIFY]
-    if len(years) < YEARS_OF_RESULTS:
+    if len(years) < YEARS_OF_RESULTS and not after:
         unknown.append(f"only {len(years)} year{'s' if len(years) != 1 else ''} of results on record")
     if below:
         status, reason = NOT_MET, f"Official results are below the floor standard in {_join(below)}."
@@ -338,6 +344,9 @@ def _floor_standard(application: Application, official: OfficialData) -> Criteri
         status, reason = TO_VERIFY, f"The floor standard cannot be checked from the data for {_join(unknown)}."
     else:
         status, reason = MET, f"Above the floor standard in {_join(years)}."
+    if after:
+        reason += f" No floor standard applies to {_join(after)} (the last was in {last_floor_year})."
+        official_text += f"; {_join(after)}: no floor standard"
     disagreement = (
         (application.declared_above_floor == Application.YesNoUnsure.YES and status == NOT_MET)
         or (application.declared_above_floor == Application.YesNoUnsure.NO and status == MET)
@@ -350,6 +359,27 @@ def _floor_standard(application: Application, official: OfficialData) -> Criteri
         reason = "You said the school has not been above the floor standard in each of the last 3 years."
     return Criterion("floor_standard", title, status, reason, declared=declared, official=official_text,
                      disagreement=disagreement)
+
+
+def _performance(application: Application, official: OfficialData, rules: EligibilityRules) -> Criterion:
+    """High levels of pupil performance or continued improvement over the last
+    three years (seed 000), read from the official results by the round's rule."""
+    title = CRITERIA["performance"]
+    school = application.school
+    if school is None:
+        return Criterion("performance", title, TO_VERIFY, "Choose your school first.")
+    if not key_stages(school):
+        return Criterion("performance", title, TO_VERIFY,
+                         "The portal has no headline measure for your school's phase; the adviser will verify.")
+    outcome = performance_outcome(school, official.results.get(school.pk, SchoolResults()), official.averages, rules)
+    if outcome.state == MET:
+        return Criterion("performance", title, MET, f"{_sentence(outcome.why)}.", official=outcome.figures)
+    if outcome.state == NOT_MET:
+        return Criterion("performance", title, NOT_MET,
+                         f"{_sentence(outcome.why)}. You can still apply as working towards eligibility.",
+                         official=outcome.figures)
+    return Criterion("performance", title, TO_VERIFY, f"{_sentence(outcome.why)}; the adviser will verify.",
+                     official=outcome.figures)
 
 
 def _join(items: list) -> str:

@@ -11,7 +11,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from lle_portal.models import Grade as CoreGrade
 from lle_portal.models import KeyStage, LocalAuthority, School
+from lle_portal.schooldata import PhaseGroup
 
 
 class Specialism(models.TextChoices):
@@ -31,12 +33,8 @@ class Specialism(models.TextChoices):
     NEW_HEADS = "new_heads", "Mentoring new headteachers"
 
 
-class Phase(models.TextChoices):
-    PRIMARY = "primary", "Primary"
-    SECONDARY = "secondary", "Secondary"
-    SPECIAL = "special", "Special"
-    ALL_THROUGH = "all_through", "All-through"
-    NURSERY = "nursery", "Nursery"
+# The programme's phases (what an LLE offers) are the core's phase groups.
+Phase = PhaseGroup
 
 
 class Capacity(models.TextChoices):
@@ -44,11 +42,8 @@ class Capacity(models.TextChoices):
     ONE_DAY = "1.0", "One day a week"
 
 
-class Grade(models.IntegerChoices):
-    OUTSTANDING = 1, "Outstanding"
-    GOOD = 2, "Good"
-    REQUIRES_IMPROVEMENT = 3, "Requires improvement (satisfactory)"
-    INADEQUATE = 4, "Inadequate"
+# One grade vocabulary for inspections and for what applicants declare.
+Grade = CoreGrade
 
 
 class FloorStandard(models.Model):
@@ -110,6 +105,13 @@ class ApplicationRound(models.Model):
     priority_phases = models.JSONField(default=list, blank=True, help_text="Phases the LA most wants.")
     priority_specialisms = models.JSONField(default=list, blank=True)
     priority_notes = models.TextField(blank=True)
+    # What counts for this round's eligibility, over the defaults of
+    # lle_portal.schooldata.EligibilityRules, e.g. {"good_leadership_grades": [1, 2],
+    # "report_card_leadership_at_least": 3, "high_performance": true, "improving_years": 3}.
+    eligibility_rules = models.JSONField(
+        default=dict, blank=True,
+        help_text="What counts for eligibility in this round; empty for the defaults (see the adviser's guide).",
+    )
     default_referee_name = models.CharField(max_length=150, blank=True)
     default_referee_email = models.EmailField(blank=True)
     default_referee_role = models.CharField(max_length=30, blank=True)

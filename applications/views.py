@@ -43,7 +43,7 @@ Status = Application.Status
 # The eligibility criteria each section's answers decide, shown on that section's page.
 SECTION_CRITERIA = {
     "school": ("headship",),
-    "performance": ("inspection", "floor_standard"),
+    "performance": ("inspection", "performance", "floor_standard"),
     "offer": ("senior_team",),
     "approvals": ("approvals",),
 }
@@ -301,25 +301,23 @@ def _summary(application: Application) -> list[dict[str, Any]]:
 
 def _official_results(official: OfficialData, school_id: int | None) -> list[dict[str, Any]]:
     """The school's published results for the last three years, one table per key stage."""
-    by_stage: dict[str, dict[str, dict[int, Any]]] = defaultdict(lambda: defaultdict(dict))
-    for result in official.results.get(school_id, []) if school_id else []:
-        by_stage[result.key_stage][result.measure][result.year] = result
+    school_results = official.results.get(school_id) if school_id else None
     tables = []
-    for stage, measures in sorted(by_stage.items()):
-        years = sorted({year for values in measures.values() for year in values})[-3:]
+    for stage, by_year in sorted(school_results.by_key_stage.items()) if school_results else []:
+        years = sorted(by_year)[-3:]
+        measures = {m for values in by_year.values() for m in values}
         order = [m for m in MEASURES if m in measures] + sorted(m for m in measures if m not in MEASURES)
         rows = []
         for measure in order:
             cells = []
             for year in years:
-                result = measures[measure].get(year)
-                if result is None:
-                    cells.append("Not published")
-                elif result.value is None:
-                    cells.append(f"Not published ({result.marker})" if result.marker else "Not published")
+                value = by_year[year].get(measure)
+                marker = school_results.marker(stage, year, measure)
+                if value is None:
+                    cells.append(f"Not published ({marker})" if marker else "Not published")
                 else:
                     suffix = "%" if MEASURES.get(measure) and MEASURES[measure].is_percentage else ""
-                    cells.append(f"{result.value.normalize():f}{suffix}")
+                    cells.append(f"{value.normalize():f}{suffix}")
             rows.append({"label": measure_label(measure), "cells": cells})
         tables.append({"key_stage": stage, "years": years, "rows": rows})
     return tables

@@ -23,6 +23,7 @@ from django.utils import timezone
 from applications.models import LLEProfile, Specialism
 from lle_portal.demo import DEMO_DOMAIN, DemoContext
 from lle_portal.models import School, User
+from lle_portal.schooldata import PHASE_GROUP_OF_PHASE
 
 from . import matching, services
 from .models import (
@@ -45,11 +46,9 @@ SPECIALISM_SETS = [
     [Specialism.SEND, Specialism.LEADERSHIP, Specialism.GOVERNANCE],
     [Specialism.MATHS, Specialism.TEACHING, Specialism.NEW_HEADS],
 ]
-PHASE_OF_SCHOOL = {
-    School.Phase.PRIMARY: "primary", School.Phase.MIDDLE_PRIMARY: "primary",
-    School.Phase.SECONDARY: "secondary", School.Phase.MIDDLE_SECONDARY: "secondary",
-    School.Phase.ALL_THROUGH: "all_through", School.Phase.NURSERY: "nursery",
-}
+# The demo's LLEs and client schools: schools of the phases the programme
+# speaks of (lle_portal.schooldata), sixth-form colleges aside.
+PHASE_OF_SCHOOL = {phase: group for phase, group in PHASE_GROUP_OF_PHASE.items() if phase != School.Phase.SIXTEEN_PLUS}
 
 OBJECTIVES = [
     ("Raise attainment in reading at KS2", "At least 70% reach the expected standard in reading in the next tests"),

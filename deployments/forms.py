@@ -12,6 +12,7 @@ from django.utils import timezone
 from applications.models import Specialism
 from lle_portal.access import acts_for_school
 from lle_portal.models import LocalAuthority, User
+from lle_portal.schooldata import academic_year_label
 
 from .models import (
     INTENSITY_CHOICES,
@@ -174,5 +175,5 @@ class StatementPrepareForm(forms.Form):
         self.fields["local_authority"].queryset = las
         this_year = term_for(timezone.localdate()).academic_year
         self.fields["academic_year"].choices = [
-            (year, f"{year}/{str(year + 1)[-2:]}") for year in range(this_year, this_year - 4, -1)
+            (year, academic_year_label(year)) for year in range(this_year, this_year - 4, -1)
         ]

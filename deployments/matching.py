@@ -21,6 +21,7 @@ from scipy.optimize import linear_sum_assignment
 
 from applications.models import LLEProfile, Phase, Specialism
 from lle_portal.models import School
+from lle_portal.schooldata import phase_group
 
 from .models import HALF_DAY, Deployment, DeploymentQuerySet, SupportNeed
 
@@ -165,25 +166,6 @@ def distance_between(a: School, b: School) -> float | None:
     return haversine_km(float(a.latitude), float(a.longitude), float(b.latitude), float(b.longitude))
 
 
-# A school's phase in the words LLEs offer (built once: it is read for every LLE scored).
-PROGRAMME_PHASES = {
-    School.Phase.PRIMARY: Phase.PRIMARY,
-    School.Phase.MIDDLE_PRIMARY: Phase.PRIMARY,
-    School.Phase.SECONDARY: Phase.SECONDARY,
-    School.Phase.MIDDLE_SECONDARY: Phase.SECONDARY,
-    School.Phase.SIXTEEN_PLUS: Phase.SECONDARY,
-    School.Phase.ALL_THROUGH: Phase.ALL_THROUGH,
-    School.Phase.NURSERY: Phase.NURSERY,
-}
-
-
-def programme_phase(school: School) -> str:
-    """The client school's phase in the words LLEs offer (applications.Phase)."""
-    if school.is_special:
-        return Phase.SPECIAL
-    return PROGRAMME_PHASES.get(school.phase, "")
-
-
 def phase_reason(lle_phase: str, client_phase: str) -> Reason:
     if not client_phase:
         return Reason("phase", "The client school's phase is not known", 0)
@@ -267,7 +249,7 @@ def score_candidate(need: SupportNeed, lle: LLEProfile, *, busy: bool = False) -
     km = distance_between(lle.school, client)
     wanted = Decimal(need.days_per_week)
     reasons = [
-        phase_reason(lle.phase, programme_phase(client)),
+        phase_reason(lle.phase, phase_group(client)),
         distance_reason(km),
         specialism_reason(lle.specialisms, wanted_specialisms(need)),
         capacity_reason(spare, wanted),

@@ -634,7 +634,9 @@ class ReimbursementStatement(models.Model):
         FINALISED = "finalised", "Finalised"
 
     local_authority = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="statements")
-    academic_year = models.PositiveSmallIntegerField(help_text="The year the academic year starts, e.g. 2025.")
+    academic_year = models.PositiveSmallIntegerField(
+        help_text="The year the academic year ends, e.g. 2026 for 2025/26."
+    )
     term = models.CharField(max_length=10, choices=Term.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     prepared_at = models.DateTimeField(null=True, blank=True)

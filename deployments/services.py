@@ -27,6 +27,7 @@ from lle_portal.access import acts_for_school
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
 from lle_portal.models import LocalAuthority, School, SchoolResult, User
+from lle_portal.schooldata import academic_year_of
 
 from . import matching
 from .models import (
@@ -421,7 +422,7 @@ def end_report_context(deployment: Deployment) -> dict:
     for visit in confirmed:
         for label in visit.activity_labels:
             activities[label] = activities.get(label, 0) + 1
-    start_year = deployment.start_date.year + (1 if deployment.start_date.month >= 9 else 0)
+    start_year = academic_year_of(deployment.start_date)
     results = list(
         SchoolResult.objects.filter(school=deployment.client_school, year__gte=start_year - 2)
         .order_by("key_stage", "measure", "year")

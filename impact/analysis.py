@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
@@ -38,6 +37,7 @@ from django.db.models import Avg, Count, Q
 from applications.models import LLEProfile
 from deployments.models import Deployment
 from lle_portal.models import AreaResult, KeyStage, LocalAuthority, School, SchoolResult
+from lle_portal.schooldata import academic_year_dates, phases_with_key_stage
 
 ONE_DP = Decimal("0.1")
 
@@ -77,10 +77,11 @@ ANALYSIS_MEASURES: dict[str, AnalysisMeasure] = {
 }
 DEFAULT_MEASURE = "KS2_HEADLINE"
 
-# The phases a person filters by, and the school phases each covers.
+# The phases a person filters by, and the school phases each covers: those
+# publishing that key stage (an all-through school is in both).
 PHASES: dict[str, tuple[str, ...]] = {
-    "primary": (School.Phase.PRIMARY, School.Phase.MIDDLE_PRIMARY, School.Phase.ALL_THROUGH),
-    "secondary": (School.Phase.SECONDARY, School.Phase.MIDDLE_SECONDARY, School.Phase.ALL_THROUGH),
+    "primary": phases_with_key_stage(KeyStage.KS2),
+    "secondary": phases_with_key_stage(KeyStage.KS4),
 }
 
 SUPPORTED, LLE_SCHOOLS, LA_SCHOOLS, LA_PUBLISHED, ENGLAND_SCHOOLS, ENGLAND_PUBLISHED = (
@@ -88,9 +89,8 @@ SUPPORTED, LLE_SCHOOLS, LA_SCHOOLS, LA_PUBLISHED, ENGLAND_SCHOOLS, ENGLAND_PUBLI
 )
 
 
-def academic_year(year: int) -> tuple[date, date]:
-    """The academic year ending in `year`: 1 September year-1 to 31 August year."""
-    return date(year - 1, 9, 1), date(year, 8, 31)
+# The academic year ending in `year` (the one convention, lle_portal.schooldata).
+academic_year = academic_year_dates
 
 
 def _one_dp(value: Decimal | None) -> Decimal | None:

@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Min, Prefetch, Q, Sum
 from applications.models import LLEProfile
 from deployments.models import Deployment, Objective, VisitRecord
 from lle_portal.models import LocalAuthority, School
+from lle_portal.schooldata import academic_year_label, academic_year_of
 
 from .analysis import academic_year, supported_school_ids
 
@@ -27,7 +28,7 @@ class ProgrammeSummary:
 
     @property
     def academic_year_label(self) -> str:
-        return f"{self.year - 1}/{str(self.year)[-2:]}"
+        return academic_year_label(self.year)
 
 
 def programme_summary(local_authority: LocalAuthority, year: int) -> ProgrammeSummary:
@@ -82,10 +83,6 @@ def school_deployments(school: School, limit: int = 5) -> list[SchoolDeployment]
     ]
 
 
-def _academic_year_of(day) -> int:
-    return day.year + 1 if day.month >= 9 else day.year
-
-
 def programme_years(local_authority: LocalAuthority) -> set[int]:
     """The academic years in which the LA's programme ran: deployments under way
     or surveys closing (2 queries)."""
@@ -97,7 +94,7 @@ def programme_years(local_authority: LocalAuthority) -> set[int]:
         status__in=[Deployment.Status.ACTIVE, Deployment.Status.COMPLETED, Deployment.Status.ENDED_EARLY],
     ).aggregate(first=Min("start_date"), last=Max("end_date"))
     if span["first"] and span["last"]:
-        years.update(range(_academic_year_of(span["first"]), _academic_year_of(span["last"]) + 1))
-    years.update(_academic_year_of(day) for day in Survey.objects.filter(
+        years.update(range(academic_year_of(span["first"]), academic_year_of(span["last"]) + 1))
+    years.update(academic_year_of(day) for day in Survey.objects.filter(
         local_authority=local_authority).exclude(status=Survey.Status.DRAFT).values_list("closes_on", flat=True))
     return years

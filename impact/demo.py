@@ -18,6 +18,7 @@ from django.utils import timezone
 from applications.models import LLEProfile
 from lle_portal.demo import DemoContext
 from lle_portal.models import User
+from lle_portal.schooldata import academic_year_label, academic_year_of
 
 from . import demo_history, surveys
 from .models import Answer, Question, Survey, SurveyInvitation
@@ -55,16 +56,12 @@ CLIENT_ANSWERS = [(5, 5, True, 5), (5, 5, True, 4), (5, 4, True, 5), (4, 5, True
                   (4, 4, True, 4), (5, 5, True, 5)]
 
 
-def academic_year_ending(day: date) -> int:
-    return day.year + 1 if day.month >= 9 else day.year
-
-
 def seed(ctx: DemoContext) -> None:
     if ctx.la is None or "adviser" not in ctx.people:
         ctx.say("Surveys: skipped (no LA or adviser).")
         return
     adviser = ctx.people["adviser"]
-    last_year = academic_year_ending(timezone.localdate()) - 1
+    last_year = academic_year_of(timezone.localdate()) - 1
     lles = list(
         User.objects.filter(lle_profile__in=LLEProfile.objects.deployable().filter(school__local_authority=ctx.la))
         .order_by("pk")
@@ -144,7 +141,7 @@ def _open_survey(ctx: DemoContext, adviser: User) -> None:
     """This year's client survey, open for three weeks: opening it invites the
     heads of the LA's client schools (the demo client head among them)."""
     today = timezone.localdate()
-    title = f"Survey of client headteachers, {academic_year_ending(today) - 1}/{str(academic_year_ending(today))[-2:]}"
+    title = f"Survey of client headteachers, {academic_year_label(academic_year_of(today))}"
     if Survey.objects.filter(local_authority=ctx.la, title=title).exists():
         return
     survey = _build(ctx, Survey.Audience.CLIENT_HEADS, title, opens_on=today, closes_on=today + timedelta(days=21),

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from lle_portal.access import role_required
 from lle_portal.models import User
+from lle_portal.schooldata import academic_year_label, academic_year_of
 
 from . import surveys
 from .models import Answer, Survey, SurveyInvitation
@@ -133,10 +134,10 @@ def survey_results(request: HttpRequest, pk: int) -> HttpResponse:
     # Nothing but the response rate until the survey closes (surveys.results_shown).
     if not results.suppressed:
         comments = Paginator(surveys.consented_comments(survey), PAGE_SIZE).get_page(request.GET.get("page"))
-    year = survey.closes_on.year + (1 if survey.closes_on.month >= 9 else 0)
+    year = academic_year_of(survey.closes_on)
     return render(request, "impact/surveys/results.html", {
         "survey": survey, "results": results, "comments": comments,
-        "year": year, "year_label": f"{year - 1}/{str(year)[-2:]}",
+        "year": year, "year_label": academic_year_label(year),
         "programme": surveys.programme_survey_results(local_authority=survey.local_authority, year=year),
         "suppressed_text": surveys.SUPPRESSED_TEXT, "min_group": surveys.MIN_GROUP_SIZE,
         "admin_url": reverse("admin:impact_survey_change", args=[survey.pk]),

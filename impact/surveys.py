@@ -38,6 +38,7 @@ from lle_portal.access import acts_for_school
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
 from lle_portal.models import LocalAuthority, User
+from lle_portal.schooldata import academic_year_dates
 
 from .models import AGREEING, Answer, Question, Scale, Survey, SurveyInvitation, SurveyReminder, Theme
 
@@ -71,11 +72,6 @@ def is_adviser_of(user: User, survey: Survey) -> bool:
 
 def _lock(survey: Survey) -> Survey:
     return Survey.objects.select_for_update(of=("self",)).select_related("local_authority").get(pk=survey.pk)
-
-
-def academic_year_dates(year: int) -> tuple[date, date]:
-    """1 September of year-1 to 31 August of `year`: the academic year ending in `year`."""
-    return date(year - 1, 9, 1), date(year, 8, 31)
 
 
 def _percent(part: int, whole: int) -> Decimal | None:

@@ -188,9 +188,12 @@ class InspectionAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
         "overall_effectiveness_label",
         "leadership_and_management",
         "category_of_concern",
+        "framework",
+        "inspection_type",
         "source",
     )
-    list_filter = ("overall_effectiveness", "leadership_and_management", "category_of_concern", "source")
+    list_filter = ("framework", "inspection_type", "overall_effectiveness", "leadership_and_management",
+                   "category_of_concern", "safeguarding", "source")
     list_select_related = ("school",)
     search_fields = ("school__name",)
     search_help_text = "School name or URN."

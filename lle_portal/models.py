@@ -456,22 +456,82 @@ class School(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("admin:lle_portal_school_change", args=[self.pk])
 
-    @property
-    def latest_inspection(self) -> Inspection | None:
-        # Uses the prefetched list when the caller prefetched inspections.
-        inspections = list(self.inspections.all())
-        return max(inspections, key=lambda i: i.inspection_date) if inspections else None
+
+class Grade(models.IntegerChoices):
+    """The one Ofsted grade vocabulary (graded inspections, and what applicants
+    declare): grade 3 was called "satisfactory" before September 2012."""
+
+    OUTSTANDING = 1, "Outstanding"
+    GOOD = 2, "Good"
+    REQUIRES_IMPROVEMENT = 3, "Requires improvement"
+    INADEQUATE = 4, "Inadequate"
+
+
+class ReportCardGrade(models.IntegerChoices):
+    """The five-point scale of each evaluation area of an Ofsted report card
+    (inspections from 10 November 2025)."""
+
+    EXCEPTIONAL = 1, "Exceptional"
+    STRONG = 2, "Strong standard"
+    EXPECTED = 3, "Expected standard"
+    NEEDS_ATTENTION = 4, "Needs attention"
+    URGENT_IMPROVEMENT = 5, "Urgent improvement"
 
 
 class Inspection(models.Model):
-    """An Ofsted inspection. Grades: 1 outstanding, 2 good, 3 requires
-    improvement (satisfactory before September 2012), 4 inadequate."""
+    """An Ofsted inspection, under one of three frameworks:
 
-    class Grade(models.IntegerChoices):
-        OUTSTANDING = 1, "Outstanding"
-        GOOD = 2, "Good"
-        REQUIRES_IMPROVEMENT = 3, "Requires improvement"
-        INADEQUATE = 4, "Inadequate"
+    - graded inspections with an overall grade (to August 2024): each
+      judgement 1 outstanding, 2 good, 3 requires improvement (satisfactory
+      before September 2012), 4 inadequate;
+    - September 2024 to November 2025: the same sub-judgements, no overall grade;
+    - report cards (from 10 November 2025): each evaluation area on the
+      five-point ReportCardGrade scale, and safeguarding met or not met.
+
+    An ungraded inspection only confirms or questions the previous grade.
+    """
+
+    Grade = Grade
+    ReportCardGrade = ReportCardGrade
+
+    class Framework(models.TextChoices):
+        GRADED = "graded", "Graded, with an overall grade (to August 2024)"
+        NO_OVERALL_GRADE = "no_overall_grade", "Sub-judgements, no overall grade (September 2024 to November 2025)"
+        REPORT_CARD = "report_card", "Report card (from November 2025)"
+
+    class Type(models.TextChoices):
+        GRADED = "graded", "Graded inspection"
+        UNGRADED = "ungraded", "Ungraded inspection"
+        REPORT_CARD = "report_card", "Report card inspection"
+
+    class Safeguarding(models.TextChoices):
+        UNKNOWN = "", "Not in the data"
+        MET = "met", "Met"
+        NOT_MET = "not_met", "Not met"
+
+    # Graded sub-judgements (keys of `judgements`, each 1-4) and report-card
+    # evaluation areas (keys of `evaluation_areas`, each 1-5), as people read them.
+    JUDGEMENTS = {
+        "quality_of_education": "Quality of education",
+        "behaviour_and_attitudes": "Behaviour and attitudes",
+        "personal_development": "Personal development",
+        "early_years": "Early years provision",
+        "sixth_form": "Sixth form provision",
+        # The common inspection framework (to August 2019).
+        "teaching_learning_assessment": "Quality of teaching, learning and assessment",
+        "personal_development_behaviour_welfare": "Personal development, behaviour and welfare",
+        "outcomes_for_pupils": "Outcomes for pupils",
+    }
+    EVALUATION_AREAS = {
+        "inclusion": "Inclusion",
+        "curriculum_and_teaching": "Curriculum and teaching",
+        "achievement": "Achievement",
+        "attendance_and_behaviour": "Attendance and behaviour",
+        "personal_development_and_wellbeing": "Personal development and well-being",
+        "leadership_and_governance": "Leadership and governance",
+        "early_years": "Early years",
+        "post_16": "Post-16 provision",
+    }
 
     class Concern(models.TextChoices):
         NONE = "", "None"
@@ -487,6 +547,17 @@ class Inspection(models.Model):
     overall_effectiveness_label = models.CharField(max_length=50, blank=True)
     leadership_and_management = models.PositiveSmallIntegerField(choices=Grade.choices, null=True, blank=True)
     category_of_concern = models.CharField(max_length=30, choices=Concern.choices, blank=True)
+    framework = models.CharField(max_length=20, choices=Framework.choices, default=Framework.GRADED)
+    inspection_type = models.CharField(max_length=20, choices=Type.choices, default=Type.GRADED)
+    # {"quality_of_education": 2, ...}: graded sub-judgements, 1-4.
+    judgements = models.JSONField(default=dict, blank=True)
+    # {"inclusion": 3, "leadership_and_governance": 2, ...}: report-card areas, 1-5.
+    evaluation_areas = models.JSONField(default=dict, blank=True)
+    safeguarding = models.CharField(max_length=10, choices=Safeguarding.choices, blank=True)
+    # An ungraded inspection's outcome as published (it confirms or questions the previous grade).
+    ungraded_outcome = models.CharField(max_length=200, blank=True)
+    # What the file said, column by column, exactly as published.
+    verbatim = models.JSONField(default=dict, blank=True)
     source = models.CharField(max_length=20, blank=True, help_text="The file it was imported from.")
 
     class Meta:
@@ -508,9 +579,29 @@ class Inspection(models.Model):
 
     @property
     def overall_label(self) -> str:
+        if self.framework != self.Framework.GRADED and not self.overall_effectiveness:
+            return "No overall grade (not given since September 2024)"
         return self.overall_effectiveness_label or (
             self.get_overall_effectiveness_display() if self.overall_effectiveness else "Not graded"
         )
+
+    @property
+    def is_judged(self) -> bool:
+        """A graded inspection or a report card: one that sets the school's grades
+        (an ungraded inspection carries the previous ones)."""
+        return self.inspection_type != self.Type.UNGRADED
+
+    def evaluation_area_label(self, key: str) -> str:
+        value = self.evaluation_areas.get(key)
+        return ReportCardGrade(value).label if value else "Not in the data"
+
+    def evaluation_area_rows(self) -> list[tuple[str, str]]:
+        return [(label, ReportCardGrade(self.evaluation_areas[key]).label)
+                for key, label in self.EVALUATION_AREAS.items() if self.evaluation_areas.get(key)]
+
+    def judgement_rows(self) -> list[tuple[str, str]]:
+        return [(label, Grade(self.judgements[key]).label)
+                for key, label in self.JUDGEMENTS.items() if self.judgements.get(key)]
 
 
 class KeyStage(models.TextChoices):

@@ -37,6 +37,8 @@ def round_form(**overrides) -> dict:
         "priority_notes": "", "default_referee_name": "Simon Morley",
         "default_referee_email": "simon.morley@norfolk.example", "default_referee_role": "la_officer",
         "default_referee_organisation": "Norfolk County Council",
+        "good_leadership_grades": ["1", "2"], "report_card_leadership_at_least": "3", "high_performance": "on",
+        "improving_years": "3",
     }
     return {**data, **overrides}
 
@@ -50,6 +52,29 @@ def test_an_adviser_adds_a_round_with_its_priorities_in_uk_time(adviser_client):
     # 17:00 in February is 17:00 GMT; the form reads times as UK time.
     assert timezone.localtime(round.closes_at).hour == 17
     assert round.closes_at.utcoffset() is not None
+
+
+def test_an_adviser_sets_what_counts_for_eligibility_in_a_round(adviser_client):
+    response = adviser_client.post(reverse("admin:applications_applicationround_add"), round_form(
+        good_leadership_grades=["1"], report_card_leadership_at_least="2", high_performance="", improving_years="2",
+    ))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert ApplicationRound.objects.get().eligibility_rules == {
+        "good_leadership_grades": [1], "report_card_leadership_at_least": 2, "high_performance": False,
+        "improving_years": 2,
+    }
+    page = adviser_client.get(reverse("admin:applications_applicationround_change",
+                                      args=[ApplicationRound.objects.get().pk])).content.decode()
+    assert "Eligibility rules" in page and "Years of continued improvement" in page
+
+
+def test_a_round_with_unusable_stored_rules_falls_back_to_the_defaults():
+    from lle_portal.schooldata import EligibilityRules
+
+    assert EligibilityRules.from_data({"good_leadership_grades": ["x"], "improving_years": 99,
+                                       "report_card_leadership_at_least": 7, "high_performance": "yes"}) \
+        == EligibilityRules()
+    assert EligibilityRules.from_data("not a dict") == EligibilityRules()
 
 
 def test_the_round_form_refuses_a_round_that_closes_before_it_opens(adviser_client):

@@ -198,7 +198,7 @@ def test_a_head_registers_applies_fixes_an_eligibility_problem_and_submits(norfo
     assessor = AssessorFactory(full_name="David Okafor")
     _sign_in_as(page, adviser)
     page.goto(f"/programme/staff/applications/{application.pk}/verify/")
-    for criterion in ("headship", "inspection", "floor_standard", "senior_team"):
+    for criterion in ("headship", "inspection", "performance", "floor_standard", "senior_team"):
         page.locator(f"#id_{criterion}_outcome_0").check()  # Confirmed
     page.get_by_role("button", name="Save and mark Part A verified").click()
     page.wait_for_url(re.compile(r"/assessors/$"))

@@ -11,9 +11,9 @@ from applications.eligibility import (
     eligibility_for_many,
     with_eligibility_data,
 )
-from applications.models import Application, Verification
+from applications.models import Application, FloorStandard, Verification
 from applications.tests.factories import ApplicationFactory, chair_answered
-from lle_portal.models import School
+from lle_portal.models import AreaResult, School
 from lle_portal.tests.factories import InspectionFactory, SchoolResultFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,12 +25,20 @@ def results(school, year, **values):
                             marker="" if value is not None else "SUPP")
 
 
+def england_average(year, key_stage="KS2", **values):
+    for measure, value in values.items():
+        AreaResult.objects.update_or_create(area_code=AreaResult.ENGLAND, key_stage=key_stage, measure=measure,
+                                            year=year, defaults={"value": value})
+
+
 @pytest.fixture
 def application():
     app = ApplicationFactory(complete=True)
     InspectionFactory(school=app.school, inspection_date=date(2019, 3, 12), leadership_and_management=2)
     for year in (2017, 2018, 2019):
         results(app.school, year, PTRWM_EXP=70, READPROG=1, WRITPROG=1, MATPROG=1)
+    for year, england in ((2017, 61), (2018, 64), (2019, 65)):
+        england_average(year, PTRWM_EXP=england)
     app.declared_inspection_date = date(2019, 3, 12)
     app.save()
     return app
@@ -139,10 +147,18 @@ def test_suppressed_results_are_to_be_verified_never_read_as_zero(application):
 
 
 def test_a_year_with_no_floor_standard_in_the_table_is_to_be_verified(application):
-    results(application.school, 2023, PTRWM_EXP=80, READPROG=2, WRITPROG=2, MATPROG=2)
+    FloorStandard.objects.filter(key_stage="KS2", year=2018).delete()
     criterion = eligibility_for(application)["floor_standard"]
     assert criterion.status == TO_VERIFY
-    assert "2023: no floor standard is recorded" in criterion.official
+    assert "2018: no floor standard is recorded" in criterion.official
+
+
+def test_a_year_after_floor_standards_ended_is_not_checked_against_one(application):
+    results(application.school, 2023, PTRWM_EXP=40, READPROG=-9, WRITPROG=-9, MATPROG=-9)
+    criterion = eligibility_for(application)["floor_standard"]
+    assert criterion.status == MET
+    assert criterion.reason == ("Above the floor standard in 2018 and 2019. "
+                                "No floor standard applies to 2023 (the last was in 2019).")
 
 
 def test_a_secondary_below_minus_half_progress_8_is_to_be_verified_for_its_confidence_interval(application):
@@ -202,7 +218,7 @@ def test_a_fully_verified_application_is_eligible(application):
 
 def test_an_empty_draft_explains_what_is_missing():
     eligibility = eligibility_for(ApplicationFactory(school=None))
-    assert [c.status for c in eligibility.criteria] == [TO_VERIFY] * 5
+    assert [c.status for c in eligibility.criteria] == [TO_VERIFY] * 6
     assert eligibility["inspection"].reason == "Choose your school first."
 
 
@@ -214,6 +230,7 @@ def test_many_applications_are_checked_in_a_fixed_number_of_queries(django_asser
             InspectionFactory(school=app.school)
             results(app.school, 2019, PTRWM_EXP=70)
         apps = list(with_eligibility_data(Application.objects.all()))
-        with django_assert_max_num_queries(3):
+        # Inspections, results, floor standards and England averages: four, whatever the number.
+        with django_assert_max_num_queries(4):
             checked = eligibility_for_many(apps)
         assert len(checked) == len(apps)

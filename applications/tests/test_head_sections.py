@@ -249,6 +249,24 @@ def test_the_performance_section_shows_the_official_data_beside_the_answers(head
     assert "the official record says requires improvement" in html
 
 
+def test_the_performance_section_shows_a_report_card_and_the_performance_criterion(head, application):
+    InspectionFactory(
+        school=application.school, inspection_date=date(2026, 1, 20), overall_effectiveness=None,
+        leadership_and_management=None, framework="report_card", inspection_type="report_card", safeguarding="met",
+        evaluation_areas={"inclusion": 2, "leadership_and_governance": 3}, source="demo",
+    )
+    for year, value in ((2023, 55), (2024, 58), (2025, 63)):
+        SchoolResultFactory(school=application.school, year=year, value=value)
+    html = _html(head.get(_url(application, "performance")))
+    official = html.split("What the official data says", 1)[1]
+    assert "Report card inspection" in official
+    assert "Leadership and governance</dt><dd>Expected standard" in official
+    assert "Safeguarding</dt><dd>Met" in official
+    assert "this inspection is illustrative" in official
+    assert "High levels of pupil performance or continued improvement" in html
+    assert "Results rose in each of the last 3 published years (2023, 2024 and 2025)." in html
+
+
 def test_the_task_list_has_an_eligibility_panel_with_each_criterion(head, application):
     html = _html(head.get(reverse("applications:task_list", args=[application.pk])))
     assert "You have completed 0 of 6 sections." in html

@@ -23,8 +23,9 @@ Status = Application.Status
 _serial = itertools.count(1)
 
 # The budgets: a fixed number whatever the size of the round.
-# The panel's +2: the chairs' links and the sponsors, for the governing body's approval (issue 11).
-PANEL_BUDGET = 14
+# The panel's +2: the chairs' links and the sponsors, for the governing body's approval (issue 11);
+# +1 for the England averages the performance criterion compares with (issue 12).
+PANEL_BUDGET = 15
 ADMIN_LIST_BUDGET = 13
 
 

@@ -93,7 +93,8 @@ def test_marking_part_a_verified_too_early_says_what_is_missing_and_keeps_the_ou
 
 def test_marking_part_a_verified_moves_on_to_the_assessors(adviser_client):
     application = submitted_application()
-    data = {f"{key}_outcome": "confirmed" for key in ("headship", "inspection", "floor_standard", "senior_team")}
+    data = {f"{key}_outcome": "confirmed"
+            for key in ("headship", "inspection", "performance", "floor_standard", "senior_team")}
     response = adviser_client.post(reverse("applications:staff_verify", args=[application.pk]),
                                    {**data, "mark_verified": "1"})
     assert response.url == reverse("applications:staff_assign", args=[application.pk])

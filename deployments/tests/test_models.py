@@ -106,8 +106,8 @@ def test_a_queried_visit_has_its_reason():
 def test_a_visit_is_on_one_statement_line_only():
     visit = VisitRecordFactory(confirmed=True)
     la = norfolk()
-    autumn = ReimbursementStatement.objects.create(local_authority=la, academic_year=2025, term="autumn")
-    spring = ReimbursementStatement.objects.create(local_authority=la, academic_year=2025, term="spring")
+    autumn = ReimbursementStatement.objects.create(local_authority=la, academic_year=2026, term="autumn")
+    spring = ReimbursementStatement.objects.create(local_authority=la, academic_year=2026, term="spring")
     line = {"visit": visit, "lle_school": visit.deployment.lle.school, "days": 1, "rate_per_day": 300, "amount": 300}
     ReimbursementLine.objects.create(statement=autumn, **line)
     with pytest.raises(IntegrityError), transaction.atomic():

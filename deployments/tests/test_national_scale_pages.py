@@ -156,7 +156,7 @@ def long_statement(users):
     days = [start + timedelta(days=i) for i in range(STATEMENT_LINES + 10)]
     for i, day in enumerate(days):
         VisitRecordFactory(deployment=first if i % 2 else second, visit_date=day, confirmed=True, days=Decimal("1.0"))
-    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2025, term="autumn",
+    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
                                            by=users["adviser"])
     return statement, first, second
 

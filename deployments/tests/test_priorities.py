@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from applications.models import FloorStandard
-from deployments.priorities import below_floor, new_head_suggestion, suggest_reasons
+from deployments.priorities import new_head_suggestion, suggest_reasons
 from lle_portal.models import Inspection, School
+from lle_portal.schooldata import UNKNOWN, floor_outcome
 from lle_portal.tests.factories import InspectionFactory, SchoolFactory, SchoolResultFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,7 @@ def test_the_latest_year_decides_and_a_year_with_no_standard_is_not_guessed():
 
 def test_suppressed_results_say_nothing():
     standard = FloorStandard.objects.get(key_stage="KS2", year=2019)
-    assert below_floor(standard, {"PTRWM_EXP": None, "READPROG": None}) is None
+    assert floor_outcome(standard, {"PTRWM_EXP": None, "READPROG": None}).state == UNKNOWN
 
 
 @pytest.mark.parametrize(

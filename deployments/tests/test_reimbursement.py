@@ -22,12 +22,13 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("day", "year", "term"),
     [
-        (date(2025, 9, 1), 2025, Term.AUTUMN),
-        (date(2025, 12, 31), 2025, Term.AUTUMN),
-        (date(2026, 1, 1), 2025, Term.SPRING),
-        (date(2026, 3, 31), 2025, Term.SPRING),
-        (date(2026, 4, 1), 2025, Term.SUMMER),
-        (date(2026, 8, 31), 2025, Term.SUMMER),
+        # 2025/26 is academic year 2026: named by the year it ends in (lle_portal.schooldata).
+        (date(2025, 9, 1), 2026, Term.AUTUMN),
+        (date(2025, 12, 31), 2026, Term.AUTUMN),
+        (date(2026, 1, 1), 2026, Term.SPRING),
+        (date(2026, 3, 31), 2026, Term.SPRING),
+        (date(2026, 4, 1), 2026, Term.SUMMER),
+        (date(2026, 8, 31), 2026, Term.SUMMER),
     ],
 )
 def test_every_day_belongs_to_one_of_the_three_terms(day, year, term):
@@ -37,9 +38,9 @@ def test_every_day_belongs_to_one_of_the_three_terms(day, year, term):
 
 
 def test_the_previous_term_is_the_one_before_today():
-    assert previous_term(date(2026, 1, 10)) == term_dates(2025, Term.AUTUMN)
-    assert previous_term(date(2025, 10, 1)) == term_dates(2024, Term.SUMMER)
-    assert term_dates(2025, "spring").label == "Spring term 2025/26"
+    assert previous_term(date(2026, 1, 10)) == term_dates(2026, Term.AUTUMN)
+    assert previous_term(date(2025, 10, 1)) == term_dates(2025, Term.SUMMER)
+    assert term_dates(2026, "spring").label == "Spring term 2025/26"
 
 
 def autumn_visit(deployment, day, **kwargs):
@@ -63,7 +64,7 @@ def test_a_statement_pays_confirmed_days_times_the_rate_per_lles_school(users, d
     autumn_visit(second, date(2025, 12, 1), confirmed=True, days=Decimal("1.0"))
     autumn_visit(second, date(2026, 1, 14), confirmed=True, days=Decimal("1.0"))  # spring
 
-    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2025, term="autumn",
+    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
                                            by=users["adviser"])
     context = services.statement_context(statement)
     assert context["total_days"] == Decimal("2.5")
@@ -80,32 +81,32 @@ def test_a_day_is_paid_once_across_statements(users, deployments_in_autumn):
     paid = autumn_visit(first, date(2025, 10, 8), confirmed=True)
     late = autumn_visit(first, date(2025, 12, 3))  # confirmed after the autumn statement
     la = norfolk()
-    autumn = services.statement_prepare(local_authority=la, academic_year=2025, term="autumn", by=users["adviser"])
+    autumn = services.statement_prepare(local_authority=la, academic_year=2026, term="autumn", by=users["adviser"])
     services.statement_finalise(statement=autumn, by=users["adviser"])
     services.visit_confirm(visit=late, by=first.client_head)
 
-    spring = services.statement_prepare(local_authority=la, academic_year=2025, term="spring", by=users["adviser"])
+    spring = services.statement_prepare(local_authority=la, academic_year=2026, term="spring", by=users["adviser"])
     assert [line.visit for line in spring.lines.all()] == [late]  # the late day, on the next statement
     assert [line.visit for line in autumn.lines.all()] == [paid]
     # Preparing again changes nothing already paid.
-    spring = services.statement_prepare(local_authority=la, academic_year=2025, term="spring", by=users["adviser"])
+    spring = services.statement_prepare(local_authority=la, academic_year=2026, term="spring", by=users["adviser"])
     assert spring.lines.count() == 1
 
 
 def test_a_finalised_statement_never_changes(users, deployments_in_autumn):
     first, _ = deployments_in_autumn
     autumn_visit(first, date(2025, 10, 8), confirmed=True)
-    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2025, term="autumn",
+    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
                                            by=users["adviser"])
     services.statement_finalise(statement=statement, by=users["adviser"])
     with pytest.raises(DeploymentError, match="finalised"):
-        services.statement_prepare(local_authority=norfolk(), academic_year=2025, term="autumn", by=users["adviser"])
+        services.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn", by=users["adviser"])
     with pytest.raises(DeploymentError, match="already finalised"):
         services.statement_finalise(statement=statement, by=users["adviser"])
 
 
 def test_an_empty_statement_cannot_be_finalised(users):
-    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2025, term="autumn",
+    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
                                            by=users["adviser"])
     with pytest.raises(DeploymentError, match="no confirmed days"):
         services.statement_finalise(statement=statement, by=users["adviser"])
@@ -114,7 +115,7 @@ def test_an_empty_statement_cannot_be_finalised(users):
 def test_the_csv_has_a_row_per_paid_day(users, deployments_in_autumn):
     first, _ = deployments_in_autumn
     autumn_visit(first, date(2025, 10, 8), confirmed=True, days=Decimal("0.5"))
-    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2025, term="autumn",
+    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
                                            by=users["adviser"])
     rows = list(csv.reader(io.StringIO(services.statement_csv(statement))))
     assert rows[0] == services.CSV_HEADER
@@ -129,7 +130,7 @@ def test_finalising_makes_the_statement_pdf_in_the_background(users, deployments
     first, second = deployments_in_autumn
     autumn_visit(first, date(2025, 10, 8), confirmed=True)
     autumn_visit(second, date(2025, 11, 8), confirmed=True)
-    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2025, term="autumn",
+    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
                                            by=users["adviser"])
     with django_capture_on_commit_callbacks(execute=True):
         services.statement_finalise(statement=statement, by=users["adviser"])
@@ -142,3 +143,23 @@ def test_finalising_makes_the_statement_pdf_in_the_background(users, deployments
                    check=True)
     assert list(tmp_path.glob("page*.png"))
     assert statement.pdf_generated_at <= timezone.now()
+
+
+def test_it_moves_stored_statement_years_to_the_year_they_end_in(db):
+    # The data migration's function, run on today's models (same fields), inside
+    # the test's transaction: no schema migration back and forth.
+    import importlib
+
+    from django.apps import apps as registry
+
+    from deployments.models import ReimbursementStatement
+
+    migration = importlib.import_module("deployments.migrations.0006_reimbursement_years_by_their_end")
+    la = norfolk()
+    # Two consecutive years of one term: moved without ever colliding.
+    for year in (2024, 2025):
+        ReimbursementStatement.objects.create(local_authority=la, academic_year=year, term="autumn")
+    migration.forwards(registry, None)
+    assert sorted(ReimbursementStatement.objects.values_list("academic_year", flat=True)) == [2025, 2026]
+    migration.backwards(registry, None)
+    assert sorted(ReimbursementStatement.objects.values_list("academic_year", flat=True)) == [2024, 2025]

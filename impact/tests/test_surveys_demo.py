@@ -7,9 +7,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from impact import surveys
-from impact.demo import CLIENT_COMMENTS, academic_year_ending
+from impact.demo import CLIENT_COMMENTS
 from impact.models import Answer, Survey, SurveyInvitation
 from lle_portal.models import LocalAuthority, User
+from lle_portal.schooldata import academic_year_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -20,7 +21,7 @@ def test_the_demo_has_results_to_show_an_open_survey_and_a_second_run_adds_nothi
     assert "Surveys: June" in out.getvalue()
 
     la = LocalAuthority.objects.get(code="926")
-    year = academic_year_ending(timezone.localdate()) - 1
+    year = academic_year_of(timezone.localdate()) - 1
     results = surveys.programme_survey_results(local_authority=la, year=year)
     assert all(not r.lle.suppressed and not r.client.suppressed for r in results)
     # Seed 004: client satisfaction was stronger than that of LLEs.

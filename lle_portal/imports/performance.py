@@ -46,8 +46,11 @@ from .vocab import blank_if_not_applicable, grade_from, grade_label, phase_from
 SCHOOL_RECTYPES = {"1", "2"}
 SPECIAL_RECTYPE = "2"
 # What DfE writes where there is no value: suppressed (small cohort), no
-# entries, not published, low coverage, not applicable, new school...
-MARKERS = {"SUPP", "NE", "NP", "LOWCOV", "X", "NEW", "NA", "DNS", "NEWSCH"}
+# entries, not published, low coverage, not applicable, new school... and,
+# in the files published through explore-education-statistics from 2023, the
+# GSS symbols: c (confidential: suppressed), x (not available), z (not
+# applicable), u (low reliability), low.
+MARKERS = {"SUPP", "NE", "NP", "LOWCOV", "X", "NEW", "NA", "DNS", "NEWSCH", "C", "Z", "U", "LOW"}
 # Two decimal places and at most eight digits, as SchoolResult.value stores.
 VALUE_LIMIT = Decimal("999999.99")
 TWO_PLACES = Decimal("0.01")
@@ -81,6 +84,10 @@ def parse_result(text: str, column: str, measure: Measure) -> Cell:
     # Checked before rounding too: quantize() raises on a number of more than 28 digits.
     if abs(value) > VALUE_LIMIT or abs(value := value.quantize(TWO_PLACES)) > VALUE_LIMIT:
         raise ValueError(f"{column} {text!r} is too large to be a result")
+    if measure.range and not measure.range[0] <= value <= measure.range[1]:
+        low, high = measure.range
+        kind = "a percentage" if measure.is_percentage else f"a {measure.label.lower()}"
+        raise ValueError(f"{column} {text!r} is out of range for {kind} ({low} to {high}); it was not stored")
     return Cell(value, "")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from ..models import Inspection, School
+from ..models import Inspection, ReportCardGrade, School
 
 
 def _key(text: str) -> str:
@@ -123,3 +123,84 @@ NOT_APPLICABLE = {"notapplicable", "doesnotapply", "none", "null", "notavailable
 
 def blank_if_not_applicable(text: str) -> str:
     return "" if _key(text) in NOT_APPLICABLE else text
+
+
+# --- Ofsted frameworks -------------------------------------------------------------
+
+# The first day of inspections without an overall grade, and of report cards.
+NO_OVERALL_GRADE_FROM = date(2024, 9, 1)
+REPORT_CARDS_FROM = date(2025, 11, 10)
+
+
+def framework_on(day: date) -> str:
+    """The framework an inspection on that day was made under."""
+    if day >= REPORT_CARDS_FROM:
+        return Inspection.Framework.REPORT_CARD
+    if day >= NO_OVERALL_GRADE_FROM:
+        return Inspection.Framework.NO_OVERALL_GRADE
+    return Inspection.Framework.GRADED
+
+
+REPORT_CARD_WORDS: dict[str, int] = {
+    _key(word): grade
+    for word, grade in [
+        ("Exceptional", ReportCardGrade.EXCEPTIONAL),
+        ("Strong standard", ReportCardGrade.STRONG),
+        ("Strong", ReportCardGrade.STRONG),
+        ("Expected standard", ReportCardGrade.EXPECTED),
+        ("Expected", ReportCardGrade.EXPECTED),
+        ("Needs attention", ReportCardGrade.NEEDS_ATTENTION),
+        ("Urgent improvement", ReportCardGrade.URGENT_IMPROVEMENT),
+    ]
+}
+
+
+def report_card_grade_from(text: str, column: str) -> int | None:
+    """A report-card evaluation area, 1 exceptional to 5 urgent improvement;
+    None when not evaluated (an area that does not apply). Raises ValueError.
+
+    The words are the published scale. A digit 1-5 is read in the scale's
+    order (1 exceptional): an assumption, as no management-information file
+    with report-card rows was at hand to confirm how Ofsted encodes them.
+    """
+    key = _key(text)
+    if key in NOT_GRADED:
+        return None
+    if key in {"1", "2", "3", "4", "5"}:
+        return int(key)
+    if key in REPORT_CARD_WORDS:
+        return REPORT_CARD_WORDS[key]
+    raise ValueError(
+        f"{column} {text!r} is not a report-card grade (exceptional, strong standard, expected standard, "
+        "needs attention or urgent improvement)"
+    )
+
+
+SAFEGUARDING_WORDS: dict[str, str] = {
+    _key("Met"): Inspection.Safeguarding.MET,
+    _key("Not met"): Inspection.Safeguarding.NOT_MET,
+    # Graded inspections asked "Is safeguarding effective?".
+    _key("Yes"): Inspection.Safeguarding.MET,
+    _key("No"): Inspection.Safeguarding.NOT_MET,
+    _key("Effective"): Inspection.Safeguarding.MET,
+    _key("Not effective"): Inspection.Safeguarding.NOT_MET,
+}
+
+
+def safeguarding_from(text: str, column: str) -> str:
+    key = _key(text)
+    if key in NOT_GRADED:
+        return Inspection.Safeguarding.UNKNOWN
+    if key in SAFEGUARDING_WORDS:
+        return SAFEGUARDING_WORDS[key]
+    raise ValueError(f"{column} {text!r} is not a safeguarding outcome (met or not met, yes or no)")
+
+
+# Words in an ungraded inspection's outcome that question the previous grade
+# (e.g. "some aspects may not be as strong", "standards may have declined").
+UNGRADED_DOUBTS = ("notasstrong", "declined", "concern", "notbeasstrong", "mayhavedeclined", "deteriorat")
+
+
+def ungraded_questions_grade(outcome: str) -> bool:
+    key = _key(outcome)
+    return any(word in key for word in UNGRADED_DOUBTS)

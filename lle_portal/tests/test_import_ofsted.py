@@ -78,7 +78,9 @@ def test_it_accepts_the_older_column_names(schools):
     assert old.leadership_and_management == 2
 
 
-def test_it_refuses_a_file_without_overall_effectiveness_and_loads_nothing(schools):
+def test_it_refuses_a_file_with_no_outcome_column_and_loads_nothing(schools):
+    # Since September 2024 a file may have no "Overall effectiveness" (no overall
+    # grades are given), but a file with no outcome column at all is not Ofsted's.
     with pytest.raises(ImportFileError, match='"Overall effectiveness"'):
         OfstedImporter().run(DATA / "ofsted_missing_column.csv")
 
@@ -123,3 +125,88 @@ def test_it_writes_one_audit_event_per_import(schools):
     assert event.data["kind"] == "ofsted"
     assert event.data["created"] == 5
     assert event.data["errors"] == 4
+
+
+# --- the three frameworks ----------------------------------------------------------
+
+
+def lines(result) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for e in result.errors:
+        found[e.line] = (found[e.line] + " | " if e.line in found else "") + e.reason
+    return found
+
+
+def test_it_reads_graded_inspections_with_their_sub_judgements_and_safeguarding(schools):
+    result = OfstedImporter().run(DATA / "ofsted_eif_graded.csv")
+
+    riverside = inspection(100001, date(2019, 11, 20))
+    assert riverside.framework == Inspection.Framework.GRADED
+    assert riverside.inspection_type == Inspection.Type.GRADED
+    assert riverside.judgements == {"quality_of_education": 2, "behaviour_and_attitudes": 1,
+                                    "personal_development": 2, "early_years": 2}
+    assert riverside.safeguarding == Inspection.Safeguarding.MET
+    assert riverside.verbatim["Overall effectiveness"] == "2"
+    assert riverside.verbatim["Safeguarding is effective?"] == "Yes"
+    elm = inspection(100003, date(2022, 7, 5))
+    assert elm.category_of_concern == "special_measures" and elm.safeguarding == "not_met"
+    errors = lines(result)
+    # A bad sub-judgement is reported and left out; the inspection is kept.
+    assert "Behaviour and attitudes '7' is not an Ofsted grade" in errors[5]
+    assert inspection(100005, date(2024, 6, 11)).judgements.get("behaviour_and_attitudes") is None
+    # A date that does not exist loses the row, by line.
+    assert "31/02/2024" in errors[6] and "it was not imported" in errors[6]
+    assert result.created == 4
+
+
+def test_it_reads_inspections_without_an_overall_grade_from_september_2024(schools):
+    result = OfstedImporter().run(DATA / "ofsted_no_overall_grade.csv")
+
+    riverside = inspection(100001, date(2024, 10, 8))
+    assert riverside.framework == Inspection.Framework.NO_OVERALL_GRADE
+    assert riverside.overall_effectiveness is None
+    assert riverside.leadership_and_management == Inspection.Grade.GOOD  # "Effectiveness of  leadership..."
+    assert riverside.verbatim["Overall effectiveness"] == "Not judged"
+    assert riverside.overall_label.startswith("No overall grade")
+    assert inspection(100002, date(2025, 1, 21)).category_of_concern == "serious_weaknesses"
+    # An overall grade after September 2024 is a fault in the file, reported by line.
+    assert "Ofsted has not given overall grades since September 2024" in lines(result)[4]
+    assert not Inspection.objects.filter(school__urn=100003).exists()
+
+
+def test_it_reads_report_cards_beside_the_latest_graded_and_ungraded_inspections(schools):
+    result = OfstedImporter().run(DATA / "ofsted_report_cards.csv")
+
+    card = inspection(100001, date(2026, 1, 20))
+    assert card.framework == Inspection.Framework.REPORT_CARD
+    assert card.inspection_type == Inspection.Type.REPORT_CARD
+    assert card.evaluation_areas == {
+        "inclusion": 3, "curriculum_and_teaching": 2, "achievement": 3, "attendance_and_behaviour": 2,
+        "personal_development_and_wellbeing": 3, "early_years": 3, "leadership_and_governance": 3,
+    }
+    assert card.safeguarding == Inspection.Safeguarding.MET
+    assert card.overall_effectiveness is None and card.leadership_and_management is None
+    assert card.verbatim["Leadership and governance"] == "Expected standard"
+    # The graded inspection the same row recalls is kept as its own inspection.
+    graded = inspection(100001, date(2019, 11, 20))
+    assert graded.framework == Inspection.Framework.GRADED and graded.leadership_and_management == 2
+    assert graded.safeguarding == Inspection.Safeguarding.MET  # "Latest OEIF  safeguarding is effective?"
+    lowestoft = inspection(100002, date(2026, 2, 3))
+    assert lowestoft.evaluation_areas["leadership_and_governance"] == Inspection.ReportCardGrade.NEEDS_ATTENTION
+    assert lowestoft.safeguarding == Inspection.Safeguarding.NOT_MET
+    ungraded = inspection(100003, date(2025, 2, 11))
+    assert ungraded.inspection_type == Inspection.Type.UNGRADED
+    assert ungraded.ungraded_outcome == "School remains Good"
+    assert ungraded.framework == Inspection.Framework.NO_OVERALL_GRADE
+    errors = lines(result)
+    assert "Inclusion 'Brilliant' is not a report-card grade" in errors[5]
+    assert inspection(100005, date(2026, 3, 10)).evaluation_areas["leadership_and_governance"] == 2
+    assert errors[6] == "school URN 999999 is not in the portal; import GIAS first"
+
+
+def test_it_imports_a_report_card_file_twice_without_changes(schools):
+    OfstedImporter().run(DATA / "ofsted_report_cards.csv")
+    again = OfstedImporter().run(DATA / "ofsted_report_cards.csv")
+
+    assert again.created == again.updated == 0
+    assert again.unchanged == Inspection.objects.count() == 7

@@ -158,7 +158,8 @@ def test_it_detects_key_stage_4_from_its_columns():
     PerformanceImporter(year=2019).run(DATA / "ks4_small.csv")
 
     assert set(SchoolResult.objects.values_list("key_stage", flat=True)) == {"KS4"}
-    assert set(SchoolResult.objects.values_list("measure", flat=True)) == set(measures_for("KS4"))
+    # The 2019 file has no PTL2BASICS_94 column (added to the registry for later years).
+    assert set(SchoolResult.objects.values_list("measure", flat=True)) == set(measures_for("KS4")) - {"PTL2BASICS_94"}
     cathedral = result(300001, "P8MEA", key_stage="KS4")
     assert cathedral.value == Decimal("0.25")
     coast = result(300002, "PTL2BASICS_95", key_stage="KS4")
@@ -232,3 +233,95 @@ def test_it_imports_the_real_national_ks4_file():
     assert result(100001, "ATT8SCR", key_stage="KS4").value == Decimal("57.9")
     cats = School.objects.get(urn=131411).inspections.get()  # CATS Canterbury, 2008
     assert (cats.overall_effectiveness, cats.overall_label) == (3, "Satisfactory")
+
+
+# --- results after 2019: KS2 2023-2025, KS4 2024-2025; ranges and markers ----------
+
+
+def errors_of(imported) -> list[tuple[int, str]]:
+    return [(e.line, e.reason) for e in imported.errors]
+
+
+def test_it_reports_a_percentage_out_of_range_by_line_and_never_stores_it():
+    imported = PerformanceImporter(year=2023).run(DATA / "ks2_2023.csv")
+
+    assert errors_of(imported) == [
+        (4, "PTRWM_EXP '170%' is out of range for a percentage (0 to 100); it was not stored; "
+            "the rest of the row was imported"),
+        (5, "READPROG '55' is out of range for a reading progress score (-40 to 40); it was not stored; "
+            "the rest of the row was imported"),
+        (6, "PTRWM_EXP '-4%' is out of range for a percentage (0 to 100); it was not stored; "
+            "the rest of the row was imported"),
+        (6, "MATPROG '-41' is out of range for a maths progress score (-40 to 40); it was not stored; "
+            "the rest of the row was imported"),
+    ]
+    assert not SchoolResult.objects.filter(school__urn=200002, measure="PTRWM_EXP").exists()
+    assert not SchoolResult.objects.filter(value__gt=100, measure__startswith="PT").exists()
+    # The good cells of the same rows, and the good rows, are loaded.
+    assert result(200002, "PTRWM_HIGH", 2023).value == Decimal("12")
+    assert result(200003, "WRITPROG", 2023).value == Decimal("-2.0")
+    assert result(100001, "PTRWM_EXP", 2023).value == Decimal("72")
+    assert result(200004, "READPROG", 2023).marker == "LOWCOV"
+    england = AreaResult.objects.get(area_code=AreaResult.ENGLAND, measure="PTRWM_EXP", year=2023)
+    assert england.value == Decimal("60")
+
+
+def test_it_keeps_the_value_it_had_when_a_new_file_has_it_out_of_range(tmp_path):
+    PerformanceImporter(year=2023).run(DATA / "ks2_2023.csv")
+    corrected = tmp_path / "ks2_2023_again.csv"
+    corrected.write_text(
+        "RECTYPE,LEA,URN,SCHNAME,PTRWM_EXP\n1,926,100001,Riverside Primary,720\n", encoding="utf-8"
+    )
+    imported = PerformanceImporter(year=2023).run(corrected)
+
+    assert [line for line, _ in errors_of(imported)] == [2]
+    assert result(100001, "PTRWM_EXP", 2023).value == Decimal("72")
+
+
+def test_it_reads_2025_ks2_files_without_progress_scores_and_their_markers():
+    imported = PerformanceImporter(year=2025).run(DATA / "ks2_2025.csv")
+
+    assert errors_of(imported) == [
+        (4, "PTRWM_EXP '101%' is out of range for a percentage (0 to 100); it was not stored; "
+            "the rest of the row was imported"),
+    ]
+    riverside = {r.measure: (r.value, r.marker) for r in SchoolResult.objects.filter(school__urn=100001)}
+    assert riverside["PTRWM_EXP"] == (Decimal("75"), "")
+    assert riverside["READPROG"] == (None, "")  # no progress scores were published for 2025
+    oak = {r.measure: r.marker for r in SchoolResult.objects.filter(school__urn=200001)}
+    assert oak == {"PTRWM_EXP": "c", "PTRWM_HIGH": "c", "READPROG": "z", "WRITPROG": "z", "MATPROG": "z"}
+    assert result(200002, "MATPROG", 2025).marker == "NP"
+
+
+def test_it_reads_ks4_2024_columns_and_checks_progress_8_and_attainment_8_ranges():
+    imported = PerformanceImporter(year=2024).run(DATA / "ks4_2024.csv")
+
+    assert imported.errors and {line for line, _ in errors_of(imported)} == {3, 4}
+    reasons = " | ".join(reason for _, reason in errors_of(imported))
+    for fault in ("P8MEA '-12.5' is out of range for a progress 8 (-9 to 9)",
+                  "ATT8SCR '95' is out of range for a attainment 8 (0 to 90)",
+                  "EBACCAPS '10' is out of range",
+                  "PTL2BASICS_94 '104%' is out of range for a percentage",
+                  "PTL2BASICS_95 '-1%' is out of range for a percentage"):
+        assert fault in reasons
+    cathedral = {r.measure: r.value for r in SchoolResult.objects.filter(school__urn=300001, year=2024)}
+    assert cathedral == {
+        "P8MEA": Decimal("0.31"), "ATT8SCR": Decimal("51.2"), "PTL2BASICS_94": Decimal("71"),
+        "PTL2BASICS_95": Decimal("52"), "PTEBACC_E_PTQ_EE": Decimal("41"), "EBACCAPS": Decimal("4.4"),
+    }
+    assert result(300002, "PTL2BASICS_94", 2024, "KS4").value == Decimal("64")
+    assert result(300003, "P8MEA", 2024, "KS4").marker == "SUPP"
+
+
+def test_it_reads_ks4_2025_files_where_progress_8_is_not_published():
+    imported = PerformanceImporter(year=2025).run(DATA / "ks4_2025.csv")
+
+    assert imported.errors == []
+    assert result(300001, "P8MEA", 2025, "KS4").marker == "NP"
+    assert result(300001, "PTL2BASICS_94", 2025, "KS4").value == Decimal("73")
+    assert AreaResult.objects.get(area_code="926", measure="ATT8SCR", year=2025).value == Decimal("45.1")
+
+
+def test_every_measure_in_the_registry_has_a_range():
+    for name, measure in MEASURES.items():
+        assert measure.range is not None, name

@@ -4,7 +4,9 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from lle_portal.models import AreaResult, School, SchoolResult, User
+from applications.eligibility import eligibility_for
+from applications.tests.factories import ApplicationFactory
+from lle_portal.models import AreaResult, Inspection, School, SchoolResult, User
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -32,10 +34,27 @@ def test_it_builds_a_norfolk_programme_and_prints_the_logins():
     norfolk = School.objects.filter(local_authority__code="926")
     assert norfolk.count() > 200
     assert User.objects.filter(role=User.Role.HEADTEACHER).count() >= 20
-    # Three years of results, and the LA's average for each.
+    # Three years of results, and the LA's average for each; and the illustrative 2023-2025.
     years = set(SchoolResult.objects.filter(school__local_authority__code="926").values_list("year", flat=True))
-    assert years == {2017, 2018, 2019}
-    assert AreaResult.objects.filter(area_code="926", measure="READPROG").count() == 3
+    assert years == {2017, 2018, 2019, 2023, 2024, 2025}
+    assert AreaResult.objects.filter(area_code="926", measure="READPROG").count() == 4  # 2017-2019 and 2023
+    # Inspections under every framework.
+    frameworks = set(Inspection.objects.filter(school__local_authority__code="926").values_list("framework",
+                                                                                               "inspection_type"))
+    assert frameworks >= {("graded", "graded"), ("no_overall_grade", "graded"), ("report_card", "report_card"),
+                          ("no_overall_grade", "ungraded")}
+    # The demo's first head sees every data criterion met with its figures; the
+    # second, whose results fall, sees the performance criterion not met.
+    first, second = User.objects.filter(role=User.Role.HEADTEACHER).order_by("pk")[:2]
+    good = eligibility_for(ApplicationFactory(complete=True, applicant=first, school=first.school,
+                                              declared_leadership=None, declared_inspection_date=None))
+    for key in ("inspection", "performance", "floor_standard"):
+        assert good[key].status == "met", (key, good[key].reason)
+    assert "Report card 3 February 2026" in good["inspection"].official
+    assert "2023 66%, 2024 69%, 2025 72%" in good["performance"].official
+    falling = eligibility_for(ApplicationFactory(complete=True, applicant=second, school=second.school))
+    assert falling["performance"].status == "not_met"
+    assert "below the England average of 62%" in falling["performance"].reason
 
 
 def test_running_it_twice_duplicates_nothing():
