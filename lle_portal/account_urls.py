@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("register/", views.register, name="register"),
+    path("schools/", views.school_search, name="school_search"),
     # Staff: the second factor (lle_portal.middleware.StaffTwoFactorMiddleware sends them here).
     path("two-factor/", otp_views.otp_verify, name="otp_verify"),
     path("two-factor/setup/", otp_views.otp_setup, name="otp_setup"),
