@@ -38,6 +38,7 @@ def describe(violations: list[dict]) -> str:
     for violation in violations:
         targets = "; ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
         lines.append(f"{violation['impact']}: {violation['id']} ({violation['help']}) at {targets}")
+        lines.append("  " + (violation["nodes"][0].get("failureSummary") or "").replace("\n", " "))
     return "\n".join(lines)
 
 
