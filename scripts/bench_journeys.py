@@ -43,7 +43,8 @@ def main() -> None:
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
     la, _ = LocalAuthority.objects.get_or_create(code="926", defaults={"name": "Norfolk"})
-    school, _ = School.objects.get_or_create(urn=121234, defaults={"name": "Avenue Junior School", "local_authority": la})
+    school, _ = School.objects.get_or_create(
+        urn=121234, defaults={"name": "Avenue Junior School", "local_authority": la})
     round = ApplicationRound.objects.create(
         name="Bench round", opens_at=timezone.now() - timedelta(days=1), closes_at=timezone.now() + timedelta(days=9),
         decisions_by=timezone.localdate() + timedelta(days=40), places=6)
