@@ -300,3 +300,31 @@ def test_it_lets_an_assessor_score_with_the_rubric_of_the_round(norfolk, page):
     assessment = Assessment.objects.get(application=application)
     assert assessment.scores == dict.fromkeys(assessment.scores, 3) and len(assessment.scores) == 4
     _checked(page)
+
+
+def test_it_keeps_what_a_headteacher_typed_when_they_find_their_school_without_javascript(norfolk, browser,
+                                                                                         live_server):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto("/accounts/register/")
+    page.get_by_label("Your full name").fill("Amira Patel")
+    page.get_by_label("Email address").fill("amira.patel@avenue.example")
+    page.get_by_label("Create a password").fill(PASSWORD)
+    page.get_by_label("Find a school by URN or name").fill("121234")
+    page.get_by_role("button", name="Find school").click()
+    page.get_by_text("1 school found").wait_for()
+    # Everything typed comes back but the password, which a page never holds: the page says so.
+    assert page.get_by_label("Your full name").input_value() == "Amira Patel"
+    assert page.get_by_label("Email address").input_value() == "amira.patel@avenue.example"
+    assert page.get_by_label("Create a password").input_value() == ""
+    page.get_by_text("the password you typed is not kept").wait_for()
+    page.get_by_label(re.compile(r"Avenue Junior School \(URN 121234\)")).check()
+    page.get_by_label("Create a password").fill(PASSWORD)
+    page.get_by_label("Confirm your password").fill(PASSWORD)
+    # (No axe-core here: it runs in the page's JavaScript, which is off. The
+    # headteacher's journey checks this page with JavaScript on.)
+    page.get_by_role("button", name="Create my account").click()
+    page.wait_for_url(re.compile(r"/programme/$"))
+    assert User.objects.get(email="amira.patel@avenue.example").school == norfolk
+    context.close()
