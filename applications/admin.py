@@ -37,10 +37,12 @@ from .models import (
     LLEProfile,
     Phase,
     RefereeNomination,
+    RoundContact,
     Specialism,
     TrainingCohort,
 )
-from .rubric import RUBRIC
+from .rubric import DEFAULT_DESCRIPTORS, RUBRIC, SCORES
+from .rubric import descriptor as rubric_descriptor
 from .services import ApplicationError
 
 Status = Application.Status
@@ -87,7 +89,23 @@ def _run(model_admin: admin.ModelAdmin, request: HttpRequest, objects, action: C
 # --------------------------------------------------------------------------
 
 
-class RoundAdminForm(forms.ModelForm):
+def _rubric_field_name(key: str, score: int) -> str:
+    return f"rubric_{key}_{score}"
+
+
+# One text box per competency and score; declared on a plain Form so that the
+# ModelForm below inherits them as declared fields (the admin's fieldsets may
+# then name them).
+RubricDescriptorFields = type("RubricDescriptorFields", (forms.Form,), {
+    _rubric_field_name(key, score): forms.CharField(
+        label=f"{score} – {label.split(' - ', 1)[-1]}", required=False, max_length=600,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+    )
+    for key in RUBRIC for score, label in SCORES.items()
+})
+
+
+class RoundAdminForm(RubricDescriptorFields, forms.ModelForm):
     priority_phases = forms.MultipleChoiceField(
         choices=Phase.choices, required=False, widget=forms.CheckboxSelectMultiple,
         help_text="The phases the LA most wants (seed 000: “particularly from secondary schools”). "
@@ -131,6 +149,10 @@ class RoundAdminForm(forms.ModelForm):
         rules = EligibilityRules.from_data(self.instance.eligibility_rules).as_data()
         for name in self.RULE_FIELDS:
             self.fields[name].initial = rules[name]
+        # The boxes start with what the assessors see now: this round's wording or the default.
+        for key in RUBRIC:
+            for score in SCORES:
+                self.fields[_rubric_field_name(key, score)].initial = rubric_descriptor(self.instance, key, score)
 
     def save(self, commit=True):
         self.instance.eligibility_rules = EligibilityRules.from_data(
@@ -158,6 +180,15 @@ class RoundAdminForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        # Only wording that differs from the default is kept, so a round left
+        # alone follows any later improvement of the defaults.
+        descriptors: dict[str, dict[str, str]] = {}
+        for key in RUBRIC:
+            for score in SCORES:
+                text = " ".join((cleaned.get(_rubric_field_name(key, score)) or "").split())
+                if text and text != DEFAULT_DESCRIPTORS[key][score]:
+                    descriptors.setdefault(key, {})[str(score)] = text
+        self.instance.rubric_descriptors = descriptors
         opens, closes, decisions = cleaned.get("opens_at"), cleaned.get("closes_at"), cleaned.get("decisions_by")
         if opens and closes and closes <= opens:
             self.add_error("closes_at", "The round must close after it opens.")
@@ -193,9 +224,18 @@ class RoundStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class RoundContactInline(admin.TabularInline):
+    model = RoundContact
+    extra = 1
+    fields = ("name", "role", "phone", "email", "order")
+    verbose_name = "contact for applicants"
+    verbose_name_plural = "Contacts for applicants (shown on the programme page and in the footer)"
+
+
 @admin.register(ApplicationRound)
 class ApplicationRoundAdmin(ScopedAdmin):
     form = RoundAdminForm
+    inlines = (RoundContactInline,)
     list_display = (
         "name", "covers", "state_tag", "key_dates", "drafts", "submitted", "designated_of_places", "panel_link",
     )
@@ -224,6 +264,15 @@ class ApplicationRoundAdmin(ScopedAdmin):
             ),
             "description": "Optional. Applicants are asked to name this person as their LA referee (seed 000).",
         }),
+        *(
+            (f"Rubric: {title}", {
+                "fields": tuple(_rubric_field_name(key, score) for score in SCORES),
+                "classes": ("collapse",),
+                "description": "What each score means for this competency. Assessors read these words beside "
+                "each score. Clear a box to go back to the default wording.",
+            })
+            for key, title in RUBRIC.items()
+        ),
     )
 
     def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:

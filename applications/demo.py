@@ -29,7 +29,15 @@ from lle_portal.models import AuditEvent, Inspection, School, SchoolResult, User
 from lle_portal.schooldata import phase_group
 
 from . import services
-from .models import Application, ApplicationRound, Assessment, LLEProfile, RefereeNomination, TrainingCohort
+from .models import (
+    Application,
+    ApplicationRound,
+    Assessment,
+    LLEProfile,
+    RefereeNomination,
+    RoundContact,
+    TrainingCohort,
+)
 from .rubric import RUBRIC
 from .sections import SECTIONS_BY_KEY
 from .staff_forms import VERIFIED_CRITERIA
@@ -52,6 +60,17 @@ DEFAULT_REFEREE = {
     "role": RefereeNomination.Role.LA_OFFICER,
     "organisation": "Norfolk County Council, Children's Services",
 }
+
+# Seed 000, "Find out more": the three named people applicants may call. The
+# seed gives their phone numbers only; the roles say what the seed says of them.
+ROUND_CONTACTS = (
+    {"name": "Simon Morley", "role": "LA contact for the LLE programme", "phone": "01603 307788",
+     "email": f"simon.morley@{DEMO_DOMAIN}"},
+    {"name": "Chris Snudden", "role": "can put you in touch with Norfolk's LLEs", "phone": "01603 303322",
+     "email": f"chris.snudden@{DEMO_DOMAIN}"},
+    {"name": "Mary-Jane Edwards", "role": "can put you in touch with Norfolk's LLEs", "phone": "01603 303311",
+     "email": f"mary-jane.edwards@{DEMO_DOMAIN}"},
+)
 
 
 @dataclass(frozen=True)
@@ -195,10 +214,15 @@ def _open_round(ctx: DemoContext) -> ApplicationRound:
         "places": 6,
         "priority_phases": ["secondary"],
         "priority_specialisms": ["maths", "send", "new_heads"],
-        "priority_notes": "Norfolk's LLEs are mostly primary heads: this round particularly wants secondary heads.",
+        # Seed 000: 34 LLEs, mostly primary and complex-needs schools, only one secondary
+        # (the phase itself is said by priority_phases, so it is not repeated here).
+        "priority_notes": "Norfolk has thirty-four LLEs, mostly from primary and complex needs schools, "
+                          "and only one from a secondary school.",
         **{f"default_referee_{key}": value for key, value in DEFAULT_REFEREE.items()},
     })
     round.local_authorities.add(ctx.la)
+    for order, contact in enumerate(ROUND_CONTACTS):
+        RoundContact.objects.update_or_create(round=round, name=contact["name"], defaults={**contact, "order": order})
     return round
 
 

@@ -100,7 +100,9 @@ class SectionForm(forms.Form):
             for name, limit in WORD_LIMITS.items():
                 if name in self.fields and word_count(cleaned.get(name, "")) > limit:
                     words = word_count(cleaned[name])
-                    self.add_error(name, f"Your answer is {words} words. Cut it to {limit} words or fewer.")
+                    label = self.fields[name].label
+                    self.add_error(name, f"Your answer to ‘{label}’ is {words} words. "
+                                         f"Cut it to {limit} words or fewer.")
         return cleaned
 
     def answers(self) -> dict[str, Any]:

@@ -80,6 +80,16 @@ class RoundQuerySet(models.QuerySet):
         at = at or timezone.now()
         return self.filter(opens_at__lte=at, closes_at__gt=at)
 
+    def featured(self, at=None) -> list[ApplicationRound]:
+        """The rounds a visitor is told about first: every open round, soonest
+        closing first; if none is open, the next one to open."""
+        at = at or timezone.now()
+        rounds = list(self.open(at).order_by("closes_at", "pk"))
+        if not rounds:
+            upcoming = self.filter(opens_at__gt=at).order_by("opens_at", "pk").first()
+            rounds = [upcoming] if upcoming else []
+        return rounds
+
     def for_adviser(self, user):
         if user.is_superuser:
             return self
@@ -116,6 +126,10 @@ class ApplicationRound(models.Model):
     default_referee_email = models.EmailField(blank=True)
     default_referee_role = models.CharField(max_length=30, blank=True)
     default_referee_organisation = models.CharField(max_length=200, blank=True)
+    # What each score means for each competency, as the adviser worded it for
+    # this round: {"impact_on_outcomes": {"1": "...", ..., "4": "..."}, ...}.
+    # A descriptor left out falls back to applications.rubric.DEFAULT_DESCRIPTORS.
+    rubric_descriptors = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RoundQuerySet.as_manager()
@@ -141,6 +155,24 @@ class ApplicationRound(models.Model):
         if now < self.closes_at:
             return "open"
         return "closed"
+
+
+class RoundContact(models.Model):
+    """A person applicants may call or email about a round (seed 000 lists three
+    named contacts with phone numbers). Shown on the programme page and in the footer."""
+
+    round = models.ForeignKey(ApplicationRound, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=150)
+    role = models.CharField(max_length=200, blank=True, help_text="For example: LA lead adviser for LLEs.")
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0, help_text="Contacts are listed from the lowest number.")
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ApplicationQuerySet(models.QuerySet):

@@ -101,7 +101,21 @@ def _unusable(request: HttpRequest, link_request: LinkRequest | None) -> HttpRes
 
 
 def _answered(request: HttpRequest, link_request: LinkRequest) -> HttpResponse:
-    return render(request, "applications/reference/done.html", {"link_request": link_request})
+    application = link_request.application
+    return render(request, "applications/reference/done.html", {
+        "link_request": link_request,
+        # Just sent (the redirect after this holder's own submission) or opened again later.
+        "just_sent": request.GET.get("sent") == "1",
+        "is_reference": link_request.kind == LinkRequest.Kind.REFERENCE,
+        "applicant_name": application.applicant.get_full_name(),
+        "school_name": application.school.name if application.school_id else "",
+    })
+
+
+def _sent(token: str) -> HttpResponse:
+    response = redirect("applications:reference_respond", token=token)
+    response["Location"] += "?sent=1"
+    return response
 
 
 @private_link
@@ -118,16 +132,21 @@ def respond(request: HttpRequest, token: str, link_request: LinkRequest | None) 
     action = request.POST.get("action", "submit") if request.method == "POST" else None
     form = form_class(request.POST if action == "submit" else None, initial=link_request.draft)
     decline_form = DeclineForm(request.POST if action == "decline" else None)
+    draft_saved_at = None
     try:
         if action == "submit" and form.is_valid():
             references.link_request_submit(link_request=link_request, answers=form.cleaned_data)
-            return redirect("applications:reference_respond", token=token)
+            return _sent(token)
         if action == "decline" and decline_form.is_valid():
             references.link_request_decline(link_request=link_request, reason=decline_form.cleaned_data["reason"])
-            return redirect("applications:reference_respond", token=token)
-        if action == "submit":
+            return _sent(token)
+        if action in ("submit", "draft"):
             # Keep what they typed even though it is not complete.
-            references.link_request_save_draft(link_request=link_request, data=request.POST)
+            link_request = references.link_request_save_draft(link_request=link_request, data=request.POST)
+        if action == "draft":
+            # "Save draft": nothing is checked yet; the page comes back with what was typed.
+            form = form_class(initial=link_request.draft)
+            draft_saved_at = timezone.localtime()
     except references.ReferenceError:
         # Answered, expired or cancelled between the page load and the post (or a replay).
         return redirect("applications:reference_respond", token=token)
@@ -140,6 +159,7 @@ def respond(request: HttpRequest, token: str, link_request: LinkRequest | None) 
         "decline_form": decline_form,
         "is_reference": link_request.kind == LinkRequest.Kind.REFERENCE,
         "errors_in": "decline" if decline_form.errors else ("submit" if form.errors else ""),
+        "draft_saved_at": draft_saved_at,
     })
 
 

@@ -9,7 +9,7 @@ from lle_portal.models import User
 
 from .eligibility import CRITERIA, Eligibility
 from .models import Application, Verification
-from .rubric import RUBRIC, SCORES
+from .rubric import RUBRIC, rubric_for
 from .services import assessor_conflict
 
 # The LA's approval is its own button, not a verification outcome.
@@ -127,14 +127,18 @@ class AssessmentForm(forms.Form):
         error_messages={"required": "Add your comments for the panel."},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, round=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Each score is labelled with what it means for this competency in this
+        # round, so the assessor reads the rubric where they choose the score.
         scores = {
-            key: forms.TypedChoiceField(
-                label=title, choices=list(SCORES.items()), coerce=int, widget=LinkableRadioSelect,
-                error_messages={"required": f"Give a score for '{title}'."},
+            competency.key: forms.TypedChoiceField(
+                label=competency.title,
+                choices=[(score, f"{score} – {label}: {text}") for score, label, text in competency.levels],
+                coerce=int, widget=LinkableRadioSelect,
+                error_messages={"required": f"Give a score for '{competency.title}'."},
             )
-            for key, title in RUBRIC.items()
+            for competency in rubric_for(round)
         }
         # The scores first, then the comments.
         self.fields = {**scores, "comments": self.fields["comments"]}

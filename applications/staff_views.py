@@ -26,7 +26,7 @@ from .approvals import CHAIR_LINKS, chair_approval
 from .eligibility import eligibility_for, eligibility_for_many, with_eligibility_data
 from .filters import AssignmentFilter, PanelFilter
 from .models import Application, ApplicationRound, Assessment, LinkRequest, Specialism
-from .rubric import RUBRIC, SCORES
+from .rubric import rubric_for
 from .services import ApplicationError
 from .staff_forms import AssessmentForm, AssignAssessorsForm, DecisionForm, VerificationForm
 
@@ -229,7 +229,8 @@ def staff_assess(request: HttpRequest, pk: int) -> HttpResponse:
     )
     application = assessment.application
     can_score = assessment.submitted_at is None and application.status == Status.VERIFIED
-    form = AssessmentForm(request.POST if request.method == "POST" else None) if can_score else None
+    form = (AssessmentForm(request.POST if request.method == "POST" else None, round=application.round)
+            if can_score else None)
     if request.method == "POST":
         if form is None:
             messages.error(request, "This assessment can no longer be changed.")
@@ -249,9 +250,12 @@ def staff_assess(request: HttpRequest, pk: int) -> HttpResponse:
         "assessment": assessment,
         "application": application,
         "form": form,
-        "rubric": [(key, title, assessment.scores.get(key)) for key, title in RUBRIC.items()],
-        # "3 - Strong evidence" → (3, "Strong evidence"): the number has its own column.
-        "scores": [(value, label.split(" - ", 1)[-1]) for value, label in SCORES.items()],
+        "rubric": rubric_for(application.round),
+        "given": [
+            (competency.title, score, next((text for value, _, text in competency.levels if value == score), ""))
+            for competency in rubric_for(application.round)
+            for score in [assessment.scores.get(competency.key)]
+        ],
     })
 
 

@@ -79,7 +79,8 @@ def round_state(round: ApplicationRound, now: datetime | None = None) -> str:
     if now < round.opens_at:
         return f"Opens on {uk_datetime(round.opens_at)} — closes on {uk_datetime(round.closes_at)}"
     if now < round.closes_at:
-        return f"Open — closes on {uk_datetime(round.closes_at)}"
+        # The badge beside it already says "Open": this line says until when.
+        return f"Closes on {uk_datetime(round.closes_at)}"
     return "Closed — the next round will be announced here"
 
 
@@ -145,11 +146,13 @@ def programme(request: HttpRequest) -> HttpResponse:
     """What an LLE is, the criteria, and each current round in plain words."""
     now = timezone.now()
     rounds = list(
-        ApplicationRound.objects.filter(closes_at__gt=now).prefetch_related("local_authorities").order_by("opens_at")
+        ApplicationRound.objects.filter(closes_at__gt=now).prefetch_related("local_authorities", "contacts")
+        .order_by("opens_at")
     )
     if not any(r.opens_at <= now for r in rounds):
         # No round open: say when the last one closed, and that the next will be announced here.
-        last = ApplicationRound.objects.filter(closes_at__lte=now).prefetch_related("local_authorities").first()
+        last = (ApplicationRound.objects.filter(closes_at__lte=now)
+                .prefetch_related("local_authorities", "contacts").first())
         rounds = ([last] if last else []) + rounds
     mine: dict[int, Application] = {}
     is_head = request.user.is_authenticated and request.user.is_headteacher
@@ -347,9 +350,15 @@ def _section_context(application: Application, section: Section, form=None, **ex
     return context
 
 
-def _after_save(request: HttpRequest, application: Application, return_to: str) -> HttpResponse:
+def _after_save(request: HttpRequest, application: Application, return_to: str, section: Section) -> HttpResponse:
+    """"Save and continue": back to Check your answers when the head came from
+    there, else on to the next section, and after the last one the task list."""
     if return_to == "check":
         return redirect("applications:check", pk=application.pk)
+    keys = [s.key for s in SECTIONS]
+    position = keys.index(section.key)
+    if position + 1 < len(keys):
+        return redirect("applications:section", pk=application.pk, key=keys[position + 1])
     return redirect("applications:task_list", pk=application.pk)
 
 
@@ -387,7 +396,7 @@ def section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
             messages.success(request, "Your answers have been saved. You can come back to them at any time.")
             return redirect("applications:task_list", pk=application.pk)
         messages.success(request, f"Saved: {section.title}.")
-        return _after_save(request, application, return_to)
+        return _after_save(request, application, return_to, section)
     # Keep every answer that is valid on its own; the page shows the rest, as typed, with its error.
     application = _save_valid_answers(request, application, section)
     return render(request, template, _section_context(application, section, form, return_to=return_to), status=200)
@@ -454,7 +463,7 @@ def _referee_section(request: HttpRequest, application: Application, section: Se
                 return redirect("applications:detail", pk=application.pk)
             if action == "later":
                 return redirect("applications:task_list", pk=application.pk)
-            return _after_save(request, application, return_to)
+            return _after_save(request, application, return_to, section)
     return render(request, template, _section_context(application, section, form, return_to=return_to))
 
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("register/confirm/<str:token>/", views.register_confirm, name="register_confirm"),
     path("email/", views.email_change, name="email_change"),
     path("email/confirm/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
+    path("schools/", views.school_search, name="school_search"),
     # Staff: the second factor (lle_portal.middleware.StaffTwoFactorMiddleware sends them here).
     path("two-factor/", otp_views.otp_verify, name="otp_verify"),
     path("two-factor/setup/", otp_views.otp_setup, name="otp_setup"),

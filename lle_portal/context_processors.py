@@ -47,14 +47,25 @@ def _taking_part(user) -> dict[str, bool]:
         if school_id:
             # The client head is the person named on the deployment (DESIGN §3).
             taking_part |= Q(client_deployments__client_school=school_id)
-        counts = {"deployments": Count("pk", filter=taking_part), "surveys": Count("survey_invitations")}
+        counts = {"deployments": Count("pk", filter=taking_part), "surveys": Count("survey_invitations"),
+                  "applications": Count("applications", distinct=True)}
     elif has_role(user, User.Role.GOVERNOR) and school_id:
         taking_part = Q(school__client_deployments__isnull=False) | Q(school__lles__deployments__isnull=False)
         counts = {"deployments": Count("pk", filter=taking_part)}
     row = User.objects.filter(pk=user.pk).aggregate(**counts) if counts else {}
-    found = {"deployments": bool(row.get("deployments")), "surveys": bool(row.get("surveys"))}
+    found = {key: bool(row.get(key)) for key in ("deployments", "surveys", "applications")}
     user._nav_taking_part = found
     return found
+
+
+def _has_applied(user) -> bool:
+    return has_role(user, User.Role.HEADTEACHER) and _taking_part(user)["applications"]
+
+
+def _has_not_applied(user) -> bool:
+    # A client head (or any head) with no application is offered the
+    # programme page under its own name, not a "My application" that is not there.
+    return has_role(user, User.Role.HEADTEACHER) and not _taking_part(user)["applications"]
 
 
 def _takes_part_in_deployments(user) -> bool:
@@ -72,7 +83,8 @@ def _has_survey_invitations(user) -> bool:
 # page, so a name listed ahead of time appears as soon as its route exists.
 SIGNED_IN_NAV: tuple[tuple[str, str, Callable[[object], bool]], ...] = (
     ("Home", "home", _signed_in),
-    ("My application", "applications:mine", _roles(User.Role.HEADTEACHER)),
+    ("My application", "applications:mine", _has_applied),
+    ("Apply to be an LLE", "applications:programme", _has_not_applied),
     ("Dashboard", "impact:dashboard", _roles(User.Role.GOVERNOR, User.Role.ADVISER)),
     ("Recruitment", "applications:staff_index", is_staff_member),
     ("My deployments", "deployments:list", _takes_part_in_deployments),

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -11,6 +13,8 @@ admin.site.index_title = "Programme administration"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
+    path("favicon.ico", lambda request: redirect(static("favicon.svg")), name="favicon"),
     path("accounts/", include("lle_portal.account_urls")),
     # The project's wiring: each app's pages under its own prefix.
     path("programme/", include("applications.urls")),

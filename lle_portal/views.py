@@ -24,9 +24,10 @@ from .forms import (
     HeadteacherRegistrationForm,
     InvitationAcceptForm,
     RegistrationConfirmForm,
+    SchoolFinderForm,
 )
 from .http import client_ip
-from .models import EmailChange, User
+from .models import EmailChange, School, User
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -138,7 +139,9 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == HeadteacherRegistrationForm.FIND:
         # "Find school" lists the matches; nothing is checked or saved yet.
         form = HeadteacherRegistrationForm.keeping_typed_values(request.POST)
-        return render(request, "accounts/register.html", {"form": form})
+        # Without JavaScript the page comes back; a password is never sent back into a page.
+        passwords_dropped = bool(request.POST.get("password1") or request.POST.get("password2"))
+        return render(request, "accounts/register.html", {"form": form, "passwords_dropped": passwords_dropped})
 
     form = HeadteacherRegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -238,6 +241,24 @@ def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
             return _email_change_unusable(request)
         return render(request, "accounts/email_change_done.html", {"email": user.email})
     return render(request, "accounts/email_change_confirm.html", {"change": change})
+
+
+# The school finder's question, as each page asks it.
+SCHOOL_FINDER_LABELS = {"register": "The school where you are headteacher", "section": "The school you lead"}
+
+
+@require_http_methods(["GET"])
+def school_search(request: HttpRequest) -> HttpResponse:
+    """The schools matching a URN or name, as the radios of a school finder
+    (static/js/school-finder.js puts them in the page without reloading it).
+    Open schools' names and URNs are public data (GIAS), as on the register page."""
+    query = request.GET.get("q", "")[:100]
+    chosen = request.GET.get("chosen", "")
+    current = School.objects.filter(pk=int(chosen)).first() if chosen.isdecimal() and len(chosen) < 10 else None
+    form = SchoolFinderForm(school_search=query, current_school=current,
+                            initial={"school_query": query, "school": current.pk if current else None})
+    form.fields["school"].label = SCHOOL_FINDER_LABELS.get(request.GET.get("for", ""), SCHOOL_FINDER_LABELS["section"])
+    return render(request, "applications/_school_finder_results.html", {"form": form})
 
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:

@@ -39,8 +39,36 @@ def round_form(**overrides) -> dict:
         "default_referee_organisation": "Norfolk County Council",
         "good_leadership_grades": ["1", "2"], "report_card_leadership_at_least": "3", "high_performance": "on",
         "improving_years": "3",
+        # The round's contacts (an inline): none unless a test adds some.
+        "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0",
+        "contacts-MIN_NUM_FORMS": "0", "contacts-MAX_NUM_FORMS": "1000",
     }
     return {**data, **overrides}
+
+
+def test_it_lets_an_adviser_list_a_rounds_contacts_and_word_its_rubric(adviser_client):
+    from applications.rubric import DEFAULT_DESCRIPTORS, rubric_for
+
+    form = adviser_client.get(reverse("admin:applications_applicationround_add")).context["adminform"].form
+    # The boxes start with the default words.
+    assert form.fields["rubric_capacity_3"].initial == DEFAULT_DESCRIPTORS["capacity"][3]
+    data = round_form(**{
+        "contacts-TOTAL_FORMS": "1",
+        "contacts-0-name": "Chris Snudden", "contacts-0-role": "LLE programme contact",
+        "contacts-0-phone": "01603 303322", "contacts-0-email": "chris@norfolk.example", "contacts-0-order": "0",
+        "rubric_impact_on_outcomes_4": "Results rose for every group of pupils for three years.",
+        "rubric_capacity_3": DEFAULT_DESCRIPTORS["capacity"][3],
+    })
+    response = adviser_client.post(reverse("admin:applications_applicationround_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    round = ApplicationRound.objects.get()
+    assert [(c.name, c.phone) for c in round.contacts.all()] == [("Chris Snudden", "01603 303322")]
+    # Only the adviser's own wording is stored; the rest follows the defaults.
+    assert round.rubric_descriptors == {
+        "impact_on_outcomes": {"4": "Results rose for every group of pupils for three years."}}
+    impact = rubric_for(round)[0]
+    assert impact.levels[3][2] == "Results rose for every group of pupils for three years."
+    assert impact.levels[0][2] == DEFAULT_DESCRIPTORS["impact_on_outcomes"][1]
 
 
 def test_an_adviser_adds_a_round_with_its_priorities_in_uk_time(adviser_client):

@@ -74,7 +74,10 @@ def _sign_in_as(page, user) -> None:
 
 
 def _save_and_continue(page) -> None:
+    # "Save and continue" goes on to the next section; this test then goes back to the task list.
     page.get_by_role("button", name="Save and continue", exact=True).click()
+    page.get_by_text(re.compile(r"^Saved: ")).wait_for()
+    page.get_by_role("link", name="Back", exact=True).click()
     page.wait_for_url(re.compile(r"/tasks/$"))
 
 

@@ -68,9 +68,9 @@ def _html(response) -> str:
 # --- each section saves --------------------------------------------------------------
 
 
-def test_the_school_section_saves_and_returns_to_the_task_list(head, application):
+def test_it_saves_the_school_section_and_continues_to_the_next_section(head, application):
     response = _post(head, application, "school", _school_data(application))
-    assert response.url == reverse("applications:task_list", args=[application.pk])
+    assert response.url == reverse("applications:section", args=[application.pk, "performance"])
     application.refresh_from_db()
     assert application.appointed_head_on == date(2018, 9, 1)
     assert application.previous_headship_years == Decimal("2")
@@ -106,7 +106,9 @@ def test_an_invalid_answer_is_shown_again_with_everything_typed_and_a_linked_err
     html = _html(response)
     assert response.status_code == 200
     assert "There is a problem" in html
-    assert '<a href="#id_declared_inspection_date">Enter a real date' in html
+    # The summary names the question; the message under the field is the same words.
+    assert ('<a href="#id_declared_inspection_date">Date of your school&#x27;s most recent Ofsted inspection: '
+            'Enter a real date') in html
     assert 'value="31/02/2019"' in html
     assert "Kept text." in html
     # The answers that were valid on their own are saved, so nothing is lost.
@@ -177,7 +179,8 @@ def test_a_part_b_answer_over_its_word_limit_is_refused_by_the_server(head, appl
     response = _post(head, application, "evidence", data)
     html = _html(response)
     assert response.status_code == 200
-    assert "Your answer is 401 words. Cut it to 400 words or fewer." in html
+    assert ("Your answer to ‘Coaching, mentoring or supporting other schools’ is 401 words. "
+            "Cut it to 400 words or fewer.") in html
     assert 'data-word-limit="400"' in html
     assert "Up to 400 words." in html
 
@@ -320,7 +323,7 @@ def test_the_head_cannot_be_their_own_sponsor(head, application, users):
     response = _post(head, application, "referee", {**SPONSOR, "email": users["headteacher"].email.upper()})
     html = _html(response)
     assert response.status_code == 200
-    assert '<a href="#id_email">Your sponsor must be someone else' in html
+    assert '<a href="#id_email">Your sponsor&#x27;s email address: Your sponsor must be someone else' in html
     assert "Link adviser for five years." in html
     assert not RefereeNomination.objects.exists()
 

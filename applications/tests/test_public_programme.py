@@ -35,20 +35,20 @@ def test_it_is_public_and_explains_the_programme_and_every_criterion(client):
 
 def test_it_says_when_an_open_round_closes_in_uk_winter_time(client):
     ApplicationRoundFactory(closes_at=datetime(2099, 1, 2, 17, 0, tzinfo=LONDON))
-    assert "Open — closes on Friday 2 January 2099 at 17:00" in _main(client.get(URL))
+    assert "Closes on Friday 2 January 2099 at 17:00" in _main(client.get(URL))
 
 
 def test_it_says_when_an_open_round_closes_in_british_summer_time(client):
     # 17:00 in London in July is 16:00 UTC: the page must say 17:00.
     closes = datetime(2099, 7, 3, 16, 0, tzinfo=ZoneInfo("UTC"))
     ApplicationRoundFactory(closes_at=closes)
-    assert "Open — closes on Friday 3 July 2099 at 17:00" in _main(client.get(URL))
+    assert "Closes on Friday 3 July 2099 at 17:00" in _main(client.get(URL))
 
 
 def test_the_state_changes_at_the_very_second_of_closing():
     round = ApplicationRoundFactory(closes_at=datetime(2027, 1, 8, 17, 0, tzinfo=LONDON))
     just_before = round.closes_at - timedelta(seconds=1)
-    assert round_state(round, just_before) == "Open — closes on Friday 8 January 2027 at 17:00"
+    assert round_state(round, just_before) == "Closes on Friday 8 January 2027 at 17:00"
     assert round_state(round, round.closes_at) == "Closed — the next round will be announced here"
 
 
@@ -89,7 +89,8 @@ def test_it_shows_what_the_la_most_wants_and_its_default_referee(client):
     assert "Norfolk particularly wants secondary headteachers." in html
     assert "Headteachers who offer mathematics are especially welcome." in html
     assert "Heads from the west of the county are needed most." in html
-    assert "Name <strong>Simon Morley</strong> (Norfolk County Council) as your local authority referee" in html
+    assert ("This round's local authority sponsor is <strong>Simon Morley</strong> (Norfolk County Council): "
+            "name them as your sponsor") in html
 
 
 def test_a_visitor_is_offered_an_account_or_to_sign_in(client):

@@ -49,7 +49,7 @@ def test_a_sponsor_gives_a_reference_through_the_emailed_link(norfolk_school, pa
     page.get_by_label("Strongly recommend").check()
     _screenshot(page, "reference.png")
     page.get_by_role("button", name="Submit reference").click()
-    page.get_by_role("heading", name="Thank you – already submitted").wait_for()
+    page.get_by_role("heading", name="Thank you: your reference has been sent").wait_for()
 
     # The head sees "Received", never the text.
     _sign_in_as(page, head)
@@ -65,5 +65,5 @@ def test_a_sponsor_gives_a_reference_through_the_emailed_link(norfolk_school, pa
     # The link now only says thank you.
     page.context.clear_cookies()
     page.goto(path)
-    page.get_by_role("heading", name="Thank you – already submitted").wait_for()
+    page.get_by_role("heading", name="You have already answered").wait_for()
     assert page.locator("textarea").count() == 0

@@ -143,12 +143,16 @@ def test_a_link_works_once_and_then_says_already_submitted(client, django_captur
     assert response.status_code == 200
     assert b"Give a reference" in response.content
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post(url, ANSWERS).status_code == 302
+        response = client.post(url, ANSWERS)
+    assert response.status_code == 302
     reference.refresh_from_db()
     assert reference.status == Status.RECEIVED and reference.answers["commits_to_deploy"] == "yes"
+    # The first time: a confirmation naming what was sent.
+    sent = client.get(response.url).content.decode()
+    assert "Thank you: your reference has been sent" in sent and "already" not in sent
 
     page = client.get(url)
-    assert b"already submitted" in page.content and b"Submit reference" not in page.content
+    assert b"You have already answered" in page.content and b"Submit reference" not in page.content
     # A replayed post changes nothing.
     client.post(url, {**ANSWERS, "ability": "Changed afterwards"})
     client.post(url.rstrip("/") + "/draft/", {"ability": "Changed afterwards"})
@@ -369,7 +373,7 @@ def test_the_governing_body_approves_through_the_same_flow(client, django_captur
     assert approval.status == Status.RECEIVED
     # The approval is the chair's answer; the head's own "I have asked my chair" is left as it was.
     assert chair_approval(application).approved and application.governors_approved is None
-    assert b"already submitted" in client.get(url).content
+    assert b"You have already answered" in client.get(url).content
 
 
 # --- chasers ----------------------------------------------------------------------------------

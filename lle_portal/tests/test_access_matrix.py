@@ -170,6 +170,10 @@ MATRIX: dict[str, Route] = {
     # --- public pages and accounts ---
     "home": page(everyone(200)),
     "healthz": page(everyone(200)),
+    # Browsers ask for it on every page; it sends on to the static favicon.svg.
+    "favicon": page(everyone(302)),
+    # The school finder's matches: open schools' names and URNs are public (GIAS).
+    "school_search": page(everyone(200), post=everyone(405)),
     # A signed-in person who follows a sign-in link just goes on (redirect_authenticated_user).
     "login": page(everyone(302, anonymous=200, referee=200), post=everyone(302, anonymous=200, referee=200)),
     "logout": action(everyone(302)),

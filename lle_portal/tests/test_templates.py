@@ -201,7 +201,7 @@ def test_the_500_page_renders_with_no_context_at_all():
 
 NAV_BY_ROLE = {
     "anonymous": ["About the programme", "Sign in"],
-    "headteacher": ["Home", "My application"],
+    "headteacher": ["Home", "Apply to be an LLE"],
     "governor": ["Home", "Dashboard"],
     "adviser": ["Home", "Dashboard", "Recruitment", "Deployments", "Surveys", "School links", "Admin"],
     "assessor": ["Home", "Recruitment", "Admin"],
@@ -288,6 +288,7 @@ def test_the_home_page_tells_a_visitor_what_the_programme_is(client):
         (constants.ERROR, "alert-danger", "alert"),
     ],
 )
+@pytest.mark.django_db  # the footer lists the open round's contacts
 def test_messages_are_alerts_that_assistive_technology_announces(level, css, role):
     html = render_to_string("base.html", {"messages": [Message(level, "Saved.")]})
     assert f'<div class="alert {css}" role="{role}">Saved.</div>' in html
