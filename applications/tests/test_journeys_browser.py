@@ -33,6 +33,7 @@ from lle_portal.tests.factories import (
     SchoolFactory,
     SchoolResultFactory,
 )
+from lle_portal.tests.registration import confirm_registration_in_browser
 
 pytestmark = pytest.mark.browser
 
@@ -153,6 +154,10 @@ def test_it_takes_a_headteacher_from_the_home_page_to_a_submitted_application(no
     _checked(page)
     _keep(page, "head-register.png")
     page.get_by_role("button", name="Create my account").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    _checked(page)
+    # The account is made from the emailed link, with the password chosen above.
+    confirm_registration_in_browser(page, "amira.patel@avenue.example", PASSWORD)
     page.wait_for_url(re.compile(r"/programme/$"))
     head = User.objects.get(email="amira.patel@avenue.example")
 
@@ -199,7 +204,7 @@ def test_it_takes_a_headteacher_from_the_home_page_to_a_submitted_application(no
     assert "we email your chair of governors a link" in page.get_by_role("main").inner_text()
     page.get_by_label("Your chair of governors' full name").fill("Margaret Ellis")
     page.get_by_label("Your chair of governors' email address").fill("chair@avenue.example")
-    page.get_by_role("group", name=re.compile("governing body approved")).get_by_label("Yes").check()
+    page.get_by_role("group", name=re.compile("asked your chair of governors")).get_by_label("Yes").check()
     page.get_by_role("group", name=re.compile("senior leadership team agreed")).get_by_label("Yes").check()
     _continue(page, "Your sponsor")
 
@@ -325,6 +330,10 @@ def test_it_keeps_what_a_headteacher_typed_when_they_find_their_school_without_j
     # (No axe-core here: it runs in the page's JavaScript, which is off. The
     # headteacher's journey checks this page with JavaScript on.)
     page.get_by_role("button", name="Create my account").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    confirm_registration_in_browser(page, "amira.patel@avenue.example", PASSWORD)
     page.wait_for_url(re.compile(r"/programme/$"))
-    assert User.objects.get(email="amira.patel@avenue.example").school == norfolk
+    head = User.objects.get(email="amira.patel@avenue.example")
+    # The school is the head's claim, for the LA adviser to confirm.
+    assert head.school == norfolk and head.school_confirmed_at is None
     context.close()
