@@ -175,7 +175,11 @@ class UserAdmin(DjangoUserAdmin):
         if len(people) != 1:
             self.message_user(request, "Select one person to export their data.", messages.WARNING)
             return None
-        data = privacy.person_export(email=people[0].email, by=request.user)
+        try:
+            data = privacy.person_export(email=people[0].email, by=request.user)
+        except PermissionDenied as error:
+            self.message_user(request, f"{people[0]}: {error}", messages.WARNING)
+            return None
         response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="personal-data-{people[0].pk}.json"'
         return response

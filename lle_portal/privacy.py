@@ -36,12 +36,14 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from . import services
 from .audit import audit_record
 from .models import AuditEvent, EmailChange, Invitation, OutgoingEmail, User
 
@@ -541,10 +543,22 @@ def may_see_survey_answers(by: User | None) -> bool:
     return by is None or (by.is_active and by.is_superuser)
 
 
+def _ensure_may_handle(person: Person, by: User | None) -> None:
+    """An adviser exports or erases only the data of people they manage
+    (services.user_may_manage): never a superuser's or another adviser's, whose
+    records span other LAs. A superuser, or the command line (`by` None), anyone."""
+    if by is None or (by.is_active and by.is_superuser):
+        return
+    if person.user is None or not services.user_may_manage(person=person.user, by=by):
+        raise PermissionDenied("Only a superuser can export or erase this person's data.")
+
+
 def person_export(*, email: str, by: User | None = None, actor_label: str = "") -> dict[str, Any]:
     """Everything held about the person, as JSON-ready data; the export is audited.
-    Survey answers only when may_see_survey_answers(by), whoever calls this."""
+    Survey answers only when may_see_survey_answers(by), whoever calls this.
+    Raises PermissionDenied for someone `by` may not manage."""
     person = person_find(email)
+    _ensure_may_handle(person, by)
     person.subject_access = may_see_survey_answers(by)
     retention = person_retention(person)
     data: dict[str, Any] = {
@@ -587,6 +601,7 @@ def person_erase(*, email: str, by: User | None = None, actor_label: str = "", f
         raise PrivacyError("Nothing is held about this email address.")
     if person.user and by is not None and person.user.pk == by.pk:
         raise PrivacyError("You cannot erase your own account.")
+    _ensure_may_handle(person, by)
     if not retention.erasable and not force:
         raise ErasureRefused(f"Not erased: {retention.explanation}")
     names = set(person.names)

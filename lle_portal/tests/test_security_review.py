@@ -1,0 +1,52 @@
+"""Attacks found by the security review of issue 11 (after the trust-boundary
+work was merged): each test is the attack, seen failing before its fix."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from lle_portal import privacy, services
+from lle_portal.models import AuditEvent, User
+from lle_portal.tests.factories import AdviserFactory, SchoolFactory
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def root(db):
+    return User.objects.create_superuser(email="root@la.example", password=PASSWORD, full_name="Root Superuser")
+
+
+def _export(client, person: User):
+    return client.post(reverse("admin:lle_portal_user_changelist"),
+                       {"action": "export_personal_data", "_selected_action": [person.pk]})
+
+
+def test_it_refuses_an_adviser_exporting_a_superusers_or_another_advisers_personal_data(client, users, root, la):
+    # The superuser has worked in Suffolk: their export would carry what they
+    # did there (audit events with emails, the emails sent to them).
+    suffolk = users["other_adviser"].local_authorities.get()
+    services.invitation_create(email="new.head@suffolk.example", full_name="Suffolk Head",
+                               role=User.Role.HEADTEACHER, school=SchoolFactory(local_authority=suffolk), by=root)
+    # An adviser who works for Norfolk and Suffolk is listed to the Norfolk adviser.
+    both = AdviserFactory(local_authorities=[la, suffolk])
+    client.force_login(users["adviser"])
+    for person in (root, both, users["other_adviser"]):
+        response = _export(client, person)
+        assert response.get("Content-Type") != "application/json", person
+        assert b"new.head@suffolk.example" not in response.content
+    assert not AuditEvent.objects.filter(verb="privacy.exported").exists()
+    # The service refuses too, whoever calls it.
+    with pytest.raises(PermissionDenied):
+        privacy.person_export(email=root.email, by=users["adviser"])
+
+
+def test_it_still_lets_an_adviser_export_the_data_of_a_person_they_look_after(client, users):
+    client.force_login(users["adviser"])
+    response = _export(client, users["governor"])
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["lle_portal"]["account"]["email"] == users["governor"].email
