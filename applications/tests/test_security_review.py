@@ -1,0 +1,42 @@
+"""Attacks found by the security review of issue 11: a claim to a school
+(never confirmed, or rejected by the adviser) must not make the claimant
+the LLE of that school."""
+
+from __future__ import annotations
+
+import pytest
+
+from applications import services
+from applications.models import LLEProfile
+from applications.tests.test_transitions import assessed_application
+from lle_portal import services as core_services
+from lle_portal.tests.factories import HeadteacherFactory, SchoolFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_refuses_to_designate_a_head_whose_claim_to_the_school_is_unconfirmed_or_rejected(users, la):
+    adviser = users["adviser"]
+    school = SchoolFactory(local_authority=la)
+    claimant = HeadteacherFactory(school=school, claim=True)
+    application = assessed_application(adviser, applicant=claimant, school=school)
+    with pytest.raises(services.ApplicationError, match="confirmed headteacher"):
+        services.panel_decide(application=application, decision="designated", reasons="Strong.", by=adviser)
+    assert not LLEProfile.objects.filter(user=claimant).exists()
+
+    # Rejected by the adviser: the account has no school, the application still names it.
+    core_services.school_link_reject(user=claimant, by=adviser, reason="Not the head here.")
+    application.refresh_from_db()
+    with pytest.raises(services.ApplicationError, match="confirmed headteacher"):
+        services.panel_decide(application=application, decision="designated", reasons="Strong.", by=adviser)
+    assert not LLEProfile.objects.filter(user=claimant).exists()
+
+    # The other decisions need no headship.
+    services.panel_decide(application=application, decision="not_designated", reasons="Not the head.", by=adviser)
+
+
+def test_it_designates_the_confirmed_head_of_the_applications_school(users, la):
+    adviser = users["adviser"]
+    application = assessed_application(adviser)
+    services.panel_decide(application=application, decision="designated", reasons="Strong.", by=adviser)
+    assert LLEProfile.objects.get(user=application.applicant).school_id == application.school_id
