@@ -50,3 +50,25 @@ def test_it_still_lets_an_adviser_export_the_data_of_a_person_they_look_after(cl
     response = _export(client, users["governor"])
     assert response["Content-Type"] == "application/json"
     assert json.loads(response.content)["lle_portal"]["account"]["email"] == users["governor"].email
+
+
+def test_it_never_sends_a_password_reset_link_to_an_address_the_account_no_longer_has(
+        client, users, root, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from lle_portal.models import OutgoingEmail
+    from lle_portal.tasks import send_email
+
+    head = users["headteacher"]
+    old = head.email
+    # The reset email is queued (the mail server is down, so it waits)...
+    client.post(reverse("password_reset"), {"email": old})
+    queued = OutgoingEmail.objects.get(template="password_reset", to=old)
+    # ...and meanwhile a superuser moves the account to a new address, because
+    # the old mailbox is no longer the head's.
+    services.user_email_set(user=head, email="head.new@school.example", by=root)
+    mail.outbox.clear()
+    send_email.apply(args=[queued.pk])
+    assert all(old not in message.to for message in mail.outbox), "a working reset link went to the old address"
+    queued.refresh_from_db()
+    assert queued.sent_at is None and queued.failed_at is not None
