@@ -202,6 +202,9 @@ class Provider:
 
     #: The section of the export.
     label = ""
+    #: Templates of emails to the person that only a subject-access export
+    #: holds (a survey reminder goes only to those who have not answered).
+    subject_access_emails: frozenset[str] = frozenset()
 
     def names(self, person: Person) -> set[str]:
         """Other names the person is known by here (a sponsor's name on a nomination)."""
@@ -273,6 +276,12 @@ class CoreProvider(Provider):
     def names(self, person: Person) -> set[str]:
         return set(Invitation.objects.filter(email__iexact=person.email).values_list("full_name", flat=True))
 
+    @staticmethod
+    def _withheld_emails(person: Person) -> set[str]:
+        if person.subject_access:
+            return set()
+        return {template for provider in providers() for template in provider.subject_access_emails}
+
     def export(self, person: Person) -> dict[str, Any]:
         user = person.user
         data: dict[str, Any] = {
@@ -280,7 +289,8 @@ class CoreProvider(Provider):
             "local_authorities": list(user.local_authorities.values_list("name", flat=True)) if user else [],
             "invitations": rows(Invitation.objects.filter(email__iexact=person.email)),
             "email_changes": rows(EmailChange.objects.filter(user=user), exclude=("token_hash",)) if user else [],
-            "emails_to_them": rows(OutgoingEmail.objects.filter(to__iexact=person.email).order_by("created_at")),
+            "emails_to_them": rows(OutgoingEmail.objects.filter(to__iexact=person.email)
+                                   .exclude(template__in=self._withheld_emails(person)).order_by("created_at")),
             "actions_recorded": rows(
                 AuditEvent.objects.filter(actor=user).order_by("created_at") if user else AuditEvent.objects.none(),
                 exclude=("actor",),
