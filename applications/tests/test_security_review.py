@@ -40,3 +40,22 @@ def test_it_designates_the_confirmed_head_of_the_applications_school(users, la):
     application = assessed_application(adviser)
     services.panel_decide(application=application, decision="designated", reasons="Strong.", by=adviser)
     assert LLEProfile.objects.get(user=application.applicant).school_id == application.school_id
+
+
+def test_it_tells_the_verifying_adviser_that_the_applicants_headship_is_only_a_claim(client, users, la):
+    from django.urls import reverse
+
+    from applications.tests.test_transitions import submitted_application
+
+    adviser = users["adviser"]
+    school = SchoolFactory(local_authority=la)
+    claimant = HeadteacherFactory(school=school, claim=True)
+    claimed = submitted_application(applicant=claimant, school=school)
+    confirmed = submitted_application(applicant=HeadteacherFactory(school=SchoolFactory(local_authority=la)))
+    confirmed.school = confirmed.applicant.school
+    confirmed.save(update_fields=["school"])
+    client.force_login(adviser)
+    page = client.get(reverse("applications:staff_verify", args=[claimed.pk])).content.decode()
+    assert 'id="headship-claim"' in page and school.name in page
+    page = client.get(reverse("applications:staff_verify", args=[confirmed.pk])).content.decode()
+    assert 'id="headship-claim"' not in page
