@@ -554,13 +554,17 @@ def may_see_survey_answers(by: User | None) -> bool:
 
 
 def _ensure_may_handle(person: Person, by: User | None) -> None:
-    """An adviser exports or erases only the data of people they manage
-    (services.user_may_manage): never a superuser's or another adviser's, whose
-    records span other LAs. A superuser, or the command line (`by` None), anyone."""
+    """An adviser exports or erases only the data of the heads and governors of
+    their LAs' schools whom they manage (services.user_may_manage): never a
+    superuser's, another adviser's or an assessor's, whose records span other
+    LAs. A superuser, or the command line (`by` None), anyone."""
     if by is None or (by.is_active and by.is_superuser):
         return
-    if person.user is None or not services.user_may_manage(person=person.user, by=by):
-        raise PermissionDenied("Only a superuser can export or erase this person's data.")
+    user = person.user
+    if user is None or not services.user_may_manage(person=user, by=by) or user.school_id is None or not (
+            by.advises(user.school.local_authority_id)):
+        raise PermissionDenied("Only a superuser can export or erase this person's data: it reaches beyond "
+                               "your local authorities.")
 
 
 def person_export(*, email: str, by: User | None = None, actor_label: str = "") -> dict[str, Any]:

@@ -59,3 +59,37 @@ def test_it_tells_the_verifying_adviser_that_the_applicants_headship_is_only_a_c
     assert 'id="headship-claim"' in page and school.name in page
     page = client.get(reverse("applications:staff_verify", args=[confirmed.pk])).content.decode()
     assert 'id="headship-claim"' not in page
+
+
+def test_it_refuses_an_adviser_exporting_a_national_assessors_data_with_another_las_applications(client, users):
+    """An assessor works for no LA: their export (assessments, the emails
+    naming applicants) spans the country, so it is a superuser's to run."""
+    import json
+
+    from django.urls import reverse
+
+    from applications.tests.test_transitions import GOOD_SCORES, submitted_application, verify
+    from lle_portal.models import AuditEvent
+
+    suffolk_adviser, assessor = users["other_adviser"], users["assessor"]
+    suffolk = suffolk_adviser.local_authorities.get()
+    application = verify(submitted_application(
+        applicant=HeadteacherFactory(full_name="Suffolk Applicant", school=SchoolFactory(local_authority=suffolk))),
+        suffolk_adviser)
+    assessment = services.assessment_assign(application=application, assessor=assessor, by=suffolk_adviser)
+    services.assessment_submit(assessment=assessment, scores=GOOD_SCORES, comments="A Suffolk-only comment.",
+                               by=assessor)
+    client.force_login(users["adviser"])  # Norfolk's
+    response = client.post(reverse("admin:lle_portal_user_changelist"),
+                           {"action": "export_personal_data", "_selected_action": [assessor.pk]})
+    assert response.get("Content-Type") != "application/json"
+    assert b"Suffolk-only" not in response.content
+    assert not AuditEvent.objects.filter(verb="privacy.exported").exists()
+    # A superuser still can.
+    from lle_portal.models import User
+
+    root = User.objects.create_superuser(email="root@la.example", password="x" * 20, full_name="Root")
+    client.force_login(root)
+    response = client.post(reverse("admin:lle_portal_user_changelist"),
+                           {"action": "export_personal_data", "_selected_action": [assessor.pk]})
+    assert "Suffolk-only" in json.dumps(json.loads(response.content))
