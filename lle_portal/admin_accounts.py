@@ -187,8 +187,10 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(description="Erase personal data", permissions=["change"])
     def erase_personal_data(self, request, queryset):
         """Asks for confirmation first; only a superuser may erase before the retention period has passed."""
-        # Erasing an account is managing it: an adviser never erases another adviser's.
-        people = [user for user in queryset if services.user_may_manage(person=user, by=request.user)]
+        # Erasing an account is managing it: an adviser never erases another adviser's,
+        # nor the data of anyone beyond their LAs (privacy.may_handle).
+        people = [user for user in queryset if services.user_may_manage(person=user, by=request.user)
+                  and privacy.may_handle(user=user, by=request.user)]
         can_force = request.user.is_superuser
         if request.POST.get("confirm") == "yes":
             force = can_force and request.POST.get("force") == "yes"

@@ -553,16 +553,20 @@ def may_see_survey_answers(by: User | None) -> bool:
     return by is None or (by.is_active and by.is_superuser)
 
 
-def _ensure_may_handle(person: Person, by: User | None) -> None:
-    """An adviser exports or erases only the data of the heads and governors of
-    their LAs' schools whom they manage (services.user_may_manage): never a
-    superuser's, another adviser's or an assessor's, whose records span other
-    LAs. A superuser, or the command line (`by` None), anyone."""
+def may_handle(*, user: User | None, by: User | None) -> bool:
+    """May `by` export or erase `user`'s personal data? An adviser only for the
+    heads and governors of their LAs' schools whom they manage
+    (services.user_may_manage): never a superuser's, another adviser's or an
+    assessor's, whose records span other LAs. A superuser, or the command line
+    (`by` None), anyone's."""
     if by is None or (by.is_active and by.is_superuser):
-        return
-    user = person.user
-    if user is None or not services.user_may_manage(person=user, by=by) or user.school_id is None or not (
-            by.advises(user.school.local_authority_id)):
+        return True
+    return (user is not None and user.school_id is not None and services.user_may_manage(person=user, by=by)
+            and by.advises(user.school.local_authority_id))
+
+
+def _ensure_may_handle(person: Person, by: User | None) -> None:
+    if not may_handle(user=person.user, by=by):
         raise PermissionDenied("Only a superuser can export or erase this person's data: it reaches beyond "
                                "your local authorities.")
 

@@ -72,3 +72,19 @@ def test_it_never_sends_a_password_reset_link_to_an_address_the_account_no_longe
     assert all(old not in message.to for message in mail.outbox), "a working reset link went to the old address"
     queued.refresh_from_db()
     assert queued.sent_at is None and queued.failed_at is not None
+
+
+def test_it_refuses_an_adviser_erasing_an_assessors_data_and_says_nothing_was_erased(client, users, settings):
+    settings.PERSONAL_DATA_RETENTION_DAYS = 0
+    assessor = users["assessor"]
+    client.force_login(users["adviser"])
+    url = reverse("admin:lle_portal_user_changelist")
+    page = client.post(url, {"action": "erase_personal_data", "_selected_action": [assessor.pk]})
+    assert page.status_code == 200 and assessor.email.encode() not in page.content
+    response = client.post(url, {"action": "erase_personal_data", "_selected_action": [assessor.pk],
+                                 "confirm": "yes"})
+    assert response.status_code in (200, 302)
+    assessor.refresh_from_db()
+    assert assessor.is_active and not AuditEvent.objects.filter(verb="privacy.erased").exists()
+    with pytest.raises(PermissionDenied):
+        privacy.person_erase(email=assessor.email, by=users["adviser"], force=True)
