@@ -88,3 +88,13 @@ def test_it_refuses_an_adviser_erasing_an_assessors_data_and_says_nothing_was_er
     assert assessor.is_active and not AuditEvent.objects.filter(verb="privacy.erased").exists()
     with pytest.raises(PermissionDenied):
         privacy.person_erase(email=assessor.email, by=users["adviser"], force=True)
+
+
+def test_it_lists_no_superuser_nor_another_las_adviser_to_an_adviser(client, users, root):
+    lone_adviser = AdviserFactory(local_authorities=[])  # works for no LA yet
+    client.force_login(users["adviser"])
+    page = client.get(reverse("admin:lle_portal_user_changelist")).content.decode()
+    assert users["headteacher"].email in page and users["assessor"].email in page  # theirs, and the national
+    for hidden in (root, lone_adviser, users["other_adviser"]):
+        assert hidden.email not in page, hidden
+        assert client.get(reverse("admin:lle_portal_user_change", args=[hidden.pk])).status_code in (302, 404)
