@@ -25,6 +25,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -240,6 +241,10 @@ class UserAdmin(DjangoUserAdmin):
             if not self.get_queryset(request).filter(pk=id).exists():
                 raise Http404("No such person.")  # not one of theirs: as if it did not exist
             raise PermissionDenied
+        if str(request.user.pk) == str(id):
+            # Their own: through the page that asks for the current password
+            # (this form does not), so a borrowed session cannot set a new one.
+            return redirect("password_change")
         return super().user_change_password(request, id, form_url)
 
     def has_delete_permission(self, request, obj=None):

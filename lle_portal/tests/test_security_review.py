@@ -98,3 +98,33 @@ def test_it_lists_no_superuser_nor_another_las_adviser_to_an_adviser(client, use
     for hidden in (root, lone_adviser, users["other_adviser"]):
         assert hidden.email not in page, hidden
         assert client.get(reverse("admin:lle_portal_user_change", args=[hidden.pk])).status_code in (302, 404)
+
+
+def test_it_limits_guesses_of_the_current_password_on_the_password_change_page(client, users):
+    """Someone holding a signed-in session (a shared computer) must not guess
+    the password there without limit: the sign-in lockout never sees it."""
+    head = users["headteacher"]
+    head.set_password(PASSWORD)
+    head.save()
+    client.force_login(head)
+    url = reverse("password_change")
+    new = {"new_password1": "another long passphrase 42", "new_password2": "another long passphrase 42"}
+    for n in range(5):
+        response = client.post(url, {"old_password": f"wrong guess {n}", **new})
+        assert response.status_code == 200
+    response = client.post(url, {"old_password": PASSWORD, **new})
+    head.refresh_from_db()
+    assert head.check_password(PASSWORD), "the sixth guess in the hour was tried"
+    assert b"Too many wrong passwords" in response.content
+
+
+def test_it_never_sets_an_advisers_own_password_in_the_admin_without_the_current_one(client, users):
+    adviser = users["adviser"]
+    client.force_login(adviser)
+    url = reverse("admin:auth_user_password_change", args=[adviser.pk])
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"] == reverse("password_change")
+    client.post(url, {"password1": "another long passphrase 42", "password2": "another long passphrase 42",
+                      "usable_password": "true"})
+    adviser.refresh_from_db()
+    assert not adviser.check_password("another long passphrase 42")
