@@ -32,6 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
+from lle_portal.access import acts_for_school
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
 from lle_portal.models import User
@@ -493,6 +494,14 @@ def panel_decide(*, application: Application, decision: str, reasons: str, by: U
         raise ApplicationError("Give the panel's reasons.")
     if decision == Application.Decision.DESIGNATED and places_left(round) <= 0:
         raise ApplicationError(f"All {round.places} places in {round.name} are taken.")
+    if decision == Application.Decision.DESIGNATED and not acts_for_school(
+            application.applicant, application.school_id, role=User.Role.HEADTEACHER):
+        # Designation makes the school the LLE's (it is paid for their days, its
+        # governors see their deployments): a claim to it, never confirmed or
+        # rejected by the adviser, must not (issue 11).
+        school = application.school.name if application.school_id else "the application's school"
+        raise ApplicationError(f"{application.applicant} is not the confirmed headteacher of {school}: the LA "
+                               "adviser confirms their claim in School links before they can be designated.")
     application.decision = decision
     application.decision_reasons = reasons
     application.decided_at = timezone.now()

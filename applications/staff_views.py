@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from lle_portal.access import role_required
+from lle_portal.access import acts_for_school, role_required
 from lle_portal.models import OutgoingEmail, User
 
 from . import references, services
@@ -126,6 +126,9 @@ def staff_verify(request: HttpRequest, pk: int) -> HttpResponse:
         # A missing one-to-one raises an AttributeError subclass: getattr's default applies.
         "referee": getattr(application, "referee", None),
         "link_requests": link_requests_for_staff(application),
+        # Designation needs it (services.panel_decide): say so before anything is verified.
+        "headship_confirmed": acts_for_school(application.applicant, application.school_id,
+                                              role=User.Role.HEADTEACHER),
     })
 
 

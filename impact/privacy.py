@@ -19,6 +19,8 @@ from .models import Answer, Survey, SurveyInvitation, SurveyReminder
 
 class ImpactProvider(Provider):
     label = "impact"
+    # Sent only to those who had not answered: an adviser's export would say whether they have.
+    subject_access_emails = frozenset({"survey_reminder"})
 
     def _invitations(self, person: Person):
         if person.user is None:

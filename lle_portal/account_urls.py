@@ -5,12 +5,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import otp_views, views
+from .forms import LimitedPasswordChangeForm
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     # POST only (Django 5): the sign-out button in the header is a form.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/change/", auth_views.PasswordChangeView.as_view(form_class=LimitedPasswordChangeForm),
+         name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -25,6 +25,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -176,7 +177,11 @@ class UserAdmin(ScopedToOwnLAs, DjangoUserAdmin):
         if len(people) != 1:
             self.message_user(request, "Select one person to export their data.", messages.WARNING)
             return None
-        data = privacy.person_export(email=people[0].email, by=request.user)
+        try:
+            data = privacy.person_export(email=people[0].email, by=request.user)
+        except PermissionDenied as error:
+            self.message_user(request, f"{people[0]}: {error}", messages.WARNING)
+            return None
         response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="personal-data-{people[0].pk}.json"'
         return response
@@ -184,8 +189,10 @@ class UserAdmin(ScopedToOwnLAs, DjangoUserAdmin):
     @admin.action(description="Erase personal data", permissions=["change"])
     def erase_personal_data(self, request, queryset):
         """Asks for confirmation first; only a superuser may erase before the retention period has passed."""
-        # Erasing an account is managing it: an adviser never erases another adviser's.
-        people = [user for user in queryset if services.user_may_manage(person=user, by=request.user)]
+        # Erasing an account is managing it: an adviser never erases another adviser's,
+        # nor the data of anyone beyond their LAs (privacy.may_handle).
+        people = [user for user in queryset if services.user_may_manage(person=user, by=request.user)
+                  and privacy.may_handle(user=user, by=request.user)]
         can_force = request.user.is_superuser
         if request.POST.get("confirm") == "yes":
             force = can_force and request.POST.get("force") == "yes"
@@ -235,6 +242,10 @@ class UserAdmin(ScopedToOwnLAs, DjangoUserAdmin):
             if not self.get_queryset(request).filter(pk=id).exists():
                 raise Http404("No such person.")  # not one of theirs: as if it did not exist
             raise PermissionDenied
+        if str(request.user.pk) == str(id):
+            # Their own: through the page that asks for the current password
+            # (this form does not), so a borrowed session cannot set a new one.
+            return redirect("password_change")
         return super().user_change_password(request, id, form_url)
 
     def has_delete_permission(self, request, obj=None):

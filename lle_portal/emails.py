@@ -72,6 +72,11 @@ PRIVATE_LINKS: dict[str, tuple[str, Callable[[Any], str | None]]] = {
 }
 
 
+def _link_recipient(about: Any) -> str:
+    """The address a private link about `about` may be sent to, now."""
+    return about.new_email if isinstance(about, EmailChange) else about.email
+
+
 def email_bodies_to_send(email: OutgoingEmail) -> tuple[str, str] | None:
     """The text and HTML bodies to send, with any private link put back in;
     None when the link can no longer be made (an invitation revoked or sent
@@ -80,7 +85,12 @@ def email_bodies_to_send(email: OutgoingEmail) -> tuple[str, str] | None:
         return email.body_text, email.body_html
     _, make_link = PRIVATE_LINKS[email.template]
     about = email.about
-    link = make_link(about) if about is not None else None
+    # The link is made now, for the object as it is now: it goes only to the
+    # address that object still has (an account moved to another address
+    # since the email was queued must not have its reset link sent to the old one).
+    if about is None or _link_recipient(about).lower() != email.to.lower():
+        return None
+    link = make_link(about)
     if link is None:
         return None
     return (email.body_text.replace(PRIVATE_LINK, link),

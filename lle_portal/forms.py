@@ -10,6 +10,7 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.forms import (
     AdminUserCreationForm,
     AuthenticationForm,
+    PasswordChangeForm,
     PasswordResetForm,
     SetPasswordMixin,
     UserChangeForm,
@@ -210,15 +211,29 @@ class EmailChangeForm(forms.Form):
         return BaseUserManager.normalize_email(self.cleaned_data["new_email"].strip()).lower()
 
     def clean_password(self) -> str:
-        key = f"email-change-password-failures:{self.user.pk}"
-        failures = cache.get(key, 0)
-        if failures >= self.PASSWORD_ATTEMPTS:
-            raise forms.ValidationError("Too many wrong passwords. Wait an hour, then try again.")
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            cache.set(key, failures + 1, 3600)
-            raise forms.ValidationError("Your password is not right. Enter the password you sign in with.")
-        return password
+        return current_password_check(self.user, self.cleaned_data["password"])
+
+
+def current_password_check(user: User, password: str) -> str:
+    """Check the password a signed-in person types to confirm a change (their
+    email, their password). Wrong ones are counted per person, across these
+    forms, so that a borrowed session is no way round the sign-in lockout:
+    after EmailChangeForm.PASSWORD_ATTEMPTS in an hour even the right one is refused."""
+    key = f"email-change-password-failures:{user.pk}"
+    failures = cache.get(key, 0)
+    if failures >= EmailChangeForm.PASSWORD_ATTEMPTS:
+        raise forms.ValidationError("Too many wrong passwords. Wait an hour, then try again.")
+    if not user.check_password(password):
+        cache.set(key, failures + 1, 3600)
+        raise forms.ValidationError("Your password is not right. Enter the password you sign in with.")
+    return password
+
+
+class LimitedPasswordChangeForm(PasswordChangeForm):
+    """Django's password change, with the current password's guesses limited (current_password_check)."""
+
+    def clean_old_password(self) -> str:
+        return current_password_check(self.user, self.cleaned_data["old_password"])
 
 
 class UserAdminCreationForm(AdminUserCreationForm):

@@ -36,12 +36,14 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from . import services
 from .audit import audit_record
 from .models import AuditEvent, EmailChange, Invitation, OutgoingEmail, User
 
@@ -200,6 +202,9 @@ class Provider:
 
     #: The section of the export.
     label = ""
+    #: Templates of emails to the person that only a subject-access export
+    #: holds (a survey reminder goes only to those who have not answered).
+    subject_access_emails: frozenset[str] = frozenset()
 
     def names(self, person: Person) -> set[str]:
         """Other names the person is known by here (a sponsor's name on a nomination)."""
@@ -271,6 +276,12 @@ class CoreProvider(Provider):
     def names(self, person: Person) -> set[str]:
         return set(Invitation.objects.filter(email__iexact=person.email).values_list("full_name", flat=True))
 
+    @staticmethod
+    def _withheld_emails(person: Person) -> set[str]:
+        if person.subject_access:
+            return set()
+        return {template for provider in providers() for template in provider.subject_access_emails}
+
     def export(self, person: Person) -> dict[str, Any]:
         user = person.user
         data: dict[str, Any] = {
@@ -278,7 +289,8 @@ class CoreProvider(Provider):
             "local_authorities": list(user.local_authorities.values_list("name", flat=True)) if user else [],
             "invitations": rows(Invitation.objects.filter(email__iexact=person.email)),
             "email_changes": rows(EmailChange.objects.filter(user=user), exclude=("token_hash",)) if user else [],
-            "emails_to_them": rows(OutgoingEmail.objects.filter(to__iexact=person.email).order_by("created_at")),
+            "emails_to_them": rows(OutgoingEmail.objects.filter(to__iexact=person.email)
+                                   .exclude(template__in=self._withheld_emails(person)).order_by("created_at")),
             "actions_recorded": rows(
                 AuditEvent.objects.filter(actor=user).order_by("created_at") if user else AuditEvent.objects.none(),
                 exclude=("actor",),
@@ -541,10 +553,30 @@ def may_see_survey_answers(by: User | None) -> bool:
     return by is None or (by.is_active and by.is_superuser)
 
 
+def may_handle(*, user: User | None, by: User | None) -> bool:
+    """May `by` export or erase `user`'s personal data? An adviser only for the
+    heads and governors of their LAs' schools whom they manage
+    (services.user_may_manage): never a superuser's, another adviser's or an
+    assessor's, whose records span other LAs. A superuser, or the command line
+    (`by` None), anyone's."""
+    if by is None or (by.is_active and by.is_superuser):
+        return True
+    return (user is not None and user.school_id is not None and services.user_may_manage(person=user, by=by)
+            and by.advises(user.school.local_authority_id))
+
+
+def _ensure_may_handle(person: Person, by: User | None) -> None:
+    if not may_handle(user=person.user, by=by):
+        raise PermissionDenied("Only a superuser can export or erase this person's data: it reaches beyond "
+                               "your local authorities.")
+
+
 def person_export(*, email: str, by: User | None = None, actor_label: str = "") -> dict[str, Any]:
     """Everything held about the person, as JSON-ready data; the export is audited.
-    Survey answers only when may_see_survey_answers(by), whoever calls this."""
+    Survey answers only when may_see_survey_answers(by), whoever calls this.
+    Raises PermissionDenied for someone `by` may not manage."""
     person = person_find(email)
+    _ensure_may_handle(person, by)
     person.subject_access = may_see_survey_answers(by)
     retention = person_retention(person)
     data: dict[str, Any] = {
@@ -587,6 +619,7 @@ def person_erase(*, email: str, by: User | None = None, actor_label: str = "", f
         raise PrivacyError("Nothing is held about this email address.")
     if person.user and by is not None and person.user.pk == by.pk:
         raise PrivacyError("You cannot erase your own account.")
+    _ensure_may_handle(person, by)
     if not retention.erasable and not force:
         raise ErasureRefused(f"Not erased: {retention.explanation}")
     names = set(person.names)

@@ -482,10 +482,15 @@ def people_visible_to(queryset: QuerySet, *, by: User) -> QuerySet:
     if by.is_superuser:
         return queryset
     own = by.local_authorities.all()
+    unattached = Q(local_authorities__isnull=True, school__isnull=True)
+    if queryset.model is User:
+        # Tied to no LA means national (an assessor), not "everyone's": a
+        # superuser, or an adviser given no LA yet, is a superuser's to see.
+        unattached &= Q(is_superuser=False) & ~Q(role=User.Role.ADVISER)
     return queryset.filter(
         Q(local_authorities__in=own)
         | Q(school__local_authority__in=own)
-        | Q(local_authorities__isnull=True, school__isnull=True)
+        | unattached
     ).distinct()
 
 

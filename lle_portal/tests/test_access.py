@@ -10,7 +10,7 @@ from django.views import View
 
 from lle_portal import urls as project_urls
 from lle_portal.access import RoleRequiredMixin, StaffRequiredMixin, has_role, role_required, staff_required
-from lle_portal.tests.factories import HeadteacherFactory
+from lle_portal.tests.factories import AdviserFactory, HeadteacherFactory
 
 ROLES = ["anonymous", "headteacher", "adviser", "assessor", "governor"]
 SIGNED_IN = ROLES[1:]
@@ -102,12 +102,18 @@ def test_a_user_page_of_the_admin_is_for_advisers_only(client, users, role):
 
 
 @pytest.mark.django_db
-def test_a_superuser_page_is_read_only_for_an_adviser(client, users):
+def test_a_superuser_page_is_not_shown_to_an_adviser(client, users):
+    # A superuser is tied to no LA but is not "national" like an assessor:
+    # advisers neither list nor open their account (services.people_visible_to).
     from lle_portal.models import User
 
     root = User.objects.create_superuser(email="root@example.org", password="x" * 20, full_name="Root")
     client.force_login(users["adviser"])
     response = client.get(reverse("admin:lle_portal_user_change", args=[root.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+    # Another adviser's page, in an LA of theirs, is still read-only.
+    colleague = AdviserFactory(local_authorities=list(users["adviser"].local_authorities.all()))
+    response = client.get(reverse("admin:lle_portal_user_change", args=[colleague.pk]))
     assert response.status_code == 200
     assert response.context["has_change_permission"] is False
 
