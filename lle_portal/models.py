@@ -13,6 +13,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -900,3 +902,10 @@ class Report(models.Model):
     @property
     def status_tone(self) -> str:
         return {"ready": "success", "failed": "danger", "running": "info"}.get(self.status, "")
+
+
+@receiver(pre_delete, sender=School)
+def _school_links_end_with_the_school(sender, instance: School, **kwargs) -> None:
+    # User.school is SET_NULL: a confirmed link must end first, or the
+    # "a confirmed link has a school" constraint refuses the delete.
+    User.objects.filter(school=instance).update(school_confirmed_at=None, school_confirmed_by=None)

@@ -266,3 +266,13 @@ def test_a_deactivated_head_still_holds_the_headship_until_the_adviser_ends_thei
     services.school_link_confirm(user=claimant, by=advisers["own"])
     claimant.refresh_from_db()
     assert acts_for_school(claimant, school.pk)
+
+
+def test_deleting_a_school_ends_its_confirmed_links_instead_of_failing(school):
+    head = HeadteacherFactory(school=school)
+    assert head.school_confirmed_at is not None
+
+    school.delete()
+
+    head.refresh_from_db()
+    assert head.school is None and head.school_confirmed_at is None and head.school_confirmed_by is None
