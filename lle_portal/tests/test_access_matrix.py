@@ -323,7 +323,7 @@ MATRIX: dict[str, Route] = {
     "admin:app_list": page(admin_staff(200, assessor=404), own=lambda w: {"app_label": "deployments"}),
     # Authenticator devices are the superuser's business.
     # An uploaded import file: to its uploader (and superusers) only.
-    "admin:lle_portal_importjob_file": page(admin_staff(404, adviser=200),
+    "admin:lle_portal_importjob_file": page(admin_staff(404, adviser=200, assessor=403),
                                             own=lambda w: {"object_id": w.admin_own["lle_portal.importjob"].pk},
                                             other=lambda w: {"object_id": w.admin_other["lle_portal.importjob"].pk}),
     "admin:otp_totp_totpdevice_config": page(admin_staff(403),
@@ -351,14 +351,11 @@ class AdminModel:
 
 
 # Records outside the adviser's LAs do not exist for them: a 404
-# (lle_portal/admin_scope.py). The user and invitation admins still use
-# Django's "perhaps it was deleted?" redirect (h2-accounts' part of issue 11).
+# (lle_portal/admin_scope.py).
 SCOPED = AdminModel(other_la=404)
-SCOPED_BY_DJANGO = AdminModel(other_la=ADMIN_INDEX)
 # Records made only by a service (a submission, a designation, a visit
 # recorded by the LLE...) or by the system: no "add" page.
 MADE_BY_SERVICES = AdminModel(add=403, other_la=404)
-MADE_BY_SERVICES_DJANGO = AdminModel(add=403, other_la=ADMIN_INDEX)
 # Shown when what the row is about is in the adviser's LAs.
 LOG = AdminModel(add=403, other_la=404)
 # Not the adviser's business: other apps' models, and the report machinery's.
@@ -376,10 +373,10 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "lle_portal.schoolresult": AdminModel(),
     "lle_portal.arearesult": AdminModel(),
     # Jobs of the uploader's LAs only.
-    "lle_portal.importjob": SCOPED_BY_DJANGO,
+    "lle_portal.importjob": SCOPED,
     # People get accounts by invitation or registration.
-    "lle_portal.user": MADE_BY_SERVICES_DJANGO,
-    "lle_portal.invitation": SCOPED_BY_DJANGO,
+    "lle_portal.user": MADE_BY_SERVICES,
+    "lle_portal.invitation": SCOPED,
     "lle_portal.auditevent": LOG,
     "lle_portal.outgoingemail": LOG,
     "lle_portal.report": CLOSED,

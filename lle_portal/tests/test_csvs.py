@@ -71,7 +71,7 @@ def test_an_lle_named_as_a_formula_is_inert_in_the_reimbursement_statement(users
     school.name = "@SUM(1+1)"
     school.save()
     VisitRecordFactory(deployment=deployment, visit_date=date(2025, 10, 8), confirmed=True, days=Decimal("0.5"))
-    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2025, term="autumn",
+    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
                                            by=users["adviser"])
 
     rows = list(csv.reader(io.StringIO(services.statement_csv(statement))))
