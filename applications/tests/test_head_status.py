@@ -152,8 +152,9 @@ def test_another_heads_application_cannot_be_withdrawn(head):
 
 
 # The same budget at 10 and at 500 other applications: the pages never read per row.
-# 11: the footer's round contacts (applications.templatetags.programme) take one query on every page.
-QUERY_BUDGET = 11
+# 11: the footer's round contacts (applications.templatetags.programme) take one query on every page;
+# 12: the England averages the performance criterion compares with (issue 12).
+QUERY_BUDGET = 12
 
 
 def _others(count: int) -> None:

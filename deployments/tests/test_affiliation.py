@@ -17,7 +17,7 @@ from django.utils import timezone
 from deployments import services
 from deployments.models import Deployment, Objective, VisitRecord
 from lle_portal.models import Report, User
-from lle_portal.tests.factories import GovernorFactory, HeadteacherFactory
+from lle_portal.tests.factories import AdviserFactory, GovernorFactory, HeadteacherFactory
 from lle_portal.tests.registration import confirm_registration_in_client
 
 from .factories import DeploymentFactory, SupportNeedFactory, VisitRecordFactory
@@ -130,7 +130,8 @@ def test_it_refuses_an_unconfirmed_head_as_the_client_head_of_a_support_need(sup
     claimant = HeadteacherFactory(school=supported["school"], claim=True)
     need = SupportNeedFactory.build(client_school=supported["school"], client_head=claimant)
     with pytest.raises(services.DeploymentError):
-        services.support_need_save(need=need, by=None)
+        services.support_need_save(
+            need=need, by=AdviserFactory(local_authorities=[supported["school"].local_authority]))
 
 
 def test_it_refuses_naming_an_unconfirmed_head_on_a_deployment(supported):
