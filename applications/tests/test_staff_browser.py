@@ -44,7 +44,7 @@ def test_the_adviser_verifies_part_a_criterion_by_criterion(transactional_db, us
 
     page.goto(f"/programme/staff/applications/{application.pk}/verify/")
     assert "Answer disagrees with official data" in page.locator("main").inner_text()
-    for criterion in ("headship", "floor_standard", "senior_team"):
+    for criterion in ("headship", "floor_standard", "performance", "senior_team"):
         page.locator(f"#id_{criterion}_outcome_0").check()  # Confirmed
     page.locator("#id_inspection_outcome_0").check()
     page.locator("#id_inspection_note").fill("The 2016 date was the previous inspection; the 2019 report is good.")
