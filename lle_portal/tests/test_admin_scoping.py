@@ -651,6 +651,8 @@ def test_it_removes_sponsors_drafts_already_in_the_field_history(scenario):
 @pytest.mark.parametrize("name", ["auditlog_logentry", "lle_portal_auditevent", "lle_portal_outgoingemail"])
 def test_it_lists_the_records_scoped_in_a_fixed_number_of_queries(scenario, name, django_assert_max_num_queries):
     # One filter however many models have rules: each is a subquery of the same statement.
+    # Counted once the process's caches (content types, the session) are warm, as in a served page.
+    _get(scenario.client, reverse(f"admin:{name}_changelist"))
     with django_assert_max_num_queries(15):
         response = _get(scenario.client, reverse(f"admin:{name}_changelist"))
     assert response.status_code == 200
