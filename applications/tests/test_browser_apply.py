@@ -200,6 +200,13 @@ def test_a_head_registers_applies_fixes_an_eligibility_problem_and_submits(norfo
     adviser = AdviserFactory(full_name="Sarah Morley", local_authorities=[norfolk_school.local_authority])
     assessor = AssessorFactory(full_name="David Okafor")
     _sign_in_as(page, adviser)
+    # The head's school was their claim at registration: the adviser confirms it (only a
+    # confirmed head can be designated).
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="School links").click()
+    page.get_by_role("button", name=re.compile(r"Confirm .* as head")).click()
+    page.locator(".messages").wait_for()
+    head.refresh_from_db()
+    assert head.school_confirmed_at is not None
     page.goto(f"/programme/staff/applications/{application.pk}/verify/")
     for criterion in ("headship", "inspection", "performance", "floor_standard", "senior_team"):
         page.locator(f"#id_{criterion}_outcome_0").check()  # Confirmed
