@@ -383,6 +383,7 @@ class ApplicationAdmin(UrnSearchMixin, ScopedAdmin):
         ("Part A: the school and the headship", {"fields": (
             "appointed_head_on", "previous_headship_years", "previous_headships", "years_as_head",
             "declared_inspection_date", "declared_overall_effectiveness", "declared_leadership",
+            "declared_report_card_leadership", "declared_results_good",
             "declared_above_floor", "performance_summary", "slt_can_cover", "slt_details", "phase_offered",
             "specialisms_offered",
         )}),

@@ -25,7 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from lle_portal.demo import DEMO_DOMAIN, DemoContext, settle_demo_school
-from lle_portal.models import AuditEvent, Inspection, School, SchoolResult, User
+from lle_portal.models import AuditEvent, Inspection, ReportCardGrade, School, SchoolResult, User
 from lle_portal.schooldata import phase_group
 
 from . import services
@@ -429,8 +429,12 @@ def _fill(application: Application, head: User, plan: Plan) -> None:
     school = head.school
     rng = random.Random(school.urn)
     latest = Inspection.objects.filter(school=school).order_by("-inspection_date").first()
-    # Part A asks for a grade 1-4: a head whose latest inspection is a report
-    # card or ungraded gives the last graded one.
+    # Part A asks on the scale of the latest judged inspection: a head whose
+    # latest is a report card gives its leadership and governance grade; else
+    # the last graded one's (an ungraded inspection carries it).
+    judged = (Inspection.objects.filter(school=school).exclude(inspection_type=Inspection.Type.UNGRADED)
+              .order_by("-inspection_date").first())
+    report_card = judged is not None and judged.inspection_type == Inspection.Type.REPORT_CARD
     graded = (Inspection.objects.filter(school=school)
               .exclude(leadership_and_management=None, overall_effectiveness=None)
               .order_by("-inspection_date").first())
@@ -445,8 +449,12 @@ def _fill(application: Application, head: User, plan: Plan) -> None:
         },
         "performance": {
             "declared_inspection_date": _declared_inspection_date(latest, plan),
-            "declared_overall_effectiveness": graded.overall_effectiveness if graded else 2,
-            "declared_leadership": (graded.leadership_and_management or graded.overall_effectiveness) if graded else 2,
+            "declared_overall_effectiveness": None if report_card else (graded.overall_effectiveness if graded else 2),
+            "declared_leadership": None if report_card else (
+                (graded.leadership_and_management or graded.overall_effectiveness) if graded else 2),
+            "declared_report_card_leadership": (
+                judged.evaluation_areas.get("leadership_and_governance") or ReportCardGrade.EXPECTED
+            ) if report_card else None,
             "declared_above_floor": Application.YesNoUnsure.YES,
             "performance_summary": _performance_summary(school),
         },

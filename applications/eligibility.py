@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
-from lle_portal.models import Inspection
+from lle_portal.models import Inspection, ReportCardGrade
 from lle_portal.schooldata import (
     BELOW,
     GOOD,
@@ -227,11 +227,15 @@ def _inspection(application: Application, record: InspectionRecord | None, rules
     (lle_portal.schooldata.leadership_outcome) and against the head's answer."""
     title = CRITERIA["inspection"]
     declared_grade = application.declared_leadership
+    # A report-card school answers on the report card's scale (forms.PerformanceSectionForm).
+    declared_area = application.declared_report_card_leadership
     declared = ""
     if declared_grade:
         declared = f"Leadership and management {_grade(declared_grade)}"
-        if application.declared_inspection_date:
-            declared += f", inspected {application.declared_inspection_date:%-d %B %Y}"
+    elif declared_area:
+        declared = f"Leadership and governance {ReportCardGrade(declared_area).label.lower()}"
+    if declared and application.declared_inspection_date:
+        declared += f", inspected {application.declared_inspection_date:%-d %B %Y}"
     if application.school_id is None:
         return Criterion("inspection", title, TO_VERIFY, "Choose your school first.", declared=declared)
     record = record or InspectionRecord()
@@ -239,10 +243,19 @@ def _inspection(application: Application, record: InspectionRecord | None, rules
     official = outcome.figures
     judged = record.judged
     declared_not_good = declared_grade and declared_grade not in rules.good_leadership_grades
+    not_good_area = not declared_grade and declared_area and declared_area > rules.report_card_leadership_at_least
+    if not_good_area:
+        wanted = ReportCardGrade(rules.report_card_leadership_at_least).label.lower()
+        area_not_good = Criterion(
+            "inspection", title, NOT_MET, f"You said leadership and governance was "
+            f"{ReportCardGrade(declared_area).label.lower()}; the round asks for {wanted} or better.",
+            declared=declared, official=official)
     if judged is None:
         if declared_not_good:
             return Criterion("inspection", title, NOT_MET, f"You said leadership and management was "
                              f"{_grade(declared_grade)}; it must be good or outstanding.", declared=declared)
+        if not_good_area:
+            return area_not_good
         return Criterion(
             "inspection", title, TO_VERIFY,
             f"{_sentence(outcome.why)}, so the adviser will verify your answer.",
@@ -255,6 +268,13 @@ def _inspection(application: Application, record: InspectionRecord | None, rules
         problems.append(
             f"you said leadership and management was {_grade(declared_grade)}, "
             f"the official record says {_grade(official_grade)}"
+        )
+    official_area = judged.evaluation_areas.get("leadership_and_governance")
+    if (judged.inspection_type == Inspection.Type.REPORT_CARD and declared_area and official_area
+            and declared_area != official_area):
+        problems.append(
+            f"you said leadership and governance was {ReportCardGrade(declared_area).label.lower()}, "
+            f"the report card says {ReportCardGrade(official_area).label.lower()}"
         )
     inspected_on = {i.inspection_date for i in (record.latest, judged) if i is not None}
     if application.declared_inspection_date and application.declared_inspection_date not in inspected_on:
@@ -282,6 +302,8 @@ def _inspection(application: Application, record: InspectionRecord | None, rules
                 "The official record gives the overall grade only, so the adviser will verify the leadership grade.",
                 declared=declared, official=official,
             )
+        if not_good_area:
+            return area_not_good
         return Criterion("inspection", title, TO_VERIFY, f"{_sentence(outcome.why)}; the adviser will verify.",
                          declared=declared, official=official)
     if outcome.state == GOOD:
@@ -363,23 +385,36 @@ def _floor_standard(application: Application, official: OfficialData) -> Criteri
 
 def _performance(application: Application, official: OfficialData, rules: EligibilityRules) -> Criterion:
     """High levels of pupil performance or continued improvement over the last
-    three years (seed 000), read from the official results by the round's rule."""
+    three years (seed 000), read from the official results by the round's rule,
+    and against the head's answer (a disagreement is flagged, as for the floor)."""
     title = CRITERIA["performance"]
+    said = application.declared_results_good
+    declared = "" if said is None else f"Results high or improving: {'yes' if said else 'no'}"
     school = application.school
     if school is None:
-        return Criterion("performance", title, TO_VERIFY, "Choose your school first.")
+        return Criterion("performance", title, TO_VERIFY, "Choose your school first.", declared=declared)
     if not key_stages(school):
         return Criterion("performance", title, TO_VERIFY,
-                         "The portal has no headline measure for your school's phase; the adviser will verify.")
+                         "The portal has no headline measure for your school's phase; the adviser will verify.",
+                         declared=declared)
     outcome = performance_outcome(school, official.results.get(school.pk, SchoolResults()), official.averages, rules)
+    figures = outcome.figures
+    if (said is True and outcome.state == NOT_MET) or (said is False and outcome.state == MET):
+        return Criterion("performance", title, TO_VERIFY,
+                         f"Your answer ({declared.lower()}) disagrees with the official data: {outcome.why}. "
+                         "The adviser will verify.", declared=declared, official=figures, disagreement=True)
+    if said is False and outcome.state != NOT_MET:
+        return Criterion("performance", title, NOT_MET,
+                         "You said your pupils' results have not been high or improving over the last 3 years. "
+                         "You can still apply as working towards eligibility.", declared=declared, official=figures)
     if outcome.state == MET:
-        return Criterion("performance", title, MET, f"{_sentence(outcome.why)}.", official=outcome.figures)
+        return Criterion("performance", title, MET, f"{_sentence(outcome.why)}.", declared=declared, official=figures)
     if outcome.state == NOT_MET:
         return Criterion("performance", title, NOT_MET,
                          f"{_sentence(outcome.why)}. You can still apply as working towards eligibility.",
-                         official=outcome.figures)
+                         declared=declared, official=figures)
     return Criterion("performance", title, TO_VERIFY, f"{_sentence(outcome.why)}; the adviser will verify.",
-                     official=outcome.figures)
+                     declared=declared, official=figures)
 
 
 def _join(items: list) -> str:

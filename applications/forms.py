@@ -19,8 +19,18 @@ from django import forms
 from django.utils import timezone
 
 from lle_portal.forms import CheckboxChoices, RadioChoices, SchoolFinderForm
+from lle_portal.models import Inspection, ReportCardGrade
+from lle_portal.schooldata import (
+    MET_STATE,
+    NOT_MET_STATE,
+    EligibilityRules,
+    InspectionRecord,
+    SchoolResults,
+    performance_outcome,
+)
 
 from .approvals import sponsor_email_of, vouching_problems
+from .eligibility import OfficialData
 from .models import Application, Capacity, Grade, Phase, RefereeNomination, Specialism
 from .sections import SECTIONS_BY_KEY, WORD_LIMITS, word_count
 
@@ -165,9 +175,17 @@ class SchoolSectionForm(SchoolFinderForm, SectionForm):
 
 
 GRADE_CHOICES = [(g.value, g.label) for g in Grade]
+REPORT_CARD_CHOICES = [(g.value, g.label) for g in ReportCardGrade]
+FROM_OFSTED = "This is what Ofsted’s data says — correct it if it is wrong."
+FROM_RESULTS = "This is what the published results say — correct it if it is wrong."
 
 
 class PerformanceSectionForm(SectionForm):
+    """The latest inspection and results, pre-filled from the official data
+    (issue 12): the head confirms or corrects what the files say, and
+    applications.eligibility flags a correction for the adviser. A report-card
+    school answers on the report card's scale, not the 1-4 grade."""
+
     section_key = "performance"
 
     declared_inspection_date = _date_field("Date of your school's most recent Ofsted inspection")
@@ -177,7 +195,14 @@ class PerformanceSectionForm(SectionForm):
     )
     declared_leadership = forms.TypedChoiceField(
         label="Leadership and management at that inspection", choices=GRADE_CHOICES, coerce=int, empty_value=None,
-        widget=RadioChoices,
+        widget=RadioChoices, required=False,
+    )
+    declared_report_card_leadership = forms.TypedChoiceField(
+        label="Leadership and governance at that report card", choices=REPORT_CARD_CHOICES, coerce=int,
+        empty_value=None, widget=RadioChoices, required=False,
+    )
+    declared_results_good = _yes_no_field(
+        "Have your pupils' results been high, or improving, over the last three years?", required=False,
     )
     declared_above_floor = forms.ChoiceField(
         label="Has your school been above the floor standard in each of the last three years?",
@@ -192,9 +217,64 @@ class PerformanceSectionForm(SectionForm):
     required_messages = {
         "declared_inspection_date": "Enter the date of your most recent inspection.",
         "declared_leadership": "Choose the leadership and management grade of your most recent inspection.",
+        "declared_report_card_leadership": "Choose the leadership and governance grade of your report card.",
         "declared_above_floor": "Say whether your school has been above the floor standard.",
         "performance_summary": "Describe your pupils' performance over the last three years.",
     }
+
+    def __init__(self, *args, application: Application, official: OfficialData | None = None, **kwargs):
+        # The view passes the data it already loaded for the page (flat query counts).
+        self.official = official or OfficialData.for_schools([application.school_id])
+        record = self.official.records.get(application.school_id) or InspectionRecord()
+        self.record = record
+        self.report_card = record.judged is not None and record.judged.inspection_type == Inspection.Type.REPORT_CARD
+        self.prefilled: set[str] = set()
+        self.results_figures = ""
+        super().__init__(*args, application=application, **kwargs)
+        # Only the scale of the school's framework is asked, unless the head already answered on the other.
+        if not self.report_card and application.declared_report_card_leadership is None:
+            del self.fields["declared_report_card_leadership"]
+        if self.report_card and application.declared_leadership is None:
+            del self.fields["declared_leadership"]
+            if application.declared_overall_effectiveness is None:
+                del self.fields["declared_overall_effectiveness"]
+        leadership = "declared_report_card_leadership" if self.report_card else "declared_leadership"
+        self.fields[leadership].required = not self.partial
+        for name in self.prefilled & set(self.fields):
+            field = self.fields[name]
+            words = FROM_RESULTS if name == "declared_results_good" else FROM_OFSTED
+            field.help_text = f"{words} {field.help_text}".strip()
+        if self.results_figures:
+            field = self.fields["declared_results_good"]
+            field.help_text = f"{field.help_text} The official figures: {self.results_figures}.".strip()
+
+    def initial_from(self, application: Application) -> dict[str, Any]:
+        """The head's answers; where there is none yet, what the official data says."""
+        initial = super().initial_from(application)
+        for name, value in self._official_answers(application).items():
+            if initial.get(name) is None and value is not None:
+                initial[name] = value
+                self.prefilled.add(name)
+        return initial
+
+    def _official_answers(self, application: Application) -> dict[str, Any]:
+        if application.school_id is None:
+            return {}
+        latest, judged = self.record.latest, self.record.judged
+        answers: dict[str, Any] = {"declared_inspection_date": latest.inspection_date if latest else None}
+        if judged is not None and self.report_card:
+            answers["declared_report_card_leadership"] = judged.evaluation_areas.get("leadership_and_governance")
+        elif judged is not None:
+            answers["declared_leadership"] = judged.leadership_and_management
+            answers["declared_overall_effectiveness"] = judged.overall_effectiveness
+        rules = EligibilityRules.from_data(application.round.eligibility_rules if application.round_id else None)
+        outcome = performance_outcome(application.school, self.official.results.get(application.school_id,
+                                      SchoolResults()), self.official.averages, rules)
+        if outcome.figures and outcome.figures != "No results on record":
+            self.results_figures = outcome.figures
+        if outcome.state in (MET_STATE, NOT_MET_STATE):
+            answers["declared_results_good"] = _yes_no_initial(outcome.state == MET_STATE)
+        return answers
 
     def clean_declared_inspection_date(self) -> date | None:
         return _not_in_future(self.cleaned_data.get("declared_inspection_date"), "inspection date")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lle_portal.models import Grade as CoreGrade
-from lle_portal.models import KeyStage, LocalAuthority, School
+from lle_portal.models import KeyStage, LocalAuthority, ReportCardGrade, School
 from lle_portal.schooldata import PhaseGroup
 
 
@@ -240,6 +240,14 @@ class Application(models.Model):
     declared_overall_effectiveness = models.PositiveSmallIntegerField(choices=Grade.choices, null=True, blank=True)
     declared_leadership = models.PositiveSmallIntegerField(
         "leadership and management grade", choices=Grade.choices, null=True, blank=True
+    )
+    # A report card (from November 2025) grades leadership and governance on
+    # its own five-point scale, which the 1-4 grade above cannot hold.
+    declared_report_card_leadership = models.PositiveSmallIntegerField(
+        "leadership and governance (report card)", choices=ReportCardGrade.choices, null=True, blank=True
+    )
+    declared_results_good = models.BooleanField(
+        "results high or improving over the last three years", null=True, blank=True
     )
     declared_above_floor = models.CharField(
         "above the floor standard in each of the last three years", max_length=10, choices=YesNoUnsure.choices,

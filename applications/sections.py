@@ -47,8 +47,9 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "performance", "Inspection and pupil performance", "Part A",
         ("declared_inspection_date", "declared_overall_effectiveness", "declared_leadership",
-         "declared_above_floor", "performance_summary"),
-        ("declared_inspection_date", "declared_leadership", "declared_above_floor", "performance_summary"),
+         "declared_report_card_leadership", "declared_results_good", "declared_above_floor", "performance_summary"),
+        # The leadership grade is required on the scale of the school's framework (section_problems).
+        ("declared_inspection_date", "declared_above_floor", "performance_summary"),
         "Your latest Ofsted inspection and results over the last three years.",
     ),
     Section(
@@ -107,6 +108,9 @@ def section_problems(application: Application, section: Section) -> list[str]:
         if limit and word_count(getattr(application, field)) > limit:
             label = Application._meta.get_field(field).verbose_name
             problems.append(f"Your answer to '{label}' is over {limit} words.")
+    if (section.key == "performance" and application.declared_leadership is None
+            and application.declared_report_card_leadership is None):
+        problems.append("Give the leadership grade of your latest inspection.")
     if section.key == "offer" and application.slt_can_cover and not application.slt_details.strip():
         problems.append("Say how your senior team will lead the school while you are away.")
     return problems

@@ -32,7 +32,7 @@ from lle_portal.models import AuditEvent, OutgoingEmail, User
 
 from . import references, services
 from .eligibility import CRITERIA, OfficialData, eligibility_for
-from .forms import SECTION_FORMS, RefereeForm, SchoolSectionForm, SubmitForm, WithdrawForm
+from .forms import SECTION_FORMS, PerformanceSectionForm, RefereeForm, SchoolSectionForm, SubmitForm, WithdrawForm
 from .models import Application, ApplicationRound, Grade, LinkRequest, Phase, RefereeNomination, Specialism
 from .sections import COMPLETED, SECTIONS, SECTIONS_BY_KEY, Section, section_status
 from .sections import task_list as section_tasks
@@ -276,8 +276,18 @@ def answer_rows(application: Application, section: Section) -> list[dict[str, st
     form_class = SECTION_FORMS[section.key]
     return [
         {"label": form_class.base_fields[name].label, "value": _display(application, name), "field": name}
-        for name in section.fields
+        for name in section.fields if not _other_scale(application, name)
     ]
+
+
+def _other_scale(application: Application, name: str) -> bool:
+    """A leadership question on the scale the head did not answer on (a
+    report card's, or the 1-4 grade's): not asked, so not listed."""
+    if name == "declared_report_card_leadership":
+        return application.declared_report_card_leadership is None
+    if name in ("declared_overall_effectiveness", "declared_leadership"):
+        return application.declared_report_card_leadership is not None and getattr(application, name) is None
+    return False
 
 
 def _has_referee(application: Application) -> bool:
@@ -327,7 +337,7 @@ def _official_results(official: OfficialData, school_id: int | None) -> list[dic
 
 
 def _section_context(application: Application, section: Section, form=None, **extra) -> dict[str, Any]:
-    official = OfficialData.for_schools([application.school_id])
+    official = getattr(form, "official", None) or OfficialData.for_schools([application.school_id])
     eligibility = eligibility_for(application, official)
     context = {
         "application": application,
@@ -377,7 +387,7 @@ def section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     form_class = SECTION_FORMS[key]
     template = "applications/section.html"
     if request.method == "GET":
-        form = form_class(application=application) if application.is_editable else None
+        form = _form(form_class, application=application) if application.is_editable else None
         return render(request, template, _section_context(application, section, form, return_to=return_to))
 
     action = request.POST.get("action", "continue")
@@ -387,7 +397,7 @@ def section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
         form = SchoolSectionForm.keeping_typed_values(request.POST, application=application)
         return render(request, template, _section_context(application, section, form, return_to=return_to))
 
-    form = form_class(request.POST, application=application, partial=(action == "later"))
+    form = _form(form_class, request.POST, application=application, partial=(action == "later"))
     if form.is_valid():
         application = services.application_save(
             application=application, section=key, data=form.answers(), by=request.user
@@ -400,6 +410,14 @@ def section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     # Keep every answer that is valid on its own; the page shows the rest, as typed, with its error.
     application = _save_valid_answers(request, application, section)
     return render(request, template, _section_context(application, section, form, return_to=return_to), status=200)
+
+
+def _form(form_class, *args, application: Application, **kwargs):
+    """A section's form; the performance section's with the official data it
+    pre-fills from, which the page then shows too (loaded once)."""
+    if form_class is PerformanceSectionForm:
+        kwargs["official"] = OfficialData.for_schools([application.school_id])
+    return form_class(*args, application=application, **kwargs)
 
 
 def _save_valid_answers(request: HttpRequest, application: Application, section: Section) -> Application:

@@ -129,9 +129,12 @@ def test_a_head_registers_applies_fixes_an_eligibility_problem_and_submits(norfo
     assert "the programme asks for at least 3 years" not in page.locator(".eligibility-panel").inner_text()
 
     page.get_by_role("link", name="Inspection and pupil performance").click()
-    page.get_by_label("Date of your school's most recent Ofsted inspection").fill("12/03/2019")
-    page.get_by_role("group", name="Overall effectiveness at that inspection").get_by_label("Good").check()
-    page.get_by_role("group", name="Leadership and management at that inspection").get_by_label("Good").check()
+    # Pre-filled from the official data: the head confirms what Ofsted's data says rather than retyping it.
+    assert "This is what Ofsted’s data says — correct it if it is wrong." in page.locator("main").inner_text()
+    assert page.get_by_label("Date of your school's most recent Ofsted inspection").input_value() == "12/03/2019"
+    assert page.get_by_role("group", name="Overall effectiveness at that inspection").get_by_label("Good").is_checked()
+    assert page.get_by_role("group", name="Leadership and management at that inspection").get_by_label(
+        "Good").is_checked()
     page.get_by_role("group", name=re.compile("above the floor standard")).get_by_label("Yes").check()
     page.get_by_label("Pupil performance over the last three years").fill(
         "78% reached the expected standard in 2019, up from 71% in 2017.")
