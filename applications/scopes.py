@@ -26,6 +26,7 @@ def rules() -> dict:
         models.LinkRequest: lambda user: Q(application__round__in=_my_rounds(user)),
         models.LinkRequestChaser: lambda user: Q(request__application__round__in=_my_rounds(user)),
         models.TrainingCohort: lambda user: Q(round__in=_my_rounds(user)),
+        # A round's contacts (issue 15) belong to the round's LAs, like the round.
         models.RoundContact: lambda user: Q(round__in=_my_rounds(user)),
         models.LLEProfile: lambda user: (
             Q(school__local_authority__in=user.local_authorities.all()) | Q(application__round__in=_my_rounds(user))

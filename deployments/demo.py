@@ -143,7 +143,9 @@ VISIT_NOTES = [
 
 
 def _visit(deployment: Deployment, day: date, i: int, *, objectives: list[Objective] = (), colleague=None):
-    activities, summary, progress, next_steps = VISIT_NOTES[i % len(VISIT_NOTES)]
+    # Objectives are negotiated once, on the first visit; later visits cycle through the others
+    # (a deployment "agreeing its objectives" again in its tenth week reads as a mistake).
+    activities, summary, progress, next_steps = VISIT_NOTES[0 if i == 0 else 1 + (i - 1) % (len(VISIT_NOTES) - 1)]
     recorder = colleague.user if colleague is not None and colleague.user else deployment.lle.user
     return services.visit_record(
         deployment=deployment, by=recorder, visit_date=day, days=Decimal(deployment.days_per_week),
@@ -201,7 +203,7 @@ def seed(ctx: DemoContext) -> None:
         for visit in visits[:-3]:
             services.visit_confirm(visit=visit, by=head)
         services.visit_query(visit=visits[-3], by=head,
-                             reason="The training was arranged for our teaching assistants, not the teachers.")
+                             reason="We had this visit as half a day, not a full day: please check the days.")
         services.visit_flag_for_qa(visit=visits[1], by=adviser, note="Sample for the termly quality assurance.")
         services.objective_rate(objective=objectives[0], by=deployment.lle.user, progress=Objective.Progress.GOOD)
         services.objective_rate(objective=objectives[1], by=deployment.lle.user, progress=Objective.Progress.SOME)

@@ -116,6 +116,11 @@ class LocalAuthorityAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     def school_count(self, obj: models.LocalAuthority) -> int:
         return obj.school_count
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # An LA is the scope of an adviser's powers: an adviser's new LA would be one
+        # nobody advises (hidden from its maker), or take the code a GIAS import expects.
+        return request.user.is_superuser and super().has_add_permission(request)
+
 
 class InspectionInline(ScopedFormFields, admin.TabularInline):
     model = models.Inspection
@@ -233,6 +238,24 @@ class AreaResultAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     @admin.display(description="value", ordering="value")
     def shown_value(self, obj: models.AreaResult) -> str:
         return result_value(obj)
+
+    # England's rows (no LA) are national: every LA's performance criterion compares
+    # with them, so only a superuser (or a national import) changes or deletes them.
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and obj.local_authority_id is None and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and obj.local_authority_id is None and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        # The bulk "delete selected" action checks has_delete_permission without an object.
+        if not request.user.is_superuser:
+            queryset = queryset.filter(local_authority__isnull=False)
+        super().delete_queryset(request, queryset)
 
 
 # --------------------------------------------------------------------------

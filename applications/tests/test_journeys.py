@@ -82,6 +82,16 @@ def test_it_keeps_the_general_line_in_the_footer_when_no_round_has_contacts(clie
     assert "Contact your local authority's LLE lead adviser" in _footer(_html(client.get("/")))
 
 
+def test_it_does_not_tell_the_adviser_to_contact_the_lead_adviser(client):
+    # The adviser is the lead adviser the general footer line points to; other staff keep it.
+    from lle_portal.tests.factories import AdviserFactory, GovernorFactory
+
+    client.force_login(AdviserFactory())
+    assert "Contact your local authority's LLE lead adviser" not in _footer(_html(client.get("/programme/staff/")))
+    client.force_login(GovernorFactory())
+    assert "Contact your local authority's LLE lead adviser" in _footer(_html(client.get("/accounts/password/change/")))
+
+
 def test_it_says_open_once_on_a_round_card(client):
     ApplicationRoundFactory(name="Norfolk round")
     main = _main(_html(client.get(reverse("applications:programme"))))

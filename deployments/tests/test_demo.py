@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from deployments.models import (
+    Activity,
     Deployment,
     NetworkMeeting,
     ReimbursementStatement,
@@ -35,3 +36,14 @@ def test_the_demo_has_every_state_and_a_second_run_adds_nothing():
     counts = [Model.objects.count() for Model in (SupportNeed, Deployment, VisitRecord, NetworkMeeting)]
     call_command("seed_demo", stdout=io.StringIO())
     assert [Model.objects.count() for Model in (SupportNeed, Deployment, VisitRecord, NetworkMeeting)] == counts
+
+
+def test_it_negotiates_objectives_only_on_a_deployments_first_visit_and_queries_what_the_visit_says():
+    call_command("seed_demo", stdout=io.StringIO())
+    for deployment in Deployment.objects.filter(visits__isnull=False).distinct():
+        visits = list(deployment.visits.order_by("visit_date"))
+        negotiating = [v for v in visits if Activity.NEGOTIATING_OBJECTIVES in v.activities]
+        assert negotiating in ([], visits[:1]), deployment
+    for visit in VisitRecord.objects.filter(status=VisitRecord.Status.QUERIED).select_related("deployment"):
+        # The demo's query is about the days, so it must be a visit that recorded a full day.
+        assert visit.days == 1, visit

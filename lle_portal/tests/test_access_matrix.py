@@ -367,7 +367,8 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "axes.accessattempt": CLOSED,
     "axes.accesslog": CLOSED,
     "axes.accessfailurelog": CLOSED,
-    "lle_portal.localauthority": SCOPED,
+    # A new LA is a superuser's (or a national GIAS import's): an adviser's powers are scoped by LA.
+    "lle_portal.localauthority": AdminModel(add=403, other_la=404),
     "lle_portal.school": SCOPED,
     "lle_portal.inspection": AdminModel(),
     "lle_portal.schoolresult": AdminModel(),
