@@ -207,7 +207,9 @@ class PerformanceSectionForm(SectionForm):
     declared_above_floor = forms.ChoiceField(
         label="Has your school been above the floor standard in each of the last three years?",
         choices=Application.YesNoUnsure.choices, widget=RadioChoices,
-        help_text="The minimum standard for pupils' attainment and progress set by the DfE each year.",
+        help_text="The minimum standard for pupils' attainment and progress the DfE set each year up to 2019 "
+        "results; none has been set since. If none of your last three years had one, choose “Not sure”: "
+        "the official data decides, and the performance question above is what counts.",
     )
     performance_summary = forms.CharField(
         label="Pupil performance over the last three years",
