@@ -497,8 +497,10 @@ def people_visible_to(queryset: QuerySet, *, by: User) -> QuerySet:
 def user_may_manage(*, person: User, by: User) -> bool:
     """May `by` deactivate `person`, correct their name, erase their data?
 
-    A superuser anyone but themselves; an adviser the headteachers, governors
-    and assessors they see -- the people they could have invited. Another
+    A superuser anyone but themselves; an adviser the headteachers and
+    governors of their LAs' schools, and the people tied to no LA (a national
+    assessor) only if they invited them: such a person works for every LA, so
+    one LA's adviser does not switch them off for the others. Another
     adviser's account is a superuser's to manage."""
     if not (by.is_authenticated and by.is_active and by.is_adviser) or person.pk == by.pk:
         return False
@@ -506,6 +508,8 @@ def user_may_manage(*, person: User, by: User) -> bool:
         return True
     if person.is_superuser or person.role not in ADVISER_GRANTABLE_ROLES:
         return False
+    if person.school_id is None and not person.local_authorities.exists():
+        return Invitation.objects.filter(user=person, created_by=by).exists()
     return people_visible_to(User.objects.filter(pk=person.pk), by=by).exists()
 
 

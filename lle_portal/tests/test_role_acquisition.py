@@ -27,6 +27,7 @@ from lle_portal import models, services
 from lle_portal.models import AuditEvent, Invitation, User
 from lle_portal.tests.factories import (
     AdviserFactory,
+    AssessorFactory,
     HeadteacherFactory,
     SchoolFactory,
 )
@@ -537,3 +538,20 @@ def test_a_person_who_is_not_an_adviser_cannot_edit_even_their_own_account_in_th
     assert response.status_code in (302, 403)
     person.refresh_from_db()
     assert person.full_name != "Renamed"
+
+
+@pytest.mark.django_db
+def test_an_adviser_may_not_deactivate_a_national_assessor_another_adviser_invited(client, users):
+    # An assessor tied to no LA scores for every LA: one LA's adviser must not switch them off for the others.
+
+    other = AdviserFactory()
+    assessor = AssessorFactory()
+    Invitation.objects.create(email=assessor.email, full_name=assessor.full_name, role=assessor.role,
+                              token_hash="x" * 64, created_by=other, user=assessor,
+                              expires_at=timezone.now(), accepted_at=timezone.now())
+    assert not services.user_may_manage(person=assessor, by=users["adviser"])
+    assert services.user_may_manage(person=assessor, by=other)
+    client.force_login(users["adviser"])
+    client.post(_change_url(assessor), {"full_name": assessor.full_name, "is_active": ""})
+    assessor.refresh_from_db()
+    assert assessor.is_active
