@@ -54,11 +54,6 @@ from lle_portal.tests.factories import (
     SchoolResultFactory,
 )
 
-# Admins fixed on other branches of issue 11; kept in the walk (so a new one
-# is never forgotten) but skipped until their branch is merged. The lead
-# empties this set at merge.
-KNOWN_ELSEWHERE: set[str] = set()
-
 MARKER = "Xanadu"
 
 pytestmark = pytest.mark.django_db
@@ -459,8 +454,6 @@ CHECKS = (check_lists, check_object_pages, check_autocomplete, check_actions, ch
 def walk(site: AdminSite, scenario: Scenario, labels: list[str] | None = None) -> list[str]:
     problems = []
     for model, model_admin in site._registry.items():
-        if model._meta.label_lower in KNOWN_ELSEWHERE:
-            continue
         if labels is not None and model._meta.label_lower not in labels:
             continue
         for check in CHECKS:
@@ -485,8 +478,6 @@ def test_it_builds_foreign_rows_of_every_admin_model(scenario):
 
 @pytest.mark.parametrize("label", ADMIN_LABELS)
 def test_it_shows_an_adviser_nothing_of_another_la_in_the_admin(scenario, label):
-    if label in KNOWN_ELSEWHERE:
-        pytest.skip("fixed on another branch of issue 11 (KNOWN_ELSEWHERE)")
     problems = walk(admin.site, scenario, [label])
     assert not problems, "\n".join(problems)
 

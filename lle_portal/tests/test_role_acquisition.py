@@ -7,8 +7,11 @@ only a superuser gives the adviser role, LAs, superuser status, groups and
 permissions, or changes another person's email; no one edits their own LAs;
 a person's email changes only when the new address confirms it.
 
-Each test is the attack as it was tried against the demo; the lead gathers
-the registration (h1) and import (h4) cases beside these.
+Each test is the attack as it was tried against the demo. The other ways in
+have theirs beside the code they test: registration in
+lle_portal/tests/test_affiliation.py (a registered school is a claim until the
+school's LA adviser confirms it) and imports in lle_portal/tests/test_import_scope.py
+(an adviser's file cannot move or reach another LA's school).
 """
 
 from __future__ import annotations
