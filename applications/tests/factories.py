@@ -3,8 +3,14 @@ from datetime import date, timedelta
 import factory
 from django.utils import timezone
 
-from applications.models import Application, ApplicationRound, RefereeNomination
-from lle_portal.tests.factories import HeadteacherFactory, LocalAuthorityFactory
+from applications.models import Application, ApplicationRound, FloorStandard, RefereeNomination
+from lle_portal.tests.factories import (
+    HeadteacherFactory,
+    InspectionFactory,
+    LocalAuthorityFactory,
+    SchoolFactory,
+    SchoolResultFactory,
+)
 
 
 class ApplicationRoundFactory(factory.django.DjangoModelFactory):
@@ -97,3 +103,25 @@ def chair_answered(application, *, approve: bool = True, status: str = "received
         nonce=token_hex(16), token_hash=token_hex(32), created_at=now, sent_at=now, expires_at=now + timedelta(days=21),
         responded_at=now, answers={"approve": "yes" if approve else "no"} if status == "received" else {},
     )
+
+
+def avenue_junior_school():
+    """Norfolk with Avenue Junior School (good leadership, KS2 results above the
+    floor 2017-2019) and its infant neighbour, for the browser journeys.
+
+    A transactional test's flush empties the tables a data migration filled, so
+    the KS2 floor standards of those years are put back too."""
+    for year in (2017, 2018, 2019):
+        FloorStandard.objects.update_or_create(
+            key_stage="KS2", year=year,
+            defaults={"attainment_measure": "PTRWM_EXP", "attainment_min": 65,
+                      "progress_minimums": {"READPROG": -5, "MATPROG": -5, "WRITPROG": -7},
+                      "description": "65% expected standard, or progress -5/-5/-7"},
+        )
+    la = LocalAuthorityFactory(code="926", name="Norfolk")
+    school = SchoolFactory(urn=121234, name="Avenue Junior School", local_authority=la)
+    SchoolFactory(urn=121235, name="Avenue Infant School", local_authority=la)
+    InspectionFactory(school=school, inspection_date=date(2019, 3, 12), leadership_and_management=2)
+    for year, value in ((2017, 71), (2018, 74), (2019, 78)):
+        SchoolResultFactory(school=school, year=year, measure="PTRWM_EXP", value=value)
+    return school

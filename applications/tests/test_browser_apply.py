@@ -2,24 +2,20 @@
 
 import re
 import tempfile
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
-from applications.models import Application, FloorStandard
+from applications.models import Application
 from applications.rubric import RUBRIC
-from applications.tests.factories import ApplicationRoundFactory
+from applications.tests.factories import ApplicationRoundFactory, avenue_junior_school
 from lle_portal.models import User
 from lle_portal.tests.factories import (
     AdviserFactory,
     AssessorFactory,
-    InspectionFactory,
-    LocalAuthorityFactory,
-    SchoolFactory,
-    SchoolResultFactory,
 )
 from lle_portal.tests.registration import confirm_registration_in_browser
 
@@ -37,20 +33,8 @@ def _screenshot(page, name: str) -> None:
 
 @pytest.fixture
 def norfolk_school(transactional_db):
-    # A transactional test's flush empties the tables a data migration filled.
-    for year in (2017, 2018, 2019):
-        FloorStandard.objects.update_or_create(
-            key_stage="KS2", year=year,
-            defaults={"attainment_measure": "PTRWM_EXP", "attainment_min": 65,
-                      "progress_minimums": {"READPROG": -5, "MATPROG": -5, "WRITPROG": -7},
-                      "description": "65% expected standard, or progress -5/-5/-7"},
-        )
-    la = LocalAuthorityFactory(code="926", name="Norfolk")
-    school = SchoolFactory(urn=121234, name="Avenue Junior School", local_authority=la)
-    SchoolFactory(urn=121235, name="Avenue Infant School", local_authority=la)
-    InspectionFactory(school=school, inspection_date=date(2019, 3, 12), leadership_and_management=2)
-    for year, value in ((2017, 71), (2018, 74), (2019, 78)):
-        SchoolResultFactory(school=school, year=year, measure="PTRWM_EXP", value=value)
+    school = avenue_junior_school()
+    la = school.local_authority
     ApplicationRoundFactory(
         name="Norfolk LLE round, spring 2027", local_authorities=[la], priority_phases=["secondary"],
         default_referee_name="Simon Morley", default_referee_email="simon.morley@norfolk.example",

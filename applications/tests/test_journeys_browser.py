@@ -10,7 +10,7 @@ for a person to look at.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,18 +20,14 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from applications import references
-from applications.models import Application, Assessment, FloorStandard, LinkRequest, RoundContact
+from applications.models import Application, Assessment, LinkRequest, RoundContact
 from applications.rubric import DEFAULT_DESCRIPTORS
-from applications.tests.factories import ApplicationFactory, ApplicationRoundFactory
+from applications.tests.factories import ApplicationFactory, ApplicationRoundFactory, avenue_junior_school
 from lle_portal.models import User
 from lle_portal.tests.axe import assert_no_serious_violations
 from lle_portal.tests.factories import (
     AssessorFactory,
     HeadteacherFactory,
-    InspectionFactory,
-    LocalAuthorityFactory,
-    SchoolFactory,
-    SchoolResultFactory,
 )
 from lle_portal.tests.registration import confirm_registration_in_browser
 
@@ -63,19 +59,8 @@ def _checked(page) -> None:
 @pytest.fixture
 def norfolk(transactional_db):
     cache.clear()
-    for year in (2017, 2018, 2019):
-        FloorStandard.objects.update_or_create(
-            key_stage="KS2", year=year,
-            defaults={"attainment_measure": "PTRWM_EXP", "attainment_min": 65,
-                      "progress_minimums": {"READPROG": -5, "MATPROG": -5, "WRITPROG": -7},
-                      "description": "65% expected standard, or progress -5/-5/-7"},
-        )
-    la = LocalAuthorityFactory(code="926", name="Norfolk")
-    school = SchoolFactory(urn=121234, name="Avenue Junior School", local_authority=la)
-    SchoolFactory(urn=121235, name="Avenue Infant School", local_authority=la)
-    InspectionFactory(school=school, inspection_date=date(2019, 3, 12), leadership_and_management=2)
-    for year, value in ((2017, 71), (2018, 74), (2019, 78)):
-        SchoolResultFactory(school=school, year=year, measure="PTRWM_EXP", value=value)
+    school = avenue_junior_school()
+    la = school.local_authority
     today = timezone.localdate()
     round = ApplicationRoundFactory(
         name="Norfolk LLE round, spring 2027", local_authorities=[la], priority_phases=["secondary"],
