@@ -48,6 +48,7 @@ $(VENV)/.installed-test: requirements.txt requirements-dev.txt | $(VENV)/bin/pyt
 # Performance evidence at national scale (docs/performance.md). Needs
 # PostgreSQL and Redis on 127.0.0.1; see scripts/bench/run.sh.
 bench: system-packages-run $(VENV)/.installed-bench
+	@bash scripts/system_packages.sh wrk
 	bash scripts/bench/run.sh
 
 $(VENV)/.installed-bench: requirements.txt requirements-bench.txt | $(VENV)/bin/python

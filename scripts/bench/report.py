@@ -82,6 +82,62 @@ def table(bench_dir: Path) -> tuple[str, list[str]]:
     return "\n".join(rows), problems
 
 
+# The targets of throughput at saturation (req/s of a page over the bare view's).
+HEALTHZ_MIN_RATIO, MEDIAN_MIN_RATIO, PAGE_MIN_RATIO, P99_LIMIT_MS = 0.8, 0.15, 0.05, 300
+HEALTHZ = "healthz (bare Django view)"
+
+
+def saturation_table(bench_dir: Path) -> tuple[str, list[str]]:
+    """Req/s, ratio to the bare Django view, p50 and p99 of every page at
+    saturation, the median ratio of the key pages, and what misses a target."""
+    plan = _read(bench_dir, "plan.json") or {"pages": []}
+    saturation = _read(bench_dir, "saturation.json")
+    if not saturation:
+        return "Throughput at saturation: not measured.", []
+    problems = []
+    rows = [
+        f"Bare Django view (no database, the standard middleware): {saturation['bare']['rps']:,.0f} req/s "
+        f"(runs: {', '.join(format(run['rps'], ',.0f') for run in saturation['bare']['runs'])}).",
+        "",
+        "| page | who | req/s | ÷ bare | p50 ms | p99 ms |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    key_ratios = []
+    for page in plan["pages"]:
+        name = page["name"]
+        figures = saturation["pages"].get(name, {})
+        if "rps" not in figures:
+            rows.append(f"| {name} | {page['who']} | not measured ({figures.get('skipped', 'no figures')}) | | | |")
+            continue
+        flags = []
+        if name == HEALTHZ:
+            if figures["ratio"] < HEALTHZ_MIN_RATIO:
+                flags.append(f"{figures['ratio']:.2f}× the bare view < {HEALTHZ_MIN_RATIO}×")
+        else:
+            key_ratios.append(figures["ratio"])
+            if figures["ratio"] < PAGE_MIN_RATIO:
+                flags.append(f"{figures['ratio']:.3f}× the bare view < {PAGE_MIN_RATIO}×")
+            if figures["p99_ms"] > P99_LIMIT_MS:
+                flags.append(f"p99 {figures['p99_ms']:.0f} ms > {P99_LIMIT_MS} ms")
+        if figures.get("failures"):
+            flags.append(f"{figures['failures']} failed requests")
+        problems += [f"{name} (saturation): {flag}" for flag in flags]
+        rows.append(f"| {name}{' ⚠' if flags else ''} | {page['who']} | {figures['rps']:,.1f} | "
+                    f"{figures['ratio']:.3f} | {figures['p50_ms']:.1f} | {figures['p99_ms']:.1f} |")
+    if key_ratios:
+        median = sorted(key_ratios)[len(key_ratios) // 2] if len(key_ratios) % 2 else (
+            sum(sorted(key_ratios)[len(key_ratios) // 2 - 1: len(key_ratios) // 2 + 1]) / 2)
+        rows += ["", f"Median key page: {median:.3f}× the bare view (target ≥ {MEDIAN_MIN_RATIO}×)."]
+        if median < MEDIAN_MIN_RATIO:
+            problems.append(f"median key page {median:.3f}× the bare view < {MEDIAN_MIN_RATIO}×")
+    rows.append(
+        f"wrk: {saturation['threads']} threads, {saturation['connections']} connections, "
+        f"{saturation['seconds']} s a page; gunicorn: {saturation['workers']} sync workers for each of the portal "
+        f"and the bare view; 1-minute load average {saturation['load_average']} (before, after)."
+    )
+    return "\n".join(rows), problems
+
+
 def impact_line(bench_dir: Path) -> str:
     impact = _read(bench_dir, "impact.json")
     if not impact or not impact.get("available"):
@@ -98,6 +154,8 @@ def write_report(bench_dir: Path) -> None:
     load = _read(bench_dir, "load.json") or {}
     q10 = _read(bench_dir, "queries_10x.json") or {}
     body, problems = table(bench_dir)
+    saturated, saturation_problems = saturation_table(bench_dir)
+    problems += saturation_problems
     commit = _run("git", "rev-parse", "--short", "HEAD")
     dirty = " (with uncommitted changes)" if _run("git", "status", "--porcelain", "--untracked-files=no") else ""
     section = "\n".join([
@@ -109,6 +167,12 @@ def write_report(bench_dir: Path) -> None:
         f"Load: gunicorn with {load.get('workers')} sync workers, the production settings; locust with "
         f"{load.get('users')} users, {load.get('wait')} s between a user's requests on average, "
         f"{load.get('seconds')} s a page; 1-minute load average {load.get('load_average')} (before, after).",
+        "",
+        "### Throughput at saturation",
+        "",
+        saturated,
+        "",
+        "### Latency under a paced load",
         "",
         body,
         "",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: national-scale data on PostgreSQL, gunicorn with the production
-# settings, locust on each key page, query counts at 1x and 10x, the impact
+# settings, locust on each key page (paced), wrk on each at saturation beside a
+# bare Django view, query counts at 1x and 10x, the impact
 # report against WeasyPrint. Prints the table and writes docs/performance.md.
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust authentication) and
@@ -63,6 +64,9 @@ DEPLOYMENTS_OVERVIEW_CACHE_SECONDS=0 $PY -m scripts.bench.bench queries 1x 2>"$B
 
 step "load test: gunicorn + locust"
 $PY -m scripts.bench.loadtest
+
+step "throughput at saturation: wrk against the portal and a bare Django view"
+$PY -m scripts.bench.saturation
 
 step "impact report"
 $PY -m scripts.bench.bench impact 2>"$BENCH_DIR/impact.log" || echo "  impact report: failed (see $BENCH_DIR/impact.log)"
