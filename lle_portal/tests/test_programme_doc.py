@@ -11,6 +11,8 @@ import importlib
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "programme.md"
 APPS = ("applications", "deployments", "impact", "lle_portal")
@@ -22,6 +24,8 @@ CITATION = re.compile(r"docs/programme\.md,? §(\d+(?:\.\d+)*)")
 SECTION_REF = re.compile(r"§(\d+(?:\.\d+)*)")
 DOTTED = re.compile(rf"`((?:{'|'.join(APPS)})(?:\.\w+)+)`")
 FILE_PATH = re.compile(r"`([\w./-]+\.(?:py|html|txt|md))`")
+# How comments cited the rules before this page: documents outside the repository.
+OUTSIDE = re.compile(r"\bseeds? 00\d|\bDESIGN(?:\.md)? §|\bDESIGN\.md|\bthe seeds?(?![\w-])", re.IGNORECASE)
 
 
 def headings(text: str) -> list[str]:
@@ -108,3 +112,15 @@ def test_every_file_the_page_names_exists():
     named = sorted(set(FILE_PATH.findall(DOC.read_text())))
     missing = [path for path in named if not (ROOT / path).is_file()]
     assert not missing, f"docs/programme.md names files that do not exist: {missing}"
+
+
+@pytest.mark.xfail(strict=True, reason="the comments still to move are listed for the lead (issue 16); once "
+                   "they cite docs/programme.md this passes: remove this marker")
+def test_no_comment_cites_a_document_outside_the_repository():
+    this = Path(__file__).resolve()
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in repository_files() if path.resolve() != this
+        for number, line in enumerate(path.read_text(errors="ignore").splitlines(), 1) if OUTSIDE.search(line)
+    ]
+    assert not found, f"cite docs/programme.md instead: {found}"
