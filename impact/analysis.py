@@ -135,7 +135,7 @@ class GroupChange:
     def change_display(self) -> str:
         if self.change is None:
             return "—"
-        return f"{self.change:+.1f}"
+        return f"{self.change:+.1f}" if self.change else "0.0"
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,17 @@ class PerformanceTable:
     @property
     def comparable(self) -> bool:
         return any(row.change is not None for row in self.shown_rows)
+
+    @property
+    def england_note(self) -> str:
+        """Where England's figure comes from, when it is not computed from England's schools."""
+        if self.england_from_schools:
+            return ""
+        if self.row(ENGLAND_PUBLISHED) is not None:
+            return ("England is the published average: the portal does not hold every school in England's "
+                    "results for this measure, so no England figure is computed from schools.")
+        return ("No England figure: the published England average for these years is not held, and the portal "
+                "does not hold every school in England's results for this measure.")
 
     @property
     def columns_differ(self) -> bool:
