@@ -460,11 +460,12 @@ def available_years(measure: str = DEFAULT_MEASURE) -> list[int]:
     return comparable_years().get(measure, [])
 
 
-def supported_with_results(local_authority: LocalAuthority, year: int) -> dict[str, int]:
-    """For each measure, how many of the year's supported schools have results
-    to compare (a value in the year and the one before, under the same column).
-    Two queries."""
-    supported = supported_school_ids(local_authority, year)
+def supported_with_results(local_authority: LocalAuthority, year: int,
+                           supported: set[int] | None = None) -> dict[str, int]:
+    """For each measure, how many of the year's supported schools (`supported`,
+    found if not given) have results to compare (a value in the year and the one
+    before, under the same column). Two queries, or one."""
+    supported = supported_school_ids(local_authority, year) if supported is None else supported
     if not supported:
         return {}
     columns = {column for m in ANALYSIS_MEASURES.values() for column in m.family}
@@ -483,14 +484,15 @@ def supported_with_results(local_authority: LocalAuthority, year: int) -> dict[s
 
 
 def leading_measures(local_authority: LocalAuthority | None, year: int | None,
-                     available: dict[str, list[int]] | None = None) -> list[tuple[str, int]]:
+                     available: dict[str, list[int]] | None = None,
+                     supported: set[int] | None = None) -> list[tuple[str, int]]:
     """The measures comparable in `year`, those where most of the year's supported
     schools have results first (the measures that show what changed), then the
     rest in their usual order (the KS2 headline first); each with its number of
-    supported schools with results. Two queries."""
+    supported schools with results. Two queries (one if `supported` is given)."""
     available = comparable_years() if available is None else available
     keys = [key for key, years in available.items() if year in years]
-    counts = supported_with_results(local_authority, year) if local_authority and year and keys else {}
+    counts = supported_with_results(local_authority, year, supported) if local_authority and year and keys else {}
     order = list(ANALYSIS_MEASURES)
     keys.sort(key=lambda key: (-counts.get(key, 0), order.index(key)))
     return [(key, counts.get(key, 0)) for key in keys]

@@ -30,11 +30,13 @@ class ProgrammeSummary:
         return academic_year_label(self.year)
 
 
-def programme_summary(local_authority: LocalAuthority, year: int) -> ProgrammeSummary:
-    """Headline numbers of the programme in an LA for the academic year ending in `year` (5 queries).
+def programme_summary(local_authority: LocalAuthority, year: int,
+                      supported: set[int] | None = None) -> ProgrammeSummary:
+    """Headline numbers of the programme in an LA for the academic year ending in `year`
+    (5 queries, 4 given `supported`, the year's supported schools).
     LLEs are those designated and not stood down that year, or supporting a school (`programme_lles`)."""
     start, end = academic_year(year)
-    supported = supported_school_ids(local_authority, year)
+    supported = supported_school_ids(local_authority, year) if supported is None else supported
     under_way = Deployment.objects.filter(client_school__local_authority=local_authority, client_school__in=supported,
                                           start_date__lte=end)
     deployments = under_way.count()

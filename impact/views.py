@@ -9,6 +9,8 @@ aggregates and a limited, prefetched list.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -43,7 +45,17 @@ def _chosen_la(request: HttpRequest, las: list[LocalAuthority]) -> LocalAuthorit
     return las[0] if las else None
 
 
-def _choices(request: HttpRequest, la: LocalAuthority | None):
+@dataclass(frozen=True)
+class Choices:
+    measure: str
+    years: list[int]             # offered, newest first
+    result_years: list[int]      # those with results to compare for the measure
+    ranked: list[tuple[str, int]]  # the measures offered, with their supported schools with results
+    ranked_year: int | None      # the year they were ranked for
+    supported: set[int]          # that year's supported schools
+
+
+def _choices(request: HttpRequest, la: LocalAuthority | None) -> Choices:
     """The measure shown, the years offered, those with results for it, and the
     measures in the order offered (those with the year's supported schools'
     results first, with their number).
@@ -66,16 +78,17 @@ def _choices(request: HttpRequest, la: LocalAuthority | None):
     if measure is None:
         # The year asked for (if offered), or the latest with results; then the leading measure that year.
         year = asked if asked in every_year else max(every_year, default=None)
-        ranked = analysis.leading_measures(la, year, available)
-        measure = ranked[0][0] if ranked else analysis.default_measure()
     else:
         year = asked if asked in available[measure] else available[measure][0]
-        ranked = analysis.leading_measures(la, year, available)
+    supported = analysis.supported_school_ids(la, year) if la and year else set()
+    ranked = analysis.leading_measures(la, year, available, supported)
+    if measure is None:
+        measure = ranked[0][0] if ranked else analysis.default_measure()
     # The other measures, after those comparable that year.
     ranked += [(key, 0) for key in available if key not in {k for k, _ in ranked}]
     result_years = available.get(measure, [])
     years = sorted(set(result_years) | programme, reverse=True)
-    return measure, years, result_years, ranked
+    return Choices(measure, years, result_years, ranked, year, supported)
 
 
 @role_required(User.Role.GOVERNOR, User.Role.ADVISER)
@@ -87,21 +100,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     las = _local_authorities(user)
     la = _chosen_la(request, las)
 
-    measure, year_choices, result_years, leading = _choices(request, la)
-    default_year = result_years[0] if result_years else (year_choices[0] if year_choices else None)
+    choices = _choices(request, la)
+    measure, years, result_years, leading = choices.measure, choices.years, choices.result_years, choices.ranked
+    default_year = result_years[0] if result_years else (years[0] if years else None)
     filters = ImpactFilter(
-        request.GET or None, years=year_choices, default=default_year, default_measure=measure,
+        request.GET or None, years=years, default=default_year, default_measure=measure,
         measures=[key for key, _ in leading] or [measure], with_results=set(result_years),
     )
     year = filters.choice("year", default_year)
     phase = filters.choice("phase", "")
-    years = year_choices
 
     context = {"filters": filters, "las": las, "la": la, "measure": analysis.ANALYSIS_MEASURES[measure],
                "year": year, "phase": phase, "years": years,
                # The measures with supported schools' results that year, for links to each.
                "leading": [(analysis.ANALYSIS_MEASURES[key], n) for key, n in leading if n and key != measure]
-               if year in result_years else []}
+               if year == choices.ranked_year else []}
 
     # The governor's own school.
     school = user.school if confirmed_school_id(user, role=User.Role.GOVERNOR) else None
@@ -123,7 +136,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         subject = reports.subject_for(la, year)
         report = latest_reports(reports.KIND, [subject]).get(subject)
         context.update(
-            summary=programme_summary(la, year),
+            summary=programme_summary(la, year, choices.supported if year == choices.ranked_year else None),
             table=table,
             change_chart=charts.change_chart(table) if table.comparable else None,
             survey_results=survey_results,
