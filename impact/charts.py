@@ -239,26 +239,32 @@ def survey_chart(results) -> Chart | None:
 
 
 def _survey_chart(results) -> Chart:
-    chart = pygal.Bar(
-        **COMMON,
+    # Horizontal bars: the themes' names read in full beside their bars.
+    ordered = list(reversed(results))  # pygal draws the first label at the bottom
+    chart = pygal.HorizontalBar(
+        **{**COMMON, "height": max(300, 120 + 80 * len(results))},
         title="Survey: % agreeing, by theme",
         show_legend=True,
         legend_at_bottom=True,
         print_values=True,
         print_values_position="top",
-        value_formatter=lambda v: f"{v:.0f}%",
-        range=(0, 110),
+        # The axis runs to 120 to leave room past 100% for the value labels; 120 itself is not labelled.
+        value_formatter=lambda v: "" if v > 100 else f"{v:.0f}%",
+        range=(0, 120),
+        show_y_guides=True,
+        truncate_label=-1,
         allow_interruptions=True,
     )
-    chart.y_labels = [0, 20, 40, 60, 80, 100]
-    chart.x_labels = [_ellipsis(result.label, 28) for result in results]
-    chart.add("LLEs", [_num(result.lle.agree_percent) for result in results])
-    chart.add("Client headteachers", [_num(result.client.agree_percent) for result in results])
+    chart.y_labels = [0, 20, 40, 60, 80, 100, 120]
+    chart.x_labels = [result.label for result in ordered]
+    # pygal draws a group's first series at its top: LLEs above client heads, as the table's columns.
+    chart.add("LLEs", [_num(result.lle.agree_percent) for result in ordered])
+    chart.add("Client headteachers", [_num(result.client.agree_percent) for result in ordered])
     words = "; ".join(
         f"{r.label}: LLEs {_pct(r.lle)}, client heads {_pct(r.client)}" for r in results
     )
     return Chart(title="Survey results by theme", description=f"Bar chart of agreement by theme. {words}.",
-                 svg=_clear_labels(_svg(chart), horizontal=False))
+                 svg=_clear_labels(_svg(chart), horizontal=True))
 
 
 def _pct(group) -> str:
