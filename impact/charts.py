@@ -143,14 +143,31 @@ def _ticks(values: list[float], count: int = 5) -> list[float]:
     (0.1 at least: the figures have one decimal place), about `count` of them."""
     low, high = min([0.0, *values]), max([0.0, *values])
     span = (high - low) or 1.0
-    raw = span / count
-    step = next(m * 10 ** e for e in range(-1, 9) for m in (1, 2, 5) if m * 10 ** e >= raw - 1e-9)
+    step = _step(span, count)
     room = LABEL_ROOM * span
     first = math.floor((low - room if low < 0 else low) / step + 1e-9)
     last = math.ceil((high + room if high > 0 else high) / step - 1e-9)
     if last <= 0:
         last = 1  # pygal squeezes a horizontal bar chart whose range ends at zero: leave room past it
     return [round(k * step, 1) + 0.0 for k in range(first, last + 1)]  # + 0.0 turns -0.0 into 0.0
+
+
+def _step(span: float, count: int) -> float:
+    """A step of 1, 2 or 5 times a power of ten (0.1 at least) giving about `count` intervals over `span`."""
+    raw = (span or 1.0) / count
+    return next(m * 10 ** e for e in range(-1, 9) for m in (1, 2, 5) if m * 10 ** e >= raw - 1e-9)
+
+
+def _level_ticks(values: list[float], count: int = 5) -> list[float]:
+    """Round ticks for levels (not changes: zero need not be on the axis), with a
+    step of room below the lowest value and above the highest."""
+    if not values:
+        return []
+    low, high = min(values), max(values)
+    step = _step(high - low, count)
+    first = math.floor(low / step + 1e-9) - 1
+    last = math.ceil(high / step - 1e-9) + 1
+    return [round(k * step, 1) + 0.0 for k in range(first, last + 1)]
 
 
 _VALUE = re.compile(
@@ -211,9 +228,16 @@ def _trend_chart(points: list[TrendPoint], school_name: str, measure_label: str)
         allow_interruptions=True,
         value_formatter=lambda v: f"{v:.1f}",
     )
+    school = [_num(point.school) for point in points]
+    la = [_num(point.la_published or point.la_average) for point in points]
+    ticks = _level_ticks([v for v in school + la if v is not None])
+    if ticks:
+        # Round ticks a step beyond the values, so that no line runs along the axis.
+        chart.y_labels = ticks
+        chart.range = (ticks[0], ticks[-1])
     chart.x_labels = [str(point.year) for point in points]
-    chart.add(_ellipsis(school_name), [_num(point.school) for point in points])
-    chart.add("LA average", [_num(point.la_published or point.la_average) for point in points])
+    chart.add(_ellipsis(school_name), school)
+    chart.add("LA average", la)
     words = "; ".join(
         f"{p.year}: school {p.school if p.school is not None else 'not published'}, "
         f"LA {p.la_published or p.la_average or 'not available'}"

@@ -92,3 +92,10 @@ def test_the_chart_leaves_out_an_england_computed_from_a_few_las():
     chart = charts.change_chart(t)
     assert "All schools in England" not in chart.description and b"(192)" not in chart.svg
     assert "England (published average): +0.1" in chart.description
+
+
+def test_a_trend_axis_has_round_ticks_with_room_around_the_lines():
+    """School 66 → 72 beside an LA at 55.8–56.8: the LA's line must not lie on the axis."""
+    assert charts._level_ticks([66.0, 69.0, 72.0, 55.8, 56.3, 56.8]) == [50.0, 55.0, 60.0, 65.0, 70.0, 75.0, 80.0]
+    assert charts._level_ticks([-0.4, 0.3]) == [-0.6, -0.4, -0.2, 0.0, 0.2, 0.4, 0.6]
+    assert charts._level_ticks([]) == []
