@@ -456,6 +456,8 @@ class GroupResult:
     # Whether a survey asking this group about the theme closed that year at all:
     # "no survey that year" is not "fewer than 5 responses".
     surveyed: bool = field(default=True, compare=False)
+    # "agreed" (agree or strongly agree), "said yes" (a yes-no question), or both.
+    verb: str = field(default="agreed", compare=False)
 
     @property
     def suppressed(self) -> bool:
@@ -476,8 +478,8 @@ class GroupResult:
         if self.status == "too_few":
             return f"Fewer than {MIN_GROUP_SIZE} responses — not shown"
         if self.answers == self.respondents:
-            return f"{self.agreeing} of {self.respondents} respondents agreed ({self.agree_percent}%)"
-        return (f"{self.agreeing} of {self.answers} answers agreed ({self.agree_percent}%), "
+            return f"{self.agreeing} of {self.respondents} respondents {self.verb} ({self.agree_percent}%)"
+        return (f"{self.agreeing} of {self.answers} answers {self.verb} ({self.agree_percent}%), "
                 f"from {self.respondents} respondents")
 
     @property
@@ -486,11 +488,13 @@ class GroupResult:
         return f"{self.respondents} of {self.invited} invited responded" if self.status == "shown" else ""
 
 
-def _group(invited: int, respondents: int, agreeing: int, answered: int, surveyed: bool = True) -> GroupResult:
+def _group(invited: int, respondents: int, agreeing: int, answered: int, surveyed: bool = True,
+           verb: str = "agreed") -> GroupResult:
     shown = respondents >= MIN_GROUP_SIZE
     return GroupResult(invited=invited, respondents=respondents,
                        agree_percent=_percent(agreeing, answered) if shown else None,
-                       agreeing=agreeing if shown else 0, answers=answered if shown else 0, surveyed=surveyed)
+                       agreeing=agreeing if shown else 0, answers=answered if shown else 0, surveyed=surveyed,
+                       verb=verb)
 
 
 @dataclass(frozen=True)
@@ -533,7 +537,8 @@ def programme_survey_results(*, local_authority: LocalAuthority, year: int) -> l
         .exclude(question__theme="")
         .values("question__survey", "question__survey__audience", "question__theme")
         .annotate(respondents=Count("invitation__user", distinct=True), answers=Count("pk"),
-                  agreeing=Count("pk", filter=_AGREES))
+                  agreeing=Count("pk", filter=_AGREES),
+                  yes_no=Count("pk", filter=Q(question__kind=Question.Kind.YES_NO)))
     )
     # People invited to each survey that asks about each theme.
     invited = (
@@ -547,7 +552,7 @@ def programme_survey_results(*, local_authority: LocalAuthority, year: int) -> l
     # The audiences and themes some survey of the year asked about (however few answered).
     asked = {(row["survey__audience"], row["survey__questions__theme"]) for row in invited}
     counts: dict[tuple[str, str], dict] = defaultdict(
-        lambda: {"invited": 0, "respondents": 0, "answers": 0, "agreeing": 0})
+        lambda: {"invited": 0, "respondents": 0, "answers": 0, "agreeing": 0, "yes_no": 0})
     for row in answered:
         if row["respondents"] < MIN_GROUP_SIZE:
             continue
@@ -556,10 +561,13 @@ def programme_survey_results(*, local_authority: LocalAuthority, year: int) -> l
         c["respondents"] += row["respondents"]
         c["answers"] += row["answers"]
         c["agreeing"] += row["agreeing"]
+        c["yes_no"] += row["yes_no"]
 
     def group(audience: str, theme: str) -> GroupResult:
         c = counts[(audience, theme)]
-        return _group(c["invited"], c["respondents"], c["agreeing"], c["answers"], (audience, theme) in asked)
+        verb = "said yes" if c["answers"] and c["yes_no"] == c["answers"] else (
+            "agreed or said yes" if c["yes_no"] else "agreed")
+        return _group(c["invited"], c["respondents"], c["agreeing"], c["answers"], (audience, theme) in asked, verb)
 
     return [
         ThemeResult(theme=theme.value, label=theme.label, lle=group(Audience.LLES, theme),

@@ -217,6 +217,23 @@ def test_no_survey_that_year_is_not_fewer_than_five(users, la, client):
     assert "No survey of LLEs or client headteachers closed in 2017/18" in squash(reports.impact_report_html(la, 2018))
 
 
+def test_a_yes_no_theme_says_yes_and_a_theme_of_two_questions_counts_answers(users, la):
+    survey = SurveyFactory(audience=Survey.Audience.LLES, status=Survey.Status.CLOSED, opened_at=timezone.now(),
+                           closed_at=timezone.now(), opens_on=date(2019, 6, 1), closes_on=date(2019, 6, 28))
+    met = QuestionFactory(survey=survey, theme="expectations", kind="yes_no")
+    first, second = (QuestionFactory(survey=survey, theme="impact") for _ in range(2))
+    for i in range(6):
+        invitation = InvitationFactory(survey=survey)
+        AnswerFactory(invitation=invitation, question=met, scale=None, yes=i < 5)
+        AnswerFactory(invitation=invitation, question=first, scale=5 if i < 4 else 1)
+        AnswerFactory(invitation=invitation, question=second, scale=4 if i < 5 else 2)
+    results = {r.theme: r for r in surveys.programme_survey_results(local_authority=la, year=2019)}
+    assert results["expectations"].lle.agreed_text == "5 of 6 respondents said yes (83.3%)"
+    # 4 + 5 of 12 answers, from 6 people.
+    assert results["impact"].lle.agreed_text == "9 of 12 answers agreed (75.0%), from 6 respondents"
+    assert results["impact"].lle.response_text == "6 of 6 invited responded"
+
+
 # --- lead with what changed ------------------------------------------------------------------
 
 
