@@ -574,7 +574,17 @@ class LLEProfileForm(forms.ModelForm):
 
     class Meta:
         model = LLEProfile
-        fields = ("phase", "specialisms", "days_per_week", "is_active")
+        fields = ("phase", "specialisms", "days_per_week", "is_active", "stood_down_on")
+        help_texts = {"stood_down_on": "Filled in with today's date when “Is active” is cleared, if left blank; "
+                                       "the impact figures count the LLE for the years before it."}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("is_active"):
+            data["stood_down_on"] = None  # active again
+        elif not data.get("stood_down_on"):
+            data["stood_down_on"] = timezone.localdate()
+        return data
 
 
 class CohortChoiceForm(forms.Form):
@@ -639,7 +649,7 @@ class LLEProfileAdmin(ScopedAdmin):
     readonly_fields = ("user", "school", "application", "designated_on", "cohort", "trained_on")
     fieldsets = (
         (None, {"fields": ("user", "school", "application", "designated_on")}),
-        ("What they offer", {"fields": ("phase", "specialisms", "days_per_week", "is_active")}),
+        ("What they offer", {"fields": ("phase", "specialisms", "days_per_week", "is_active", "stood_down_on")}),
         ("Training", {
             "fields": ("cohort", "trained_on"),
             "description": "Set by the actions “Add to a training cohort” and “Mark training complete” "

@@ -257,7 +257,7 @@ def _earlier_round(ctx: DemoContext, heads: list[User], adviser: User, assessors
         # One LLE has since stepped back (a new headship): designated and trained, but not deployable.
         retired = profiles.last()
         if retired is not None:
-            LLEProfile.objects.filter(pk=retired.pk).update(is_active=False)
+            LLEProfile.objects.filter(pk=retired.pk).update(is_active=False, stood_down_on=timezone.localdate())
     return round
 
 

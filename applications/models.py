@@ -479,6 +479,19 @@ class LLEProfileQuerySet(models.QuerySet):
         """Only trained, active LLEs can be deployed."""
         return self.filter(is_active=True, trained_on__isnull=False)
 
+    def serving_during(self, start, end):
+        """LLEs for some of the period `start`..`end`: designated by its end and not
+        stood down before its start. An inactive LLE with no date recorded counts
+        for no period (when they stopped is unknown)."""
+        return self.filter(self.serving_q(start, end))
+
+    @staticmethod
+    def serving_q(start, end, prefix: str = "") -> Q:
+        return Q(**{f"{prefix}designated_on__lte": end}) & (
+            Q(**{f"{prefix}stood_down_on__gte": start})
+            | Q(**{f"{prefix}stood_down_on__isnull": True, f"{prefix}is_active": True})
+        )
+
 
 class LLEProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lle_profile")
@@ -494,6 +507,9 @@ class LLEProfile(models.Model):
     )
     designated_on = models.DateField()
     is_active = models.BooleanField(default=True)
+    # The day an LLE stepped back or was de-designated (set when is_active is
+    # cleared): the programme's figures count them for the years before it.
+    stood_down_on = models.DateField("stood down on", null=True, blank=True)
     cohort = models.ForeignKey(
         TrainingCohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )

@@ -8,9 +8,13 @@ a value in both years:
 
 - supported schools: client schools of the LA's deployments that were under
   way at some point in the later academic year (1 September to 31 August);
-- LLE schools: the schools of the LA's LLEs designated by the end of that year;
-- all schools of the LA, and all schools in England, computed the same way;
-- the published LA and England averages, where the files have them.
+- LLE schools: the schools of the programme's LLEs that year (`programme_lles`);
+- all schools of the LA, computed the same way;
+- the published LA and England averages, where the files have them;
+- all schools in England computed the same way, shown only when the portal
+  holds England's schools for the measure (the national files): schools
+  compared in at least NATIONAL_MIN_LAS local authorities. Otherwise the
+  schools the portal holds are one LA or a few, and "England" would be them.
 
 A school with a missing value in either year (suppressed, not published, no
 row) is left out and counted. Schools are compared only with the same measure:
@@ -28,13 +32,13 @@ its result is cached until the next import of results.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
 from django.db.models import Avg, Count, Q
 
-from applications.models import LLEProfile
+from applications.models import LLEProfile, LLEProfileQuerySet
 from deployments.models import Deployment
 from lle_portal.models import AreaResult, KeyStage, LocalAuthority, School, SchoolResult
 from lle_portal.schooldata import academic_year_dates, phases_with_key_stage
@@ -88,6 +92,12 @@ SUPPORTED, LLE_SCHOOLS, LA_SCHOOLS, LA_PUBLISHED, ENGLAND_SCHOOLS, ENGLAND_PUBLI
     "supported", "lle", "la", "la_published", "england", "england_published",
 )
 
+# England's schools publish results in 150 to 153 local authorities (it varies
+# over the years with reorganisations). Schools compared in at least 90% of them
+# means the portal holds the national file for the measure, so an England
+# figure computed from schools is England's, not the LAs' whose files were loaded.
+NATIONAL_MIN_LAS = 135
+
 
 # The academic year ending in `year` (the one convention, lle_portal.schooldata).
 academic_year = academic_year_dates
@@ -125,7 +135,7 @@ class GroupChange:
     def change_display(self) -> str:
         if self.change is None:
             return "—"
-        return f"{self.change:+.1f}"
+        return f"{self.change:+.1f}" if self.change else "0.0"
 
 
 @dataclass(frozen=True)
@@ -142,19 +152,38 @@ class PerformanceTable:
     def row(self, key: str) -> GroupChange | None:
         return next((row for row in self.rows if row.key == key), None)
 
+    # England computed from schools is shown only when the portal holds England's schools.
+    england_from_schools: bool = False
+
+    @property
+    def shown_rows(self) -> tuple[GroupChange, ...]:
+        """The rows people see: all but an England computed from the few LAs' schools the portal holds."""
+        return tuple(row for row in self.rows if row.key != ENGLAND_SCHOOLS or self.england_from_schools)
+
     @property
     def comparable(self) -> bool:
-        return any(row.change is not None for row in self.rows)
+        return any(row.change is not None for row in self.shown_rows)
+
+    @property
+    def england_note(self) -> str:
+        """Where England's figure comes from, when it is not computed from England's schools."""
+        if self.england_from_schools:
+            return ""
+        if self.row(ENGLAND_PUBLISHED) is not None:
+            return ("England is the published average: the portal does not hold every school in England's "
+                    "results for this measure, so no England figure is computed from schools.")
+        return ("No England figure: the published England average for these years is not held, and the portal "
+                "does not hold every school in England's results for this measure.")
 
     @property
     def columns_differ(self) -> bool:
         return set(self.columns.get(self.year_from, [])) != set(self.columns.get(self.year_to, []))
 
 
-def supported_school_ids(local_authority: LocalAuthority, year: int) -> set[int]:
-    """Client schools of deployments under way during the academic year ending in `year`."""
+def deployments_under_way(local_authority: LocalAuthority, year: int):
+    """The LA's deployments under way at some point of the academic year ending in `year`."""
     start, end = academic_year(year)
-    under_way = (
+    return (
         Deployment.objects.filter(
             client_school__local_authority=local_authority,
             status__in=[Deployment.Status.ACTIVE, Deployment.Status.COMPLETED, Deployment.Status.ENDED_EARLY],
@@ -162,16 +191,29 @@ def supported_school_ids(local_authority: LocalAuthority, year: int) -> set[int]
         )
         .filter(Q(finished_at__isnull=True, end_date__gte=start) | Q(finished_at__date__gte=start))
     )
-    return set(under_way.values_list("client_school_id", flat=True))
+
+
+def supported_school_ids(local_authority: LocalAuthority, year: int) -> set[int]:
+    """Client schools of deployments under way during the academic year ending in `year`."""
+    return set(deployments_under_way(local_authority, year).values_list("client_school_id", flat=True))
+
+
+def programme_lles(local_authority: LocalAuthority, year: int):
+    """The programme's LLEs in the LA in the academic year ending in `year`: the
+    LLEs of its schools designated by the end of the year and not stood down
+    before it began (LLEProfile.serving_during), and any LLE who supported one of
+    its schools that year. The one rule for "LLEs" on the dashboard, in the
+    report and for the "LLE schools" of the performance table."""
+    start, end = academic_year(year)
+    return LLEProfile.objects.filter(
+        (Q(school__local_authority=local_authority) & LLEProfileQuerySet.serving_q(start, end))
+        | Q(pk__in=deployments_under_way(local_authority, year).values("lle_id"))
+    )
 
 
 def lle_school_ids(local_authority: LocalAuthority, year: int) -> set[int]:
-    """Schools of the LA's LLEs designated by the end of the academic year ending in `year`."""
-    _, end = academic_year(year)
-    return set(
-        LLEProfile.objects.filter(school__local_authority=local_authority, designated_on__lte=end)
-        .values_list("school_id", flat=True)
-    )
+    """Schools of the programme's LLEs in the academic year ending in `year`."""
+    return set(programme_lles(local_authority, year).values_list("school_id", flat=True))
 
 
 def _compare(
@@ -244,11 +286,13 @@ def _performance_table(
         results = results.filter(school__phase__in=phases)
     found: dict[int, dict[int, dict[str, Decimal | None]]] = defaultdict(lambda: defaultdict(dict))
     la_ids: set[int] = set()
+    la_of: dict[int, int | None] = {}
     columns: dict[int, set[str]] = defaultdict(set)
     for school_id, la_id, column, year, value in results.values_list(
         "school_id", "school__local_authority_id", "measure", "year", "value"
     ).iterator(chunk_size=5000):
         found[school_id][year][column] = value
+        la_of[school_id] = la_id
         columns[year].add(column)
         if la_id == local_authority.pk:
             la_ids.add(school_id)
@@ -287,15 +331,28 @@ def _performance_table(
                               area_rows.get(local_authority.code, {}), year_from, year_to)
     if la_published:
         rows.append(la_published)
-    rows.append(_compare(ENGLAND_SCHOOLS, "All schools in England", values.keys(), values, year_from, year_to))
-    england_published = _published(ENGLAND_PUBLISHED, "England average (published)",
+    england = _compare(ENGLAND_SCHOOLS, "All schools in England", values.keys(), values, year_from, year_to)
+    england_las = {la_of[school_id] for school_id in _compared(values, year_from, year_to)} - {None}
+    if england.schools:
+        england = replace(england, label=f"England, computed from {england.schools:,} schools")
+    rows.append(england)
+    england_published = _published(ENGLAND_PUBLISHED, "England (published average)",
                                    area_rows.get(AreaResult.ENGLAND, {}), year_from, year_to)
     if england_published:
         rows.append(england_published)
     return PerformanceTable(
         local_authority=local_authority, measure=measure, year_from=year_from, year_to=year_to, phase=phase,
         rows=tuple(rows), columns={year: sorted(cols) for year, cols in columns.items()},
+        england_from_schools=len(england_las) >= NATIONAL_MIN_LAS,
     )
+
+
+def _compared(values: dict[int, dict[int, tuple[str, Decimal | None]]], year_from: int, year_to: int):
+    """The schools `_compare` compares: a value in both years, the same column."""
+    for school_id, years in values.items():
+        earlier, later = years.get(year_from), years.get(year_to)
+        if earlier and later and earlier[0] == later[0] and earlier[1] is not None and later[1] is not None:
+            yield school_id
 
 
 def results_version() -> int:
@@ -368,20 +425,77 @@ def _la_averages(la_id: int, m: AnalysisMeasure) -> tuple[dict, dict]:
     return found
 
 
-def available_years(measure: str = DEFAULT_MEASURE) -> list[int]:
-    """The years with results for a measure, newest first (cached until results change)."""
-    key = f"impact:years:{results_version()}:{measure}"
-    years = cache.get(key)
-    if years is None:
-        m = ANALYSIS_MEASURES[measure]
+def _years_by_column() -> dict[str, set[int]]:
+    """Every DfE column with results, and its years (one query, cached until results change)."""
+    key = f"impact:columns:{results_version()}"
+    found = cache.get(key)
+    if found is None:
+        found = defaultdict(set)
         # order_by(): the model's default ordering would join schools into the DISTINCT.
-        years = sorted(
-            SchoolResult.objects.filter(key_stage=m.key_stage, measure__in=m.family).order_by()
-            .values_list("year", flat=True).distinct(),
-            reverse=True,
-        )
-        cache.set(key, years, 60 * 60)
-    return years
+        for column, year in SchoolResult.objects.order_by().values_list("measure", "year").distinct():
+            found[column].add(year)
+        found = dict(found)
+        cache.set(key, found, 60 * 60)
+    return found
+
+
+def comparable_years() -> dict[str, list[int]]:
+    """The measures that can be compared, each with its years, newest first: a
+    year is offered when the measure has results in it and in the year before,
+    under the same DfE column. Measures with no such year are left out."""
+    by_column = _years_by_column()
+    found: dict[str, list[int]] = {}
+    for key, m in ANALYSIS_MEASURES.items():
+        years = {
+            year for column in m.family for year in by_column.get(column, ())
+            if year - 1 in by_column.get(column, ())
+        }
+        if years:
+            found[key] = sorted(years, reverse=True)
+    return found
+
+
+def available_years(measure: str = DEFAULT_MEASURE) -> list[int]:
+    """The years a measure can be compared with the year before, newest first."""
+    return comparable_years().get(measure, [])
+
+
+def supported_with_results(local_authority: LocalAuthority, year: int,
+                           supported: set[int] | None = None) -> dict[str, int]:
+    """For each measure, how many of the year's supported schools (`supported`,
+    found if not given) have results to compare (a value in the year and the one
+    before, under the same column). Two queries, or one."""
+    supported = supported_school_ids(local_authority, year) if supported is None else supported
+    if not supported:
+        return {}
+    columns = {column for m in ANALYSIS_MEASURES.values() for column in m.family}
+    found: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for school_id, column, result_year in SchoolResult.objects.filter(
+        school_id__in=supported, year__in=(year - 1, year), measure__in=columns, value__isnull=False
+    ).order_by().values_list("school_id", "measure", "year"):
+        found[school_id][result_year].add(column)
+    counts: dict[str, int] = {}
+    for key, m in ANALYSIS_MEASURES.items():
+        family = set(m.family)
+        n = sum(1 for years in found.values() if years[year - 1] & years[year] & family)
+        if n:
+            counts[key] = n
+    return counts
+
+
+def leading_measures(local_authority: LocalAuthority | None, year: int | None,
+                     available: dict[str, list[int]] | None = None,
+                     supported: set[int] | None = None) -> list[tuple[str, int]]:
+    """The measures comparable in `year`, those where most of the year's supported
+    schools have results first (the measures that show what changed), then the
+    rest in their usual order (the KS2 headline first); each with its number of
+    supported schools with results. Two queries (one if `supported` is given)."""
+    available = comparable_years() if available is None else available
+    keys = [key for key, years in available.items() if year in years]
+    counts = supported_with_results(local_authority, year, supported) if local_authority and year and keys else {}
+    order = list(ANALYSIS_MEASURES)
+    keys.sort(key=lambda key: (-counts.get(key, 0), order.index(key)))
+    return [(key, counts.get(key, 0)) for key in keys]
 
 
 def all_years() -> set[int]:
@@ -395,14 +509,8 @@ def all_years() -> set[int]:
 
 
 def default_measure() -> str:
-    """The KS2 headline if any results have it, otherwise the first measure that
-    has results (the real national file of the demo publishes only progress
-    scores for KS2). Cached until results change."""
-    key = f"impact:measures:{results_version()}"
-    present = cache.get(key)
-    if present is None:
-        present = set(SchoolResult.objects.order_by().values_list("measure", flat=True).distinct())
-        cache.set(key, present, 60 * 60)
-    if present & set(ANALYSIS_MEASURES[DEFAULT_MEASURE].family):
-        return DEFAULT_MEASURE
-    return next((key for key, m in ANALYSIS_MEASURES.items() if present & set(m.family)), DEFAULT_MEASURE)
+    """The KS2 headline if it can be compared in some year, otherwise the first
+    measure that can (the real national file of the demo publishes only
+    progress scores for KS2)."""
+    available = comparable_years()
+    return DEFAULT_MEASURE if DEFAULT_MEASURE in available or not available else next(iter(available))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,7 +37,13 @@ CHART_STYLE = Style(
     value_label_font_size=15,
     legend_font_size=16,
     tooltip_font_size=14,
+    # Gridlines light and solid, so that they guide the eye without crossing the figures.
+    guide_stroke_color="#dee0e2",
+    guide_stroke_dasharray="none",
+    major_guide_stroke_color="#b1b4b6",
+    major_guide_stroke_dasharray="none",
 )
+VALUE_FONT_SIZE = 15
 
 COMMON = {
     "style": CHART_STYLE,
@@ -91,16 +98,15 @@ def change_chart(table: PerformanceTable) -> Chart:
 
 
 def _change_chart(table: PerformanceTable) -> Chart:
-    rows: list[GroupChange] = [row for row in table.rows if row.change is not None]
+    rows: list[GroupChange] = [row for row in table.shown_rows if row.change is not None]
     ticks = _ticks([float(row.change) for row in rows])
-    places = 2 if len(ticks) > 1 and ticks[1] - ticks[0] < 0.1 else 1
     chart = pygal.HorizontalBar(
         **{**COMMON, "height": max(260, 90 + 70 * len(rows))},
         title=f"Average change {table.year_from} to {table.year_to} ({table.measure.unit})",
         show_legend=False,
         print_values=True,
         print_values_position="top",
-        value_formatter=lambda v: f"{v:+.{places}f}",
+        value_formatter=_signed,
         show_y_guides=True,
         range=(ticks[0], ticks[-1]),
         truncate_label=-1,
@@ -117,26 +123,84 @@ def _change_chart(table: PerformanceTable) -> Chart:
     return Chart(
         title=f"Average change in {table.measure.label}, {table.year_from} to {table.year_to}",
         description=f"Bar chart of the average change by group. {words}.",
-        svg=_svg(chart),
+        svg=_clear_labels(_svg(chart), horizontal=True),
     )
 
 
+def _signed(value: float) -> str:
+    """One decimal place and a sign, as in the tables: "+1.0", "-0.5", "0.0"."""
+    text = f"{value:+.1f}"
+    return "0.0" if text in ("+0.0", "-0.0") else text
+
+
+# Room past the longest bar for its value label ("+16.9"), as a share of the axis.
+LABEL_ROOM = 0.15
+
+
 def _ticks(values: list[float], count: int = 5) -> list[float]:
-    """A few round values spanning `values` and zero, for the value axis."""
+    """Round values for the value axis, spanning `values`, zero and room for the
+    value labels past the bars' ends: a step of 1, 2 or 5 times a power of ten
+    (0.1 at least: the figures have one decimal place), about `count` of them."""
     low, high = min([0.0, *values]), max([0.0, *values])
     span = (high - low) or 1.0
-    raw = span / count
-    magnitude = 10 ** len(str(int(raw))) / 10 if raw >= 1 else 0.1 if raw >= 0.1 else 0.01
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    start = (low // step) * step
-    ticks, tick = [round(start, 2) + 0.0], start
-    while tick < high - 1e-9:
-        tick += step
-        ticks.append(round(tick, 2) + 0.0)  # + 0.0 turns -0.0 into 0.0
-    if ticks[-1] <= 0:
-        # pygal squeezes a horizontal bar chart whose range ends at zero: leave room past it.
-        ticks.append(round(ticks[-1] + step, 2))
-    return ticks
+    step = _step(span, count)
+    room = LABEL_ROOM * span
+    first = math.floor((low - room if low < 0 else low) / step + 1e-9)
+    last = math.ceil((high + room if high > 0 else high) / step - 1e-9)
+    if last <= 0:
+        last = 1  # pygal squeezes a horizontal bar chart whose range ends at zero: leave room past it
+    return [round(k * step, 1) + 0.0 for k in range(first, last + 1)]  # + 0.0 turns -0.0 into 0.0
+
+
+def _step(span: float, count: int) -> float:
+    """A step of 1, 2 or 5 times a power of ten (0.1 at least) giving about `count` intervals over `span`."""
+    raw = (span or 1.0) / count
+    return next(m * 10 ** e for e in range(-1, 9) for m in (1, 2, 5) if m * 10 ** e >= raw - 1e-9)
+
+
+def _level_ticks(values: list[float], count: int = 5) -> list[float]:
+    """Round ticks for levels (not changes: zero need not be on the axis), with a
+    step of room below the lowest value and above the highest."""
+    if not values:
+        return []
+    low, high = min(values), max(values)
+    step = _step(high - low, count)
+    first = math.floor(low / step + 1e-9) - 1
+    last = math.ceil(high / step - 1e-9) + 1
+    return [round(k * step, 1) + 0.0 for k in range(first, last + 1)]
+
+
+_VALUE = re.compile(
+    rb'<text text-anchor="middle" x="(?P<x>[-\d.]+)" y="(?P<y>[-\d.]+)" class="value">(?P<text>[^<]*)</text>'
+)
+
+
+def _clear_labels(svg: bytes, *, horizontal: bool) -> bytes:
+    """Move each value label clear of its bar: past the end of a horizontal bar
+    (right of a positive one, left of a negative one), above a vertical one, on
+    a white ground so a gridline never runs through it. pygal centres labels on
+    the bar's end, half over the bar."""
+    gap, height = 8, VALUE_FONT_SIZE + 6
+
+    def place(match: re.Match) -> bytes:
+        x, y, text = float(match["x"]), float(match["y"]), match["text"].decode()
+        width = 0.62 * VALUE_FONT_SIZE * len(text) + 6
+        if horizontal:
+            negative = text.startswith(("-", "−"))
+            anchor = "end" if negative else "start"
+            x = x - gap if negative else x + gap
+            left = x - width + 3 if negative else x - 3
+        else:
+            anchor, y = "middle", y - gap
+            left = x - width / 2
+        top = y - VALUE_FONT_SIZE
+        return (
+            f'<rect x="{left:.1f}" y="{top:.1f}" width="{width:.1f}" height="{height}" fill="white" '
+            f'stroke="none" class="value-ground"/>'
+            f'<text text-anchor="{anchor}" x="{x:.1f}" y="{y:.1f}" class="value">{text}</text>'
+        ).encode()
+
+    return _VALUE.sub(place, svg)
 
 
 def _short(row: GroupChange) -> str:
@@ -164,9 +228,16 @@ def _trend_chart(points: list[TrendPoint], school_name: str, measure_label: str)
         allow_interruptions=True,
         value_formatter=lambda v: f"{v:.1f}",
     )
+    school = [_num(point.school) for point in points]
+    la = [_num(point.la_published or point.la_average) for point in points]
+    ticks = _level_ticks([v for v in school + la if v is not None])
+    if ticks:
+        # Round ticks a step beyond the values, so that no line runs along the axis.
+        chart.y_labels = ticks
+        chart.range = (ticks[0], ticks[-1])
     chart.x_labels = [str(point.year) for point in points]
-    chart.add(_ellipsis(school_name), [_num(point.school) for point in points])
-    chart.add("LA average", [_num(point.la_published or point.la_average) for point in points])
+    chart.add(_ellipsis(school_name), school)
+    chart.add("LA average", la)
     words = "; ".join(
         f"{p.year}: school {p.school if p.school is not None else 'not published'}, "
         f"LA {p.la_published or p.la_average or 'not available'}"
@@ -192,25 +263,33 @@ def survey_chart(results) -> Chart | None:
 
 
 def _survey_chart(results) -> Chart:
-    chart = pygal.Bar(
-        **COMMON,
+    # Horizontal bars: the themes' names read in full beside their bars.
+    ordered = list(reversed(results))  # pygal draws the first label at the bottom
+    chart = pygal.HorizontalBar(
+        **{**COMMON, "height": max(300, 120 + 80 * len(results))},
         title="Survey: % agreeing, by theme",
         show_legend=True,
         legend_at_bottom=True,
         print_values=True,
-        value_formatter=lambda v: f"{v:.0f}%",
-        range=(0, 100),
+        print_values_position="top",
+        # The axis runs to 120 to leave room past 100% for the value labels; 120 itself is not labelled.
+        value_formatter=lambda v: "" if v > 100 else f"{v:.0f}%",
+        range=(0, 120),
+        show_y_guides=True,
+        truncate_label=-1,
         allow_interruptions=True,
     )
-    chart.x_labels = [_ellipsis(result.label, 28) for result in results]
-    chart.add("LLEs", [_num(result.lle.agree_percent) for result in results])
-    chart.add("Client headteachers", [_num(result.client.agree_percent) for result in results])
+    chart.y_labels = [0, 20, 40, 60, 80, 100, 120]
+    chart.x_labels = [result.label for result in ordered]
+    # pygal draws a group's first series at its top: LLEs above client heads, as the table's columns.
+    chart.add("LLEs", [_num(result.lle.agree_percent) for result in ordered])
+    chart.add("Client headteachers", [_num(result.client.agree_percent) for result in ordered])
     words = "; ".join(
         f"{r.label}: LLEs {_pct(r.lle)}, client heads {_pct(r.client)}" for r in results
     )
     return Chart(title="Survey results by theme", description=f"Bar chart of agreement by theme. {words}.",
-                 svg=_svg(chart))
+                 svg=_clear_labels(_svg(chart), horizontal=True))
 
 
 def _pct(group) -> str:
-    return "not shown (fewer than 5 responses)" if group.agree_percent is None else f"{group.agree_percent}%"
+    return group.agreed_text.lower() if group.status != "shown" else f"{group.agree_percent}%"

@@ -6,14 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 
-from applications.models import LLEProfile
 from deployments.models import Deployment, Objective, VisitRecord
 from lle_portal.models import LocalAuthority, School
 from lle_portal.schooldata import academic_year_label, academic_year_of
 
-from .analysis import academic_year, supported_school_ids
+from .analysis import academic_year, programme_lles, supported_school_ids
 
 
 @dataclass(frozen=True)
@@ -31,10 +30,13 @@ class ProgrammeSummary:
         return academic_year_label(self.year)
 
 
-def programme_summary(local_authority: LocalAuthority, year: int) -> ProgrammeSummary:
-    """Headline numbers of the programme in an LA for the academic year ending in `year` (5 queries)."""
+def programme_summary(local_authority: LocalAuthority, year: int,
+                      supported: set[int] | None = None) -> ProgrammeSummary:
+    """Headline numbers of the programme in an LA for the academic year ending in `year`
+    (5 queries, 4 given `supported`, the year's supported schools).
+    LLEs are those designated and not stood down that year, or supporting a school (`programme_lles`)."""
     start, end = academic_year(year)
-    supported = supported_school_ids(local_authority, year)
+    supported = supported_school_ids(local_authority, year) if supported is None else supported
     under_way = Deployment.objects.filter(client_school__local_authority=local_authority, client_school__in=supported,
                                           start_date__lte=end)
     deployments = under_way.count()
@@ -45,8 +47,7 @@ def programme_summary(local_authority: LocalAuthority, year: int) -> ProgrammeSu
     objectives = Objective.objects.filter(deployment__in=under_way).aggregate(
         all=Count("pk"), achieved=Count("pk", filter=Q(progress=Objective.Progress.ACHIEVED))
     )
-    lles = LLEProfile.objects.filter(school__local_authority=local_authority, is_active=True,
-                                     designated_on__lte=end).count()
+    lles = programme_lles(local_authority, year).count()
     return ProgrammeSummary(
         year=year, lles=lles, deployments=deployments, schools_supported=len(supported), days_delivered=days,
         objectives=objectives["all"], objectives_achieved=objectives["achieved"],
@@ -84,17 +85,19 @@ def school_deployments(school: School, limit: int = 5) -> list[SchoolDeployment]
 
 
 def programme_years(local_authority: LocalAuthority) -> set[int]:
-    """The academic years in which the LA's programme ran: deployments under way
-    or surveys closing (2 queries)."""
+    """The academic years in which the LA's programme ran: a deployment under way
+    or a survey closing (2 queries). Only years with something in them: a gap
+    between two deployments is not a year of the programme."""
     from .models import Survey
 
     years: set[int] = set()
-    span = Deployment.objects.filter(
+    spans = Deployment.objects.filter(
         client_school__local_authority=local_authority,
         status__in=[Deployment.Status.ACTIVE, Deployment.Status.COMPLETED, Deployment.Status.ENDED_EARLY],
-    ).aggregate(first=Min("start_date"), last=Max("end_date"))
-    if span["first"] and span["last"]:
-        years.update(range(academic_year_of(span["first"]), academic_year_of(span["last"]) + 1))
+    ).order_by().values_list("start_date", "end_date", "finished_at").distinct()
+    for start, end, finished in spans:
+        last = finished.date() if finished is not None else end
+        years.update(range(academic_year_of(start), academic_year_of(max(start, last)) + 1))
     years.update(academic_year_of(day) for day in Survey.objects.filter(
         local_authority=local_authority).exclude(status=Survey.Status.DRAFT).values_list("closes_on", flat=True))
     return years

@@ -12,8 +12,15 @@ from lle_portal.models import SchoolResult
 from .analysis import ANALYSIS_MEASURES, DEFAULT_MEASURE, PHASES
 
 
-def year_choices(years: list[int]) -> list[tuple[int, str]]:
-    return [(year, f"{year - 1}/{str(year)[-2:]} against {year - 2}/{str(year - 1)[-2:]}") for year in years]
+def year_choices(years: list[int], with_results: set[int] | None = None) -> list[tuple[int, str]]:
+    """"2024/25 against 2023/24" for a year whose results can be compared; a year
+    of the programme without them says so."""
+    with_results = set(years) if with_results is None else with_results
+    return [
+        (year, f"{year - 1}/{str(year)[-2:]} against {year - 2}/{str(year - 1)[-2:]}" if year in with_results
+         else f"{year - 1}/{str(year)[-2:]} (programme only: no results to compare)")
+        for year in years
+    ]
 
 
 class ImpactFilter(django_filters.FilterSet):
@@ -32,13 +39,18 @@ class ImpactFilter(django_filters.FilterSet):
         fields = ["measure", "year", "phase"]
 
     def __init__(self, data=None, *args, years: list[int], default: int | None = None,
-                 default_measure: str = DEFAULT_MEASURE, **kwargs):
+                 default_measure: str = DEFAULT_MEASURE, measures: list[str] | None = None,
+                 with_results: set[int] | None = None, **kwargs):
+        """`measures`: the measures offered, in order (by default all); `with_results`:
+        the years among `years` whose results can be compared (by default all)."""
         data = data.copy() if data is not None else {}
         data.setdefault("measure", default_measure)
         if default is not None or years:
             data.setdefault("year", str(default if default is not None else years[0]))
         super().__init__(data, *args, **kwargs)
-        self.filters["year"].extra["choices"] = year_choices(years)
+        self.filters["year"].extra["choices"] = year_choices(years, with_results)
+        if measures is not None:
+            self.filters["measure"].extra["choices"] = [(key, ANALYSIS_MEASURES[key].label) for key in measures]
         for field in self.form.fields.values():
             field.widget.attrs.setdefault("class", "form-select")
 

@@ -21,7 +21,8 @@ from .dashboard import programme_summary
 
 KIND = "impact_report"
 
-# The measures the annual report covers, where the year has results for them.
+# The measures the annual report always covers where the year has results for
+# them, after every measure with supported schools' results.
 REPORT_MEASURES = ("KS2_HEADLINE", "KS1APS", "P8MEA", "ATT8SCR")
 
 
@@ -37,12 +38,16 @@ def may_see_programme(user, local_authority: LocalAuthority) -> bool:
 def report_context(local_authority: LocalAuthority, year: int) -> dict:
     from . import surveys
 
+    # Lead with what changed: every measure where the year's supported schools
+    # have results to compare (most schools first), then the usual measures.
     sections = []
-    for key in REPORT_MEASURES:
+    for key, supported in analysis.leading_measures(local_authority, year):
+        if not supported and key not in REPORT_MEASURES:
+            continue
         table = analysis.performance_table(local_authority=local_authority, measure=key, year_from=year - 1,
                                            year_to=year)
         if table.comparable:
-            sections.append({"table": table, "chart": charts.change_chart(table)})
+            sections.append({"table": table, "chart": charts.change_chart(table), "supported": supported})
     survey_results = surveys.programme_survey_results(local_authority=local_authority, year=year)
     return {
         "la": local_authority,
@@ -50,6 +55,7 @@ def report_context(local_authority: LocalAuthority, year: int) -> dict:
         "summary": programme_summary(local_authority, year),
         "sections": sections,
         "survey_results": survey_results,
+        "surveys_ran": surveys.any_surveyed(survey_results),
         "survey_chart": charts.survey_chart(survey_results),
         "comments": surveys.published_comments(local_authority=local_authority, year=year),
         "min_group": surveys.MIN_GROUP_SIZE,

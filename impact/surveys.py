@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -449,16 +449,52 @@ class GroupResult:
     invited: int
     respondents: int  # people who answered at least one question of the theme
     agree_percent: Decimal | None  # % agree or strongly agree (scale) / yes (yes-no), 1 d.p.; None when suppressed
+    # What the percentage is of: answers agreeing out of answers given (one per
+    # respondent when the theme has one question). 0 when suppressed.
+    agreeing: int = field(default=0, compare=False)
+    answers: int = field(default=0, compare=False)
+    # Whether a survey asking this group about the theme closed that year at all:
+    # "no survey that year" is not "fewer than 5 responses".
+    surveyed: bool = field(default=True, compare=False)
+    # "agreed" (agree or strongly agree), "said yes" (a yes-no question), or both.
+    verb: str = field(default="agreed", compare=False)
 
     @property
     def suppressed(self) -> bool:
         return self.respondents < MIN_GROUP_SIZE
 
+    @property
+    def status(self) -> str:
+        """"not_surveyed", "too_few" or "shown"."""
+        if not self.surveyed:
+            return "not_surveyed"
+        return "too_few" if self.suppressed or self.agree_percent is None else "shown"
 
-def _group(invited: int, respondents: int, agreeing: int, answered: int) -> GroupResult:
+    @property
+    def agreed_text(self) -> str:
+        """What the percentage is of, in words: "6 of 7 respondents agreed (85.7%)"."""
+        if self.status == "not_surveyed":
+            return "No survey that year"
+        if self.status == "too_few":
+            return f"Fewer than {MIN_GROUP_SIZE} responses — not shown"
+        if self.answers == self.respondents:
+            return f"{self.agreeing} of {self.respondents} respondents {self.verb} ({self.agree_percent}%)"
+        return (f"{self.agreeing} of {self.answers} answers {self.verb} ({self.agree_percent}%), "
+                f"from {self.respondents} respondents")
+
+    @property
+    def response_text(self) -> str:
+        """The response rate, said separately: "7 of 24 invited responded"."""
+        return f"{self.respondents} of {self.invited} invited responded" if self.status == "shown" else ""
+
+
+def _group(invited: int, respondents: int, agreeing: int, answered: int, surveyed: bool = True,
+           verb: str = "agreed") -> GroupResult:
     shown = respondents >= MIN_GROUP_SIZE
     return GroupResult(invited=invited, respondents=respondents,
-                       agree_percent=_percent(agreeing, answered) if shown else None)
+                       agree_percent=_percent(agreeing, answered) if shown else None,
+                       agreeing=agreeing if shown else 0, answers=answered if shown else 0, surveyed=surveyed,
+                       verb=verb)
 
 
 @dataclass(frozen=True)
@@ -467,6 +503,11 @@ class ThemeResult:
     label: str  # e.g. "Satisfied with the service"
     lle: GroupResult
     client: GroupResult
+
+
+def any_surveyed(results: list[ThemeResult]) -> bool:
+    """Whether any survey of the programme closed that year (whatever its size)."""
+    return any(r.lle.surveyed or r.client.surveyed for r in results)
 
 
 # Answers that count towards "% agree": scale and yes/no, with their agreeing share.
@@ -496,19 +537,22 @@ def programme_survey_results(*, local_authority: LocalAuthority, year: int) -> l
         .exclude(question__theme="")
         .values("question__survey", "question__survey__audience", "question__theme")
         .annotate(respondents=Count("invitation__user", distinct=True), answers=Count("pk"),
-                  agreeing=Count("pk", filter=_AGREES))
+                  agreeing=Count("pk", filter=_AGREES),
+                  yes_no=Count("pk", filter=Q(question__kind=Question.Kind.YES_NO)))
     )
     # People invited to each survey that asks about each theme.
     invited = (
         # One filter() call: both conditions hold for the same question.
         SurveyInvitation.objects.filter(survey__in=surveys, survey__questions__kind__in=_CLOSED_KINDS,
                                         survey__questions__theme__in=Theme.values)
-        .values("survey", "survey__questions__theme")
+        .values("survey", "survey__audience", "survey__questions__theme")
         .annotate(people=Count("user", distinct=True))
     )
     people = {(row["survey"], row["survey__questions__theme"]): row["people"] for row in invited}
+    # The audiences and themes some survey of the year asked about (however few answered).
+    asked = {(row["survey__audience"], row["survey__questions__theme"]) for row in invited}
     counts: dict[tuple[str, str], dict] = defaultdict(
-        lambda: {"invited": 0, "respondents": 0, "answers": 0, "agreeing": 0})
+        lambda: {"invited": 0, "respondents": 0, "answers": 0, "agreeing": 0, "yes_no": 0})
     for row in answered:
         if row["respondents"] < MIN_GROUP_SIZE:
             continue
@@ -517,10 +561,13 @@ def programme_survey_results(*, local_authority: LocalAuthority, year: int) -> l
         c["respondents"] += row["respondents"]
         c["answers"] += row["answers"]
         c["agreeing"] += row["agreeing"]
+        c["yes_no"] += row["yes_no"]
 
     def group(audience: str, theme: str) -> GroupResult:
         c = counts[(audience, theme)]
-        return _group(c["invited"], c["respondents"], c["agreeing"], c["answers"])
+        verb = "said yes" if c["answers"] and c["yes_no"] == c["answers"] else (
+            "agreed or said yes" if c["yes_no"] else "agreed")
+        return _group(c["invited"], c["respondents"], c["agreeing"], c["answers"], (audience, theme) in asked, verb)
 
     return [
         ThemeResult(theme=theme.value, label=theme.label, lle=group(Audience.LLES, theme),

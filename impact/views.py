@@ -9,6 +9,8 @@ aggregates and a limited, prefetched list.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -43,6 +45,52 @@ def _chosen_la(request: HttpRequest, las: list[LocalAuthority]) -> LocalAuthorit
     return las[0] if las else None
 
 
+@dataclass(frozen=True)
+class Choices:
+    measure: str
+    years: list[int]             # offered, newest first
+    result_years: list[int]      # those with results to compare for the measure
+    ranked: list[tuple[str, int]]  # the measures offered, with their supported schools with results
+    ranked_year: int | None      # the year they were ranked for
+    supported: set[int]          # that year's supported schools
+
+
+def _choices(request: HttpRequest, la: LocalAuthority | None) -> Choices:
+    """The measure shown, the years offered, those with results for it, and the
+    measures in the order offered (those with the year's supported schools'
+    results first, with their number).
+
+    Only what has data is offered: measures that can be compared in some year,
+    and the years they can be compared in (plus the years the programme ran,
+    for its numbers and surveys). Without a choice, the latest year with
+    results and the measure where most of that year's supported schools have
+    results: the page leads with what changed."""
+    available = analysis.comparable_years()
+    programme = programme_years(la) if la else set()
+    measure = request.GET.get("measure")
+    if measure not in available:
+        measure = None
+    try:
+        asked = int(request.GET.get("year", ""))
+    except ValueError:
+        asked = None
+    every_year = {year for years in available.values() for year in years}
+    if measure is None:
+        # The year asked for (if offered), or the latest with results; then the leading measure that year.
+        year = asked if asked in every_year else max(every_year, default=None)
+    else:
+        year = asked if asked in available[measure] else available[measure][0]
+    supported = analysis.supported_school_ids(la, year) if la and year else set()
+    ranked = analysis.leading_measures(la, year, available, supported)
+    if measure is None:
+        measure = ranked[0][0] if ranked else analysis.default_measure()
+    # The other measures, after those comparable that year.
+    ranked += [(key, 0) for key in available if key not in {k for k, _ in ranked}]
+    result_years = available.get(measure, [])
+    years = sorted(set(result_years) | programme, reverse=True)
+    return Choices(measure, years, result_years, ranked, year, supported)
+
+
 @role_required(User.Role.GOVERNOR, User.Role.ADVISER)
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -52,19 +100,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     las = _local_authorities(user)
     la = _chosen_la(request, las)
 
-    measure = request.GET.get("measure")
-    if measure not in analysis.ANALYSIS_MEASURES:
-        measure = analysis.default_measure()
-    result_years = analysis.available_years(measure)
-    # The years with results, and those in which the programme ran (surveys, deployments).
-    years = sorted(set(result_years) | (programme_years(la) if la else set()), reverse=True)
+    choices = _choices(request, la)
+    measure, years, result_years, leading = choices.measure, choices.years, choices.result_years, choices.ranked
     default_year = result_years[0] if result_years else (years[0] if years else None)
-    filters = ImpactFilter(request.GET or None, years=years, default=default_year, default_measure=measure)
+    filters = ImpactFilter(
+        request.GET or None, years=years, default=default_year, default_measure=measure,
+        measures=[key for key, _ in leading] or [measure], with_results=set(result_years),
+    )
     year = filters.choice("year", default_year)
     phase = filters.choice("phase", "")
 
     context = {"filters": filters, "las": las, "la": la, "measure": analysis.ANALYSIS_MEASURES[measure],
-               "year": year, "phase": phase, "years": years}
+               "year": year, "phase": phase, "years": years,
+               # The measures with supported schools' results that year, for links to each.
+               "leading": [(analysis.ANALYSIS_MEASURES[key], n) for key, n in leading if n and key != measure]
+               if year == choices.ranked_year else []}
 
     # The governor's own school.
     school = user.school if confirmed_school_id(user, role=User.Role.GOVERNOR) else None
@@ -86,10 +136,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         subject = reports.subject_for(la, year)
         report = latest_reports(reports.KIND, [subject]).get(subject)
         context.update(
-            summary=programme_summary(la, year),
+            summary=programme_summary(la, year, choices.supported if year == choices.ranked_year else None),
             table=table,
             change_chart=charts.change_chart(table) if table.comparable else None,
             survey_results=survey_results,
+            surveys_ran=surveys.any_surveyed(survey_results),
             survey_chart=charts.survey_chart(survey_results),
             comments=surveys.published_comments(local_authority=la, year=year),
             min_group=surveys.MIN_GROUP_SIZE,

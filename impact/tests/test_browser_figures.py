@@ -1,0 +1,62 @@
+"""In Debian's Chromium: the governor's dashboard opens on the measure where the
+year's supported schools have results, with the LLEs counted, England's
+published average and the chart followed by its table; the impact report PDF
+leads with the same measure. Screenshot and PDF pages as PNG go to
+/tmp/lle-screens/figures-*: look at them."""
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from impact import reports
+from impact.tests.test_figures import primary_programme  # noqa: F401 (a fixture)
+from lle_portal.models import AreaResult, KeyStage
+from lle_portal.tests.axe import assert_no_serious_violations
+
+pytestmark = pytest.mark.browser
+
+SCREENS = Path(tempfile.gettempdir()) / "lle-screens"
+PASSWORD = "correct horse battery staple"
+
+
+def test_the_dashboard_and_the_report_lead_with_what_changed(page, users, primary_programme, la):  # noqa: F811
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    for year, value in ((2018, "0.0"), (2019, "0.1")):
+        AreaResult.objects.create(area_code=AreaResult.ENGLAND, key_stage=KeyStage.KS2, measure="MATPROG",
+                                  year=year, value=value)
+    governor = users["governor"]
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(governor.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto("/impact/")
+    assert page.get_by_role("heading", name="The programme in Norfolk, 2018/19").is_visible()
+    assert page.get_by_label("Measure").input_value() == "MATPROG"
+    assert re.search(r"\b1\s+LLE\b", page.locator(".impact-numbers").inner_text())
+    table = page.get_by_role("table", name=re.compile("KS2 maths progress score, 2018 and 2019"))
+    assert table.get_by_role("row", name=re.compile(r"Supported schools 3 .*\+0\.6")).is_visible()
+    assert table.get_by_role("row", name=re.compile(r"England \(published average\)")).is_visible()
+    assert page.get_by_role("link", name="KS2 reading progress score").is_visible()
+    chart = page.locator("img.impact-chart__img").first
+    assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
+    # The chart comes right before its table.
+    assert page.locator("figure.impact-chart + table.impact-table").count() >= 1
+    assert_no_serious_violations(page)
+    page.screenshot(path=str(SCREENS / "figures-dashboard.png"), full_page=True)
+
+    pdf = SCREENS / "figures-report.pdf"
+    pdf.write_bytes(reports.render_impact_report(la, 2019))
+    for old in SCREENS.glob("figures-report-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-png", "-r", "70", str(pdf), str(SCREENS / "figures-report")], check=True)
+    assert sorted(SCREENS.glob("figures-report-*.png"))
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert text.index("KS2 maths progress score") < text.index("KS4 Progress 8")
+    assert "Supported schools 3" in text and "England (published average)" in text
+    assert f"Generated {timezone.localdate():%-d %B %Y}" in text
