@@ -16,7 +16,7 @@ from lle_portal.access import confirmed_school_id, has_role
 from lle_portal.models import LocalAuthority, Report, User
 from lle_portal.pdf import render_pdf
 
-from . import analysis, charts
+from . import analysis, charts, comparison
 from .dashboard import programme_summary
 
 KIND = "impact_report"
@@ -49,6 +49,7 @@ def report_context(local_authority: LocalAuthority, year: int) -> dict:
         "year": year,
         "summary": programme_summary(local_authority, year),
         "sections": sections,
+        "matched": comparison.programme_comparison(local_authority, year, REPORT_MEASURES),
         "survey_results": survey_results,
         "survey_chart": charts.survey_chart(survey_results),
         "comments": surveys.published_comments(local_authority=local_authority, year=year),

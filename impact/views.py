@@ -18,7 +18,7 @@ from lle_portal.access import confirmed_school_id, role_required
 from lle_portal.models import LocalAuthority, Report, User
 from lle_portal.reports import latest_reports
 
-from . import analysis, charts, reports, surveys
+from . import analysis, charts, comparison, reports, surveys
 from .dashboard import programme_summary, programme_years, school_deployments
 from .filters import ImpactFilter
 
@@ -88,6 +88,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context.update(
             summary=programme_summary(la, year),
             table=table,
+            matched=comparison.programme_comparison(la, year, [measure], phase),
             change_chart=charts.change_chart(table) if table.comparable else None,
             survey_results=survey_results,
             survey_chart=charts.survey_chart(survey_results),
