@@ -17,6 +17,8 @@ sets each supported school beside schools that started from the same place:
   measure's value in the earlier year, % FSM and number of pupils; % FSM and
   size count where both schools have them (GIAS gives them; a school known
   only from a performance file has neither), the earlier value always;
+  schools known as fully as the supported school come first, and the others
+  only make up the number;
 - a comparison school further than `CALIPER` is no match, and a supported
   school with no match within it is counted unmatched, as are those with no
   value in either year or whose measure changed between the years;
@@ -178,6 +180,8 @@ def programme_comparison(
 
 
 def _first_in_family(found: dict[str, Decimal | None], family: tuple[str, ...]) -> tuple[str, Decimal | None]:
+    if len(found) == 1:
+        return next(iter(found.items()))
     column = next(c for c in reversed(family) if c in found)
     return column, found[column]
 
@@ -248,19 +252,31 @@ def compare(
         covariates = np.array([[float(both[pk][0]), about[pk][1], about[pk][2]] for pk in everyone])
         z = _standardised(covariates)
         pool_z = z[: len(candidates)]
+        columns = [(np.nan_to_num(pool_z[:, j]), ~np.isnan(pool_z[:, j])) for j in range(pool_z.shape[1])]
+        columns = [(values, known, bool(known.all())) for values, known in columns]
         pool = np.array(candidates)
         for i, pk in enumerate(mine):
             own = z[len(candidates) + i]
-            diff = (pool_z - own) ** 2
-            usable = ~np.isnan(diff)
-            distance = np.sqrt(np.where(usable, diff, 0).sum(axis=1) / usable.sum(axis=1))
-            # Nearest first; ties in the order of the schools' ids (the pool is sorted), so always the same.
-            order = np.argsort(distance, kind="stable")[:k]
-            order = order[distance[order] <= caliper]
+            # The mean square of the standardised differences over the covariates both schools have.
+            total, count = np.zeros(len(pool)), np.zeros(len(pool))
+            partial = np.zeros(len(pool), dtype=bool)  # lacks a covariate this school has
+            for (values, known, complete), mine_j in zip(columns, own, strict=True):
+                if np.isnan(mine_j):
+                    continue
+                square = (values - mine_j) ** 2
+                if complete:
+                    total += square
+                    count += 1
+                else:
+                    total += np.where(known, square, 0)
+                    count += known
+                    partial |= ~known
+            distance = np.sqrt(total / count)  # the earlier value is always there: count >= 1
+            order = _nearest(distance, partial, caliper, k)
             if not len(order):
                 no_match += 1
                 continue
-            full += int(usable[order].all(axis=1).sum())
+            full += int((count[order] == len(columns)).sum())
             chosen = tuple(int(c) for c in pool[order])
             before, after = both[pk]
             pairs.append(Match(
@@ -289,6 +305,20 @@ def compare(
         low, high = bootstrap_interval([float(p.change - p.matches_change) for p in pairs], resamples, seed)
         result.update(low=_one_dp(round(low, 9)), high=_one_dp(round(high, 9)), raw_low=low, raw_high=high)
     return MatchedComparison(**result)
+
+
+def _nearest(distance: np.ndarray, partial: np.ndarray, caliper: float, k: int) -> np.ndarray:
+    """The indexes of up to `k` schools within the caliper: schools known as
+    fully as the supported school first, then the rest; nearest first within
+    each; ties in index order (the pool is sorted by id), so always the same."""
+    key = np.where(distance <= caliper, distance + partial * (caliper + 1), np.inf)
+    wanted = min(k, int(np.isfinite(key).sum()))
+    if not wanted:
+        return np.array([], dtype=int)
+    threshold = key[np.argpartition(key, wanted - 1)[:wanted]].max()
+    below = np.flatnonzero(key < threshold)
+    chosen = np.concatenate([below, np.flatnonzero(key == threshold)[: wanted - len(below)]])
+    return chosen[np.lexsort((chosen, key[chosen]))]
 
 
 def _standardised(covariates: np.ndarray) -> np.ndarray:

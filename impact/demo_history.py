@@ -6,8 +6,8 @@ a history the performance table and the matched comparison would have no
 supported schools. This adds the programme as it ran in 2023/24 and 2024/25:
 
 - four LLEs designated in July 2022 and trained that autumn, heads of good
-  Norfolk primary schools, whose three-year designation ended in August 2025
-  (so they are not deployable today and take no part in this year's story);
+  Norfolk primary schools no other part of the demo uses (still LLEs, with
+  no deployment this year);
 - in 2023/24, completed deployments with the demo governor's school and five
   schools with low 2023 results; in 2024/25, with ten schools whose 2024
   results were among the lowest in Norfolk (chosen for low results, as the
@@ -97,7 +97,6 @@ def _history_lles(ctx: DemoContext) -> list[LLEProfile]:
         lles.append(LLEProfile.objects.create(
             user=user, school=school, phase="primary", specialisms=["leadership", "english"],
             days_per_week=Decimal("0.5"), designated_on=DESIGNATED, trained_on=TRAINED,
-            is_active=False,  # the three-year designation ended in August 2025
         ))
     return lles
 

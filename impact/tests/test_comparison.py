@@ -83,6 +83,10 @@ def programme():
            name="Its measure changed")
     p, f, n, _ = GROUPS[4]
     school(suffolk, prior=p, later=None, fsm=f, pupils=n, name="Suppressed in 2025")
+    # Known only from a performance file (no % FSM, no size), the same earlier value as the first group:
+    # schools known as fully as the supported school come first.
+    school(None, prior=GROUPS[0][0], later=GROUPS[0][0] + decoy_change, fsm=None, pupils=None,
+           name="Known only from the performance tables")
     # Nearer on the earlier value than the fifth group's matches, but far on % FSM.
     school(suffolk, prior=p, later=p + decoy_change, fsm=D(2), pupils=n, name="Far on FSM")
 
@@ -135,6 +139,17 @@ def test_the_matched_estimate_and_its_interval_are_the_known_answer(programme):
     assert result.comparison_schools == 15
     assert result.with_fsm_and_size == 15
     assert "regression to the mean" in result.sentence and "not a randomised trial" in result.sentence
+
+
+def test_a_school_known_only_from_the_performance_tables_makes_up_a_match_on_results_alone(programme):
+    la, _ = programme
+    # The far school (2 in 2024, 30 in 2025: +28) has no match; one with no % FSM or size and the same 2024
+    # result, +24, becomes its match (on results alone), and the estimate stays 4.
+    school(None, prior=D(2), later=D(26), fsm=None, pupils=None, name="National, low")
+    result = comparison.compare(la, HEADLINE, 2024, 2025)
+    assert (result.matched, result.no_match) == (6, 0)
+    assert result.exact_estimate == Fraction(4)
+    assert (result.with_fsm_and_size, result.matched_pairs) == (15, 16)
 
 
 def test_the_caliper_and_k_are_what_decide_a_match(programme):
@@ -237,3 +252,55 @@ def test_a_phase_filter_keeps_the_supported_schools_of_that_phase(programme):
     assert primary.exact_estimate == Fraction(4)
     secondary = comparison.compare(la, HEADLINE, 2024, 2025, phase="secondary")
     assert (secondary.supported, secondary.matched, secondary.no_results) == (0, 0, 1)
+
+
+# --- where people see it -----------------------------------------------------------------
+
+HEADLINE_TEXT = "Matched estimate: +4.0 percentage points (95% interval +4.0 to +4.0)"
+
+
+def _flat(response) -> str:
+    """The page's words, without tags or line breaks."""
+    from django.utils.html import strip_tags
+
+    html = response if isinstance(response, str) else response.content.decode()
+    return " ".join(strip_tags(html).split())
+
+
+def test_norfolks_adviser_sees_the_matched_estimate_once_beside_the_table(client, users, programme):
+    client.force_login(users["adviser"])
+    html = _flat(client.get("/impact/", {"measure": "KS2_HEADLINE", "year": 2025}))
+    assert html.count(HEADLINE_TEXT) == 1
+    assert html.index("Supported schools") < html.index(HEADLINE_TEXT)
+    assert "5 of 8 supported schools matched; not matched: 1 without a published value in 2024 or 2025, 1 whose " \
+           "measure changed, 1 with no similar school close enough." in html
+    assert "regression to the mean" in html
+
+
+def test_another_las_adviser_sees_their_own_programme_not_norfolks(client, users, programme):
+    client.force_login(users["other_adviser"])
+    html = _flat(client.get("/impact/", {"measure": "KS2_HEADLINE", "year": 2025}))
+    assert "The programme in Suffolk" in html
+    assert "+4.0" not in html and "Supported 0" not in html
+    # Suffolk's one supported school: too few for an interval.
+    assert "Too few schools were matched for an interval." in html or "could be matched" in html
+    assert client.get("/impact/", {"la": "926", "year": 2025}).status_code == 404
+
+
+def test_a_governor_of_another_la_sees_nothing_of_norfolks_comparison(client, programme):
+    from lle_portal.tests.factories import GovernorFactory, LocalAuthorityFactory
+
+    elsewhere = SchoolFactory(local_authority=LocalAuthorityFactory(code="936", name="Surrey"))
+    client.force_login(GovernorFactory(school=elsewhere))
+    html = _flat(client.get("/impact/", {"measure": "KS2_HEADLINE", "year": 2025}))
+    assert "Matched estimate" not in html and "Compared with similar schools" not in html
+
+
+def test_the_impact_report_has_the_matched_comparison_once_after_the_tables(programme):
+    from impact.reports import impact_report_html
+
+    la, _ = programme
+    html = _flat(impact_report_html(la, 2025))
+    assert html.count(HEADLINE_TEXT) == 1
+    assert html.index("Supported schools") < html.index(HEADLINE_TEXT)
+    assert "not a randomised trial" in html
