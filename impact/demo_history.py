@@ -16,7 +16,8 @@ supported schools. This adds the programme as it ran in 2023/24 and 2024/25:
 - ILLUSTRATIVE: the results of each supported school (the governor's
   excepted: its results tell the demo head's own story) rise by `UPLIFT`
   points in the year its support ended, on top of the synthesised values,
-  so the matched estimate has something to find.
+  so the matched estimate has something to find (and the LA's average,
+  computed from its schools, is computed again).
 
 Idempotent: the LLEs are found by email, the deployments by school and start
 date, and the uplift is applied to values `seed_recent_years` writes afresh
@@ -34,7 +35,7 @@ from django.utils import timezone
 from applications.models import LLEProfile
 from deployments.models import Deployment, Objective, VisitRecord
 from lle_portal.demo import DEMO_DOMAIN, DemoContext
-from lle_portal.models import Inspection, School, SchoolResult, User
+from lle_portal.models import AreaResult, Inspection, School, SchoolResult, User
 
 MEASURE = "PTRWM_EXP"
 # The academic year (by the year it ends in): its start and end, and how many schools.
@@ -65,6 +66,7 @@ def seed(ctx: DemoContext) -> None:
             made += _deployment(lles[i % len(lles)], school_id, start, end)
             if not governor or school_id != governor.school_id:
                 _uplift(school_id, year)
+    _la_averages(ctx, list(chosen))
     counts = ", ".join(f"{len(schools)} in {year - 1}/{str(year)[-2:]}" for year, schools in chosen.items())
     ctx.say(f"Impact history: {len(lles)} LLEs designated in {DESIGNATED.year}; deployments completed: {counts}"
             f" ({made} new).")
@@ -167,6 +169,15 @@ def _deployment(lle: LLEProfile, school_id: int, start: date, end: date) -> int:
         for k in range(16)
     )
     return 1
+
+
+def _la_averages(ctx: DemoContext, years: list[int]) -> None:
+    """The LA's average of the headline, as lle_portal/demo.py publishes it, again after the uplift."""
+    for year in years:
+        mean = SchoolResult.objects.filter(school__local_authority=ctx.la, measure=MEASURE, year=year,
+                                           value__isnull=False).aggregate(mean=Avg("value"))["mean"]
+        if mean is not None:
+            AreaResult.objects.filter(area_code=ctx.la.code, measure=MEASURE, year=year).update(value=round(mean, 2))
 
 
 def _uplift(school_id: int, year: int) -> None:
