@@ -12,13 +12,21 @@ PIP := $(VENV)/bin/pip
 RUN_SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 TEST_SYSTEM_PACKAGES := $(RUN_SYSTEM_PACKAGES) chromium poppler-utils
 
-.PHONY: run test lint system-packages-run system-packages-test clean bench
+.PHONY: run demo-national test lint system-packages-run system-packages-test clean bench
 
 run: system-packages-run $(VENV)/.installed-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:8000 with a Celery worker and beat. Ctrl-C stops all of them."
 	$(VENV)/bin/honcho start -f Procfile.dev
+
+# England's schools for the impact analysis (the England row and the matched
+# comparison's pool): the shipped national KS2/KS4 files and their illustrative
+# 2023-2025 results. A few minutes on SQLite, so a step of its own; run it once,
+# then `make run` (which keeps them).
+demo-national: system-packages-run $(VENV)/.installed-run
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --national
 
 test: system-packages-test $(VENV)/.installed-test
 	bash scripts/run_tests.sh

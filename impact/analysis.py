@@ -253,7 +253,7 @@ def _published(key: str, label: str, rows: dict[int, tuple[str, Decimal | None]]
                        change=_one_dp(later[1] - earlier[1]))
 
 
-def _first_in_family(found: dict[str, Decimal | None], family: tuple[str, ...]) -> tuple[str, Decimal | None]:
+def newest_in_family(found: dict[str, Decimal | None], family: tuple[str, ...]) -> tuple[str, Decimal | None]:
     """A school (or area) normally has one column of the family in a year; if a
     file had two, the newest definition wins."""
     column = next(c for c in reversed(family) if c in found)
@@ -297,7 +297,7 @@ def _performance_table(
         if la_id == local_authority.pk:
             la_ids.add(school_id)
     values = {
-        school_id: {year: _first_in_family(cols, measure.family) for year, cols in by_year.items()}
+        school_id: {year: newest_in_family(cols, measure.family) for year, cols in by_year.items()}
         for school_id, by_year in found.items()
     }
 
@@ -318,7 +318,7 @@ def _performance_table(
     ).values_list("area_code", "measure", "year", "value"):
         published[area][year][column] = value
     area_rows = {
-        area: {year: _first_in_family(cols, measure.family) for year, cols in by_year.items()}
+        area: {year: newest_in_family(cols, measure.family) for year, cols in by_year.items()}
         for area, by_year in published.items()
     }
 

@@ -16,7 +16,7 @@ from lle_portal.access import confirmed_school_id, has_role
 from lle_portal.models import LocalAuthority, Report, User
 from lle_portal.pdf import render_pdf
 
-from . import analysis, charts
+from . import analysis, charts, comparison
 from .dashboard import programme_summary
 
 KIND = "impact_report"
@@ -54,6 +54,8 @@ def report_context(local_authority: LocalAuthority, year: int) -> dict:
         "year": year,
         "summary": programme_summary(local_authority, year),
         "sections": sections,
+        "matched": comparison.programme_comparison(local_authority, year,
+                                                   [section["table"].measure.key for section in sections]),
         "survey_results": survey_results,
         "surveys_ran": surveys.any_surveyed(survey_results),
         "survey_chart": charts.survey_chart(survey_results),

@@ -20,7 +20,7 @@ from lle_portal.access import confirmed_school_id, role_required
 from lle_portal.models import LocalAuthority, Report, User
 from lle_portal.reports import latest_reports
 
-from . import analysis, charts, reports, surveys
+from . import analysis, charts, comparison, reports, surveys
 from .dashboard import programme_summary, programme_years, school_deployments
 from .filters import ImpactFilter
 
@@ -138,6 +138,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context.update(
             summary=programme_summary(la, year, choices.supported if year == choices.ranked_year else None),
             table=table,
+            matched=comparison.programme_comparison(la, year, [measure], phase),
             change_chart=charts.change_chart(table) if table.comparable else None,
             survey_results=survey_results,
             surveys_ran=surveys.any_surveyed(survey_results),

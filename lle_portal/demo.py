@@ -172,9 +172,11 @@ def _walk(rng: random.Random, start: Decimal, spread: float, low: Decimal, high:
 
 
 @transaction.atomic
-def seed_recent_years(ctx: DemoContext) -> None:
+def seed_recent_years(ctx: DemoContext, *, national: bool = False) -> None:
     """ILLUSTRATIVE results for 2023, 2024 and 2025, derived from each school's
-    real 2019 results by a stated, seeded method (the README says so too):
+    real 2019 results by a stated, seeded method (the README says so too), for
+    the LA's schools or, with `national`, for every school of the national
+    files (the same values for the LA's schools either way):
 
     - KS2 headline PTRWM_EXP: 60% + 4 x the school's mean 2019 progress score,
       then a per-school trend of up to ±4 points a year and ±1.3 of noise
@@ -195,9 +197,14 @@ def seed_recent_years(ctx: DemoContext) -> None:
 
     latest: dict[tuple[int, str], dict[str, tuple[Decimal | None, str]]] = {}
     urns: dict[int, int] = {}
-    for r in SchoolResult.objects.filter(school__local_authority=ctx.la, year=LATEST_YEAR).select_related("school"):
-        latest.setdefault((r.school_id, r.key_stage), {})[r.measure] = (r.value, r.marker)
-        urns[r.school_id] = r.school.urn
+    latest_results = SchoolResult.objects.filter(year=LATEST_YEAR)
+    if not national:
+        latest_results = latest_results.filter(school__local_authority=ctx.la)
+    for school_id, urn, key_stage, measure, value, marker in latest_results.values_list(
+        "school_id", "school__urn", "key_stage", "measure", "value", "marker"
+    ).iterator(chunk_size=5000):
+        latest.setdefault((school_id, key_stage), {})[measure] = (value, marker)
+        urns[school_id] = urn
     for (school_id, key_stage), values in latest.items():
         rng = random.Random(f"recent-{urns[school_id]}")
         if key_stage == "KS2":
@@ -254,7 +261,8 @@ def seed_recent_years(ctx: DemoContext) -> None:
             defaults={"local_authority": ctx.la, "value": round(row["average"], 2), "marker": ""},
         )
     seed_recent_inspections(ctx)
-    ctx.say(f"Results: {len(rows)} illustrative for {RECENT_YEARS[0]}–{RECENT_YEARS[-1]}, derived from 2019.")
+    ctx.say(f"Results: {len(rows)} illustrative for {RECENT_YEARS[0]}–{RECENT_YEARS[-1]}, derived from 2019"
+            f"{' (every school in England)' if national else ''}.")
 
 
 # Report-card leadership and governance from the last graded overall grade
@@ -430,6 +438,6 @@ def seed_people(ctx: DemoContext) -> None:
 def seed(ctx: DemoContext, *, national: bool = False) -> None:
     seed_schools(ctx, national=national)
     seed_earlier_years(ctx)
-    seed_recent_years(ctx)
+    seed_recent_years(ctx, national=national)
     seed_people(ctx)
     feature_demo_heads(ctx)

@@ -176,7 +176,8 @@ def test_the_dashboard_runs_the_same_queries_for_10_and_1000_deployments(
 ):
     client.force_login(users["governor"])
     _many_deployments(la, 9)
-    with django_assert_max_num_queries(30):
+    # 29 before the matched comparison, which adds three (impact/comparison.py).
+    with django_assert_max_num_queries(32):
         assert client.get(URL).status_code == 200
     few = _count_queries(client, django_assert_max_num_queries)
     _many_deployments(la, 990)
