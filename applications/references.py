@@ -22,8 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Q
-from django.db.models.functions import Cast
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from lle_portal import private_links
@@ -131,7 +130,8 @@ def link_request_send(*, application: Application, kind: str = Kind.REFERENCE, b
     "send request now" sends nothing twice); one to somebody else, because
     the head changed their sponsor, is cancelled first.
     """
-    application = Application.objects.select_for_update(of=("self",)).select_related("referee").get(pk=application.pk)
+    application = (Application.objects.select_for_update(of=("self",))
+                   .select_related("referee", "applicant", "school").get(pk=application.pk))
     if application.status == Application.Status.WITHDRAWN:
         raise ReferenceError("This application was withdrawn.")
     if by is not None and not by.is_adviser and application.applicant_id != by.pk:
@@ -307,7 +307,8 @@ def _reminder_due(link_request: LinkRequest, at: datetime) -> str | None:
 
 @transaction.atomic
 def _chase_one(pk: int, at: datetime) -> bool:
-    link_request = LinkRequest.objects.select_for_update(of=("self",)).select_related("application").get(pk=pk)
+    link_request = (LinkRequest.objects.select_for_update(of=("self",))
+                    .select_related("application__applicant", "application__school").get(pk=pk))
     if link_request.status != Status.REQUESTED:
         return False
     if link_request.expires_at <= at:
@@ -320,13 +321,13 @@ def _chase_one(pk: int, at: datetime) -> bool:
     kind = _reminder_due(link_request, at)
     if kind is None:
         return False
-    chaser = LinkRequestChaser.objects.create(request=link_request, kind=kind, created_at=at)
+    LinkRequestChaser.objects.create(request=link_request, kind=kind, created_at=at)
     link_request.reminder_count += 1
     link_request.last_reminded_at = at
     link_request.save(update_fields=["reminder_count", "last_reminded_at"])
     audit_record(verb="reference.reminded", target=link_request.application, actor_label="celery",
                  data={"request": link_request.pk, "kind": kind})
-    _link_email_queue(link_request, chaser)
+    _link_email_queue(link_request, reminder=True)
     return True
 
 
@@ -348,31 +349,29 @@ def link_chasers_run(*, at: datetime | None = None) -> int:
 # --- the emails that carry the link ------------------------------------------------------------
 
 
-def _request_of(about: LinkRequest | LinkRequestChaser) -> LinkRequest:
-    # A request's email is about the request; a reminder's about its chaser row.
-    return about.request if isinstance(about, LinkRequestChaser) else about
-
-
-def _link(about: LinkRequest | LinkRequestChaser) -> str | None:
-    """The working link, made again when the email is sent; None once the
+def _link(link_request: LinkRequest) -> str | None:
+    """The working link, made again when an email is sent; None once the
     request is answered, cancelled, replaced or expired."""
-    link_request = _request_of(about)
     token = link_token(link_request)
     if not link_request.is_open or not private_links.token_matches(token, link_request.token_hash):
         return None
     return REFERENCE_LINK.url(token)
 
 
-def _link_email_sent(about: LinkRequest | LinkRequestChaser, at: datetime) -> None:
-    # In the send's transaction (lle_portal.tasks.send_email), with the email's row locked.
-    if isinstance(about, LinkRequestChaser):
-        LinkRequestChaser.objects.filter(pk=about.pk, emailed_at__isnull=True).update(emailed_at=at)
-    else:
-        LinkRequest.objects.filter(pk=about.pk, sent_at__isnull=True).update(sent_at=at)
+def _link_email_sent(link_request: LinkRequest, at: datetime) -> None:
+    """In the sending's transaction (lle_portal.tasks.send_email). The first
+    email about a request sets its `sent_at`; each later one is a reminder,
+    and marks the oldest reminder not yet emailed (reminders are queued in
+    order, days apart)."""
+    if LinkRequest.objects.filter(pk=link_request.pk, sent_at__isnull=True).update(sent_at=at):
+        return
+    reminder = (link_request.chasers.filter(emailed_at__isnull=True).exclude(kind=Chaser.HEAD_ASKED)
+                .order_by("created_at", "pk").first())
+    if reminder is not None:
+        LinkRequestChaser.objects.filter(pk=reminder.pk, emailed_at__isnull=True).update(emailed_at=at)
 
 
-LINK_EMAIL = private_links.LinkEmail(context_key="link", link=_link,
-                                     recipient=lambda about: _request_of(about).recipient_email,
+LINK_EMAIL = private_links.LinkEmail(context_key="link", link=_link, recipient=lambda r: r.recipient_email,
                                      sent=_link_email_sent)
 LINK_TEMPLATES = {Kind.REFERENCE: "reference_request", Kind.GOVERNORS_APPROVAL: "reference_approval_request"}
 
@@ -383,36 +382,37 @@ def register_link_emails() -> None:
         private_links.register_email(template, LINK_EMAIL)
 
 
-def _link_email_queue(link_request: LinkRequest, chaser: LinkRequestChaser | None = None) -> OutgoingEmail:
-    """Queue the request (or one reminder) with its link. Sent once, with
-    retries, by email_queue's task, which sets `sent_at` (or the chaser's
-    `emailed_at`) when the mail server has it."""
+def _link_email_queue(link_request: LinkRequest, *, reminder: bool = False) -> OutgoingEmail:
+    """Queue the request (or a reminder) with its link, about the request.
+    email_queue's task sends it once, with retries, and `_link_email_sent`
+    records it."""
     application = link_request.application
     return email_queue(
-        to=link_request.recipient_email, template=LINK_TEMPLATES[link_request.kind], about=chaser or link_request,
+        to=link_request.recipient_email, template=LINK_TEMPLATES[link_request.kind], about=link_request,
         context={"link_request": link_request, "application": application, "applicant": application.applicant,
                  "school_name": application.school.name if application.school_id else "",
-                 "expires_at": link_request.expires_at, "reminder": chaser is not None},
+                 "expires_at": link_request.expires_at, "reminder": reminder},
     )
 
 
-def _never_queued(model: type[LinkRequest] | type[LinkRequestChaser]) -> Exists:
-    return ~Exists(OutgoingEmail.objects.filter(
-        template__in=LINK_TEMPLATES.values(), content_type=ContentType.objects.get_for_model(model),
-        object_id=Cast(OuterRef("pk"), CharField())))
-
-
 def _link_emails_never_queued_queue(at: datetime) -> None:
-    """Open requests and reminders with no email at all: those made before
-    link emails went through email_queue, whose own task was lost (it is gone).
-    Ten minutes old, so that nothing being made now is caught. Costs two
-    queries when there are none."""
+    """Queue the link emails that the code before this one (which sent them
+    by a task of its own, storing each email only once it was sent) made and
+    lost: each open request has one email for itself and one per reminder.
+    Ten minutes old, so that nothing being made now is caught."""
     cutoff = at - timedelta(minutes=10)
-    for link_request in LinkRequest.objects.open().filter(sent_at__isnull=True, created_at__lte=cutoff).filter(
-            _never_queued(LinkRequest)).select_related("application__applicant", "application__school"):
-        _link_email_queue(link_request)
-    for chaser in LinkRequestChaser.objects.filter(
-        emailed_at__isnull=True, created_at__lte=cutoff, request__status=Status.REQUESTED,
-    ).exclude(kind=Chaser.HEAD_ASKED).filter(_never_queued(LinkRequestChaser)).select_related(
-            "request__application__applicant", "request__application__school"):
-        _link_email_queue(chaser.request, chaser)
+    reminders_unsent = LinkRequestChaser.objects.filter(request=OuterRef("pk"), emailed_at__isnull=True).exclude(
+        kind=Chaser.HEAD_ASKED)
+    candidates = (LinkRequest.objects.open().filter(created_at__lte=cutoff)
+                  .filter(Q(sent_at__isnull=True) | Exists(reminders_unsent))
+                  .select_related("application__applicant", "application__school"))
+    content_type = ContentType.objects.get_for_model(LinkRequest)
+    for link_request in candidates:
+        emails = OutgoingEmail.objects.filter(template__in=LINK_TEMPLATES.values(), content_type=content_type,
+                                              object_id=str(link_request.pk)).count()
+        reminders = link_request.chasers.exclude(kind=Chaser.HEAD_ASKED).filter(created_at__lte=cutoff).count()
+        if emails == 0:
+            _link_email_queue(link_request)
+            emails = 1
+        for _ in range(1 + reminders - emails):
+            _link_email_queue(link_request, reminder=True)

@@ -62,9 +62,15 @@ def queued_submission(django_capture_on_commit_callbacks, norfolk):
     return application.link_requests.get(kind=Kind.REFERENCE)
 
 
-def queued_email(about) -> OutgoingEmail:
-    return OutgoingEmail.objects.get(template__in=references.LINK_TEMPLATES.values(), object_id=str(about.pk),
-                                     content_type__model=type(about)._meta.model_name)
+def link_emails(link_request: LinkRequest) -> list[OutgoingEmail]:
+    return list(OutgoingEmail.objects.filter(
+        template__in=references.LINK_TEMPLATES.values(), object_id=str(link_request.pk),
+        content_type__app_label="applications", content_type__model="linkrequest").order_by("created_at", "pk"))
+
+
+def queued_email(link_request: LinkRequest) -> OutgoingEmail:
+    [email] = link_emails(link_request)
+    return email
 
 
 # --- the email goes through the queue ----------------------------------------------------------------------
@@ -124,7 +130,8 @@ def test_a_reminder_goes_through_the_queue_once_with_the_same_link(django_captur
         references.link_chasers_run(at=at)
         references.link_chasers_run(at=at)
     chaser = LinkRequestChaser.objects.get(request=reference)
-    email = queued_email(chaser)
+    request_email, email = link_emails(reference)  # both about the request, as staff see them
+    assert "reminder" in email.subject.lower()
     chaser.refresh_from_db()
     assert chaser.emailed_at == email.sent_at is not None
     first, reminder = [m for m in mail.outbox if reference.recipient_email in m.to]
@@ -225,3 +232,20 @@ def test_a_reference_link_stored_by_the_old_code_still_opens_and_its_lost_email_
 
     assert client.post(respond_url(token), ANSWERS).status_code == 302
     assert LinkRequest.objects.get(pk=reference.pk).status == LinkRequest.Status.RECEIVED
+
+
+def test_a_reminder_the_old_code_lost_is_sent_once(django_capture_on_commit_callbacks, norfolk):
+    reference = queued_submission(django_capture_on_commit_callbacks, norfolk)
+    send_email(queued_email(reference).pk)
+    # The old code made the reminder's row, and its task (which stored the email once sent) was lost.
+    LinkRequest.objects.filter(pk=reference.pk).update(created_at=timezone.now() - timedelta(days=8))
+    chaser = LinkRequestChaser.objects.create(request=reference, kind=LinkRequestChaser.Kind.REMINDER_7,
+                                              created_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        references.link_chasers_run()
+        references.link_chasers_run()
+    first, reminder = [m for m in mail.outbox if reference.recipient_email in m.to]
+    assert reminder.subject.startswith("Reminder:")
+    assert respond_url(references.link_token(reference)) in reminder.body
+    chaser.refresh_from_db()
+    assert chaser.emailed_at is not None
