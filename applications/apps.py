@@ -35,3 +35,7 @@ class ApplicationsConfig(AppConfig):
             scoping.register(model, rule)
         # What it holds about a person, for export and erasure (lle_portal/privacy.py).
         privacy.register(RecruitmentProvider())
+        # The emails that carry a reference or approval link (lle_portal.private_links).
+        from .references import register_link_emails
+
+        register_link_emails()

@@ -5,32 +5,27 @@ application is submitted (or when the head presses "send request now"), the
 recipient answers once through a link that needs no account, and a daily job
 chases, expires and tells the head when someone else must be asked.
 
-The link's token is 256 bits derived with the server's secret key from a
-random nonce; only its SHA-256 is stored. Emails that carry the link are sent
-by `link_email_send` (a Celery task calls it), which renders the link only
-into the message it hands to the mail server: the copy kept as an
-`OutgoingEmail` (so staff see when it went out) has the link blanked, so
+The link is a private link (lle_portal.private_links): its token is 256 bits
+derived with the server's secret key from a random nonce (so a reminder
+carries the same link), and only its SHA-256 is stored. The emails that carry
+it go through `email_queue` like every other email: the copy kept as an
+`OutgoingEmail` (so staff see when it went out) has the link blanked, and the
+send task puts it back only into the message it hands to the mail server, so
 neither the request row nor the email log holds a working link.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
-from django.template.loader import render_to_string
-from django.urls import reverse
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
+from lle_portal import private_links
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
 from lle_portal.models import OutgoingEmail, User
@@ -42,12 +37,12 @@ Kind = LinkRequest.Kind
 Status = LinkRequest.Status
 Chaser = LinkRequestChaser.Kind
 
-LINK_SALT = "applications.references.link"
+# The salt is the one the first links were made with: links already emailed keep working.
+REFERENCE_LINK = private_links.LinkKind("applications.references.link", "applications:reference_respond")
 REMINDER_AFTER = {Chaser.REMINDER_7: timedelta(days=7), Chaser.REMINDER_14: timedelta(days=14)}
 # Never two reminders to one person within 48 hours (the 7- and 14-day ones
 # could otherwise land together after the job was down for a week).
 REMINDER_GAP = timedelta(hours=48)
-REDACTED_LINK = "[the private link is not kept]"
 # Who acted, in the audit trail, when it was the person with the link.
 BY_LINK = "emailed link"
 
@@ -73,25 +68,16 @@ def link_days() -> int:
 
 
 def link_token(link_request: LinkRequest) -> str:
-    digest = salted_hmac(LINK_SALT, link_request.nonce, algorithm="sha256").digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def link_url(link_request: LinkRequest) -> str:
-    return settings.SITE_URL + reverse("applications:reference_respond", args=[link_token(link_request)])
+    """The token of the request's link, made again from its nonce."""
+    return REFERENCE_LINK.token(link_request.nonce)
 
 
 def link_request_find(*, token: str) -> LinkRequest | None:
     """The request this token opens, in any state; None for a wrong or tampered token."""
-    if not token or len(token) > 100:
-        return None
-    return (LinkRequest.objects.select_related("application__school", "application__applicant",
-                                               "application__round")
-            .filter(token_hash=hash_token(token)).first())
+    return private_links.find(
+        LinkRequest.objects.select_related("application__school", "application__applicant", "application__round"),
+        token,
+    )
 
 
 # --- making and closing requests --------------------------------------------------
@@ -114,27 +100,20 @@ def _recipient(application: Application, kind: str) -> tuple[str, str]:
 
 
 def _create(*, application: Application, kind: str, name: str, email: str, by: User | None) -> LinkRequest:
-    nonce = secrets.token_urlsafe(32)
     now = timezone.now()
     link_request = LinkRequest(created_at=now,
-        application=application, kind=kind, recipient_name=name, recipient_email=email.lower(), nonce=nonce,
-        created_by=by if by is not None and by.is_authenticated else None,
+        application=application, kind=kind, recipient_name=name, recipient_email=email.lower(),
+        nonce=private_links.new_nonce(), created_by=by if by is not None and by.is_authenticated else None,
         expires_at=now + timedelta(days=link_days()),
     )
-    link_request.token_hash = hash_token(link_token(link_request))
+    link_request.token_hash = private_links.hash_token(link_token(link_request))
     link_request.save()
     verb = "reference.requested" if kind == Kind.REFERENCE else "approval.requested"
     audit_record(verb=verb, target=application,
                  actor=by, actor_label="" if by else "celery",
                  data={"request": link_request.pk, "to": link_request.recipient_email})
-    _queue_link_email(link_request_id=link_request.pk)
+    _link_email_queue(link_request)
     return link_request
-
-
-def _queue_link_email(*, link_request_id: int, chaser_id: int | None = None) -> None:
-    from .tasks import send_link_email
-
-    transaction.on_commit(lambda: send_link_email.delay(link_request_id, chaser_id))
 
 
 def _close(link_request: LinkRequest, status: str) -> None:
@@ -151,7 +130,8 @@ def link_request_send(*, application: Application, kind: str = Kind.REFERENCE, b
     "send request now" sends nothing twice); one to somebody else, because
     the head changed their sponsor, is cancelled first.
     """
-    application = Application.objects.select_for_update(of=("self",)).select_related("referee").get(pk=application.pk)
+    application = (Application.objects.select_for_update(of=("self",))
+                   .select_related("referee", "applicant", "school").get(pk=application.pk))
     if application.status == Application.Status.WITHDRAWN:
         raise ReferenceError("This application was withdrawn.")
     if by is not None and not by.is_adviser and application.applicant_id != by.pk:
@@ -212,12 +192,25 @@ def link_request_cancel(*, link_request: LinkRequest, by: User) -> LinkRequest:
 # --- the recipient's answers ---------------------------------------------------------
 
 
+LINK_UNUSABLE = "This link can no longer be used."
+
+
 def _lock_open(link_request: LinkRequest) -> LinkRequest:
     # Under the row lock, so a replayed or concurrent post finds the request answered.
     link_request = _lock(link_request)
     if not link_request.is_open:
-        raise ReferenceError("This link can no longer be used.")
+        raise ReferenceError(LINK_UNUSABLE)
     return link_request
+
+
+def _answer(link_request: LinkRequest, **changes: Any) -> None:
+    """Use the link, once: the answer is written only while the request is
+    still open (private_links.claim), and `link_request` given it."""
+    usable = LinkRequest.objects.open().filter(expires_at__gt=timezone.now())
+    if not private_links.claim(usable, link_request.pk, **changes):
+        raise ReferenceError(LINK_UNUSABLE)
+    for field, value in changes.items():
+        setattr(link_request, field, value)
 
 
 def _clean(kind: str, data: dict[str, Any]) -> dict[str, str]:
@@ -238,12 +231,9 @@ def link_request_save_draft(*, link_request: LinkRequest, data: dict[str, Any]) 
 @transaction.atomic
 def link_request_submit(*, link_request: LinkRequest, answers: dict[str, Any]) -> LinkRequest:
     """The reference (or the governors' decision) is given: final, never edited."""
-    link_request = _lock_open(link_request)
-    link_request.answers = _clean(link_request.kind, answers)
-    link_request.draft = {}
-    link_request.status = Status.RECEIVED
-    link_request.responded_at = timezone.now()
-    link_request.save(update_fields=["answers", "draft", "status", "responded_at"])
+    link_request = _lock(link_request)
+    _answer(link_request, answers=_clean(link_request.kind, answers), draft={}, status=Status.RECEIVED,
+            responded_at=timezone.now())
     application = link_request.application
     if link_request.kind == Kind.GOVERNORS_APPROVAL:
         # The approval is this answer itself (approvals.chair_approval reads it);
@@ -266,11 +256,8 @@ def link_request_decline(*, link_request: LinkRequest, reason: str) -> LinkReque
     reason = reason.strip()
     if not reason:
         raise ReferenceError("Say why you cannot give a reference.")
-    link_request.decline_reason = reason[:DRAFT_MAX_CHARS]
-    link_request.draft = {}
-    link_request.status = Status.DECLINED
-    link_request.responded_at = timezone.now()
-    link_request.save(update_fields=["decline_reason", "draft", "status", "responded_at"])
+    _answer(link_request, decline_reason=reason[:DRAFT_MAX_CHARS], draft={}, status=Status.DECLINED,
+            responded_at=timezone.now())
     verb = "reference.declined" if link_request.kind == Kind.REFERENCE else "approval.declined"
     audit_record(verb=verb, target=link_request.application, actor_label=BY_LINK, data={"request": link_request.pk})
     _ask_head(link_request)
@@ -320,7 +307,8 @@ def _reminder_due(link_request: LinkRequest, at: datetime) -> str | None:
 
 @transaction.atomic
 def _chase_one(pk: int, at: datetime) -> bool:
-    link_request = LinkRequest.objects.select_for_update(of=("self",)).select_related("application").get(pk=pk)
+    link_request = (LinkRequest.objects.select_for_update(of=("self",))
+                    .select_related("application__applicant", "application__school").get(pk=pk))
     if link_request.status != Status.REQUESTED:
         return False
     if link_request.expires_at <= at:
@@ -333,13 +321,13 @@ def _chase_one(pk: int, at: datetime) -> bool:
     kind = _reminder_due(link_request, at)
     if kind is None:
         return False
-    chaser = LinkRequestChaser.objects.create(request=link_request, kind=kind, created_at=at)
+    LinkRequestChaser.objects.create(request=link_request, kind=kind, created_at=at)
     link_request.reminder_count += 1
     link_request.last_reminded_at = at
     link_request.save(update_fields=["reminder_count", "last_reminded_at"])
     audit_record(verb="reference.reminded", target=link_request.application, actor_label="celery",
                  data={"request": link_request.pk, "kind": kind})
-    _queue_link_email(link_request_id=link_request.pk, chaser_id=chaser.pk)
+    _link_email_queue(link_request, reminder=True)
     return True
 
 
@@ -354,67 +342,77 @@ def link_chasers_run(*, at: datetime | None = None) -> int:
         Q(expires_at__lte=at) | Q(created_at__lte=at - REMINDER_AFTER[Chaser.REMINDER_7])
     ).values_list("pk", flat=True)
     changed = sum(_chase_one(pk, at) for pk in list(due))
-    # Link emails whose task was lost (a broker restart): queue them again.
-    cutoff = at - timedelta(minutes=10)
-    for pk in LinkRequest.objects.open().filter(sent_at__isnull=True, created_at__lte=cutoff).values_list("pk",
-                                                                                                         flat=True):
-        _queue_link_email(link_request_id=pk)
-    for chaser in LinkRequestChaser.objects.filter(
-        emailed_at__isnull=True, created_at__lte=cutoff, request__status=Status.REQUESTED
-    ).exclude(kind=Chaser.HEAD_ASKED):
-        _queue_link_email(link_request_id=chaser.request_id, chaser_id=chaser.pk)
+    _link_emails_never_queued_queue(at)
     return changed
 
 
-# --- sending the emails that carry the link ------------------------------------------------
+# --- the emails that carry the link ------------------------------------------------------------
 
 
-def _render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    ctx = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
-    subject = " ".join(render_to_string(f"emails/{template}.subject.txt", ctx).split())[:255]
-    return (subject, render_to_string(f"emails/{template}.txt", ctx), render_to_string(f"emails/{template}.html", ctx))
+def _link(link_request: LinkRequest) -> str | None:
+    """The working link, made again when an email is sent; None once the
+    request is answered, cancelled, replaced or expired."""
+    token = link_token(link_request)
+    if not link_request.is_open or not private_links.token_matches(token, link_request.token_hash):
+        return None
+    return REFERENCE_LINK.url(token)
 
 
-@transaction.atomic
-def link_email_send(*, link_request_id: int, chaser_id: int | None = None) -> str:
-    """Send the request (or one reminder) with its link, once.
+def _link_email_sent(link_request: LinkRequest, at: datetime) -> None:
+    """In the sending's transaction (lle_portal.tasks.send_email). The first
+    email about a request sets its `sent_at`; each later one is a reminder,
+    and marks the oldest reminder not yet emailed (reminders are queued in
+    order, days apart)."""
+    if LinkRequest.objects.filter(pk=link_request.pk, sent_at__isnull=True).update(sent_at=at):
+        return
+    reminder = (link_request.chasers.filter(emailed_at__isnull=True).exclude(kind=Chaser.HEAD_ASKED)
+                .order_by("created_at", "pk").first())
+    if reminder is not None:
+        LinkRequestChaser.objects.filter(pk=reminder.pk, emailed_at__isnull=True).update(emailed_at=at)
 
-    The request (or chaser) row is locked and its `sent_at`/`emailed_at` set in
-    the same transaction as the send, so a duplicated task sends one email.
-    Mail-server errors propagate, for the task to retry.
-    """
-    link_request = (LinkRequest.objects.select_for_update(of=("self",))
-                    .select_related("application__applicant", "application__school", "application__round")
-                    .filter(pk=link_request_id).first())
-    if link_request is None or link_request.status != Status.REQUESTED:
-        return "not-open"
-    chaser = None
-    if chaser_id is not None:
-        chaser = LinkRequestChaser.objects.select_for_update().filter(pk=chaser_id).first()
-        if chaser is None or chaser.emailed_at:
-            return "already-sent"
-    elif link_request.sent_at:
-        return "already-sent"
-    template = "reference_request" if link_request.kind == Kind.REFERENCE else "reference_approval_request"
+
+LINK_EMAIL = private_links.LinkEmail(context_key="link", link=_link, recipient=lambda r: r.recipient_email,
+                                     sent=_link_email_sent)
+LINK_TEMPLATES = {Kind.REFERENCE: "reference_request", Kind.GOVERNORS_APPROVAL: "reference_approval_request"}
+
+
+def register_link_emails() -> None:
+    """Called at start-up (ApplicationsConfig.ready)."""
+    for template in LINK_TEMPLATES.values():
+        private_links.register_email(template, LINK_EMAIL)
+
+
+def _link_email_queue(link_request: LinkRequest, *, reminder: bool = False) -> OutgoingEmail:
+    """Queue the request (or a reminder) with its link, about the request.
+    email_queue's task sends it once, with retries, and `_link_email_sent`
+    records it."""
     application = link_request.application
-    context = {"link_request": link_request, "application": application, "applicant": application.applicant,
-               "school_name": application.school.name if application.school_id else "",
-               "expires_at": link_request.expires_at, "reminder": chaser is not None}
-    subject, text, html = _render(template, {**context, "link": link_url(link_request)})
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[link_request.recipient_email])
-    message.attach_alternative(html, "text/html")
-    message.send()
-    now = timezone.now()
-    _, kept_text, kept_html = _render(template, {**context, "link": REDACTED_LINK})
-    OutgoingEmail.objects.create(
-        to=link_request.recipient_email, subject=subject, body_text=kept_text, body_html=kept_html,
-        template=template, content_type=ContentType.objects.get_for_model(LinkRequest),
-        object_id=str(link_request.pk), sent_at=now, attempts=1,
+    return email_queue(
+        to=link_request.recipient_email, template=LINK_TEMPLATES[link_request.kind], about=link_request,
+        context={"link_request": link_request, "application": application, "applicant": application.applicant,
+                 "school_name": application.school.name if application.school_id else "",
+                 "expires_at": link_request.expires_at, "reminder": reminder},
     )
-    if chaser:
-        chaser.emailed_at = now
-        chaser.save(update_fields=["emailed_at"])
-    else:
-        link_request.sent_at = now
-        link_request.save(update_fields=["sent_at"])
-    return "sent"
+
+
+def _link_emails_never_queued_queue(at: datetime) -> None:
+    """Queue the link emails that the code before this one (which sent them
+    by a task of its own, storing each email only once it was sent) made and
+    lost: each open request has one email for itself and one per reminder.
+    Ten minutes old, so that nothing being made now is caught."""
+    cutoff = at - timedelta(minutes=10)
+    reminders_unsent = LinkRequestChaser.objects.filter(request=OuterRef("pk"), emailed_at__isnull=True).exclude(
+        kind=Chaser.HEAD_ASKED)
+    candidates = (LinkRequest.objects.open().filter(created_at__lte=cutoff)
+                  .filter(Q(sent_at__isnull=True) | Exists(reminders_unsent))
+                  .select_related("application__applicant", "application__school"))
+    content_type = ContentType.objects.get_for_model(LinkRequest)
+    for link_request in candidates:
+        emails = OutgoingEmail.objects.filter(template__in=LINK_TEMPLATES.values(), content_type=content_type,
+                                              object_id=str(link_request.pk)).count()
+        reminders = link_request.chasers.exclude(kind=Chaser.HEAD_ASKED).filter(created_at__lte=cutoff).count()
+        if emails == 0:
+            _link_email_queue(link_request)
+            emails = 1
+        for _ in range(1 + reminders - emails):
+            _link_email_queue(link_request, reminder=True)

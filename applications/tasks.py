@@ -9,15 +9,10 @@ that runs twice, or on two workers at once, sends each email once.
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
 
-from lle_portal.tasks import TRANSIENT_EMAIL_ERRORS
+from lle_portal.tasks import RETRY
 
 from . import services
-
-# A locked or briefly unavailable database is worth another try; the claims
-# make the retry safe.
-RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 30, "retry_jitter": True, "max_retries": 5}
 
 
 @shared_task(**RETRY)
@@ -44,14 +39,3 @@ def send_reference_chasers() -> int:
     from . import references
 
     return references.link_chasers_run()
-
-
-@shared_task(
-    autoretry_for=(OperationalError, *TRANSIENT_EMAIL_ERRORS), retry_backoff=30, retry_jitter=True, max_retries=5,
-    acks_late=True,
-)
-def send_link_email(link_request_id: int, chaser_id: int | None = None) -> str:
-    """One email that carries a reference or approval link (see applications.references)."""
-    from . import references
-
-    return references.link_email_send(link_request_id=link_request_id, chaser_id=chaser_id)

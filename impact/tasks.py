@@ -10,13 +10,10 @@ status transition that refuses to happen twice.
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
+
+from lle_portal.tasks import RETRY
 
 from . import surveys
-
-# A locked or briefly unavailable database is worth another try; the claims
-# make the retry safe.
-RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 30, "retry_jitter": True, "max_retries": 5}
 
 
 @shared_task(**RETRY)

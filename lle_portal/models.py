@@ -3,9 +3,7 @@ official data, imports, outgoing email and the audit trail."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -17,8 +15,8 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
+from . import private_links
 from .files import PrivateUploadTo
 
 # --------------------------------------------------------------------------
@@ -264,28 +262,33 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"Invitation for {self.email} ({self.get_role_display()})"
 
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
-
     def new_token(self, *, valid_for: timedelta | None = None) -> str:
         """Give the invitation a fresh token and expiry date; returns the token.
 
         The token is derived with the server's secret key from the address and
-        the expiry (to the microsecond), like Django's password-reset tokens, so
-        the email can be given its link at send time (lle_portal.emails) while
-        the database keeps only the hash.
+        the expiry (lle_portal.private_links), like Django's password-reset
+        tokens, so the email can be given its link at send time while the
+        database keeps only the hash.
         """
-        self.expires_at = timezone.now() + (valid_for or timedelta(days=settings.INVITATION_VALID_DAYS))
+        self.expires_at = private_links.expires_after(valid_for or timedelta(days=settings.INVITATION_VALID_DAYS))
         token = self.link_token()
-        self.token_hash = self.hash_token(token)
+        self.token_hash = private_links.hash_token(token)
         return token
+
+    @property
+    def link_kind(self) -> private_links.LinkKind:
+        return private_links.REGISTRATION if self.self_registered else private_links.INVITATION
 
     def link_token(self) -> str:
         """The token of the current link (the one whose hash is stored, unless re-issued)."""
-        message = f"{self.email.lower()}|{self.expires_at.astimezone(UTC).isoformat()}"
-        digest = salted_hmac("lle_portal.invitation", message, algorithm="sha256").digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        return self.link_kind.token(self.email.lower(), self.expires_at)
+
+    def link_url(self) -> str | None:
+        """The working link, made again (for its email, at send time); None once it no longer works."""
+        token = self.link_token()
+        if self.state != "pending" or not private_links.token_matches(token, self.token_hash):
+            return None
+        return self.link_kind.url(token)
 
     @property
     def state(self) -> str:
@@ -333,20 +336,28 @@ class EmailChange(models.Model):
     def __str__(self) -> str:
         return f"Email change for {self.user_id} to {self.new_email}"
 
-    hash_token = staticmethod(Invitation.hash_token)
-
     def new_token(self) -> str:
         """Give the request its expiry date and token hash; returns the token."""
-        self.expires_at = timezone.now() + self.VALID_FOR
+        self.expires_at = private_links.expires_after(self.VALID_FOR)
         token = self.link_token()
-        self.token_hash = self.hash_token(token)
+        self.token_hash = private_links.hash_token(token)
         return token
 
     def link_token(self) -> str:
-        message = (f"{self.user_id}|{self.user.email.lower()}|{self.new_email.lower()}|"
-                   f"{self.expires_at.astimezone(UTC).isoformat()}")
-        digest = salted_hmac("lle_portal.email_change", message, algorithm="sha256").digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        return private_links.EMAIL_CHANGE.token(self.user_id, self.user.email.lower(), self.new_email.lower(),
+                                                self.expires_at)
+
+    def token_is_current(self) -> bool:
+        """Whether the stored hash is still that of the token derived from the
+        account as it is now: a link made before the address changed some other
+        way stops working."""
+        return private_links.token_matches(self.link_token(), self.token_hash)
+
+    def link_url(self) -> str | None:
+        """The working link, made again (for its email, at send time); None once it no longer works."""
+        if self.state != "pending" or not self.token_is_current():
+            return None
+        return private_links.EMAIL_CHANGE.url(self.link_token())
 
     @property
     def state(self) -> str:

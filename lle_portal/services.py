@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -29,6 +28,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from . import private_links
 from .audit import audit_record
 from .emails import email_queue
 from .models import EmailChange, Invitation, LocalAuthority, OutgoingEmail, School, User
@@ -119,8 +119,8 @@ def invitation_check(
     return email
 
 
-def _invitation_email(invitation: Invitation, token: str, by: User) -> OutgoingEmail:
-    accept_url = settings.SITE_URL + reverse("invitation_accept", args=[token])
+def _invitation_email(invitation: Invitation, by: User) -> OutgoingEmail:
+    # Its link (`accept_url`) is put in when it is sent (lle_portal.private_links).
     return email_queue(
         to=invitation.email,
         template="invitation",
@@ -129,7 +129,6 @@ def _invitation_email(invitation: Invitation, token: str, by: User) -> OutgoingE
             "role": invitation.get_role_display(),
             "school_name": invitation.school.name if invitation.school else "",
             "invited_by": by.get_full_name() or by.email,
-            "accept_url": accept_url,
             "expires_at": invitation.expires_at,
         },
         about=invitation,
@@ -150,11 +149,11 @@ def invitation_create(
     local_authorities = list(local_authorities)
     email = invitation_check(email=email, role=role, school=school, local_authorities=local_authorities, by=by)
     invitation = Invitation(email=email, full_name=full_name.strip(), role=role, school=school, created_by=by)
-    token = invitation.new_token()
+    invitation.new_token()
     invitation.save()
     invitation.local_authorities.set(local_authorities)
     audit_record(verb="invitation.created", target=invitation, actor=by, data={"email": email, "role": role})
-    _invitation_email(invitation, token, by)
+    _invitation_email(invitation, by)
     return invitation
 
 
@@ -185,10 +184,10 @@ def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
         raise ValidationError("This invitation was revoked. Create a new one instead.")
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise ValidationError("There is already an account with this email address.")
-    token = invitation.new_token()
+    invitation.new_token()
     invitation.save(update_fields=["token_hash", "expires_at"])
     audit_record(verb="invitation.resent", target=invitation, actor=by, data={"email": invitation.email})
-    _invitation_email(invitation, token, by)
+    _invitation_email(invitation, by)
     return invitation
 
 
@@ -208,8 +207,8 @@ def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
 
 def invitation_find_pending(*, token: str) -> Invitation | None:
     """The pending invitation (never a registration) whose link carries `token`, or None."""
-    return (Invitation.objects.pending().select_related("school")
-            .filter(self_registered=False, token_hash=Invitation.hash_token(token)).first())
+    return private_links.find(Invitation.objects.pending().select_related("school").filter(self_registered=False),
+                              token)
 
 
 def _account_from_invitation(invitation: Invitation, *, password: str, full_name: str) -> User:
@@ -224,10 +223,7 @@ def _account_from_invitation(invitation: Invitation, *, password: str, full_name
     # select_for_update does nothing, this conditional update is the claim:
     # only one request moves accepted_at from empty.
     now = timezone.now()
-    claimed = Invitation.objects.filter(
-        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
-    ).update(accepted_at=now)
-    if claimed != 1:
+    if not private_links.claim(Invitation.objects.pending(), invitation.pk, accepted_at=now):
         raise InvitationInvalid
 
     # The invitation is the adviser's grant of the school: the link is
@@ -266,8 +262,7 @@ def invitation_accept(*, token: str, password: str, full_name: str) -> User:
     """Make the invited person's account, with the role, school and LAs of the
     invitation. Raises InvitationInvalid for a link that cannot be used, and
     ValidationError for a password the validators refuse."""
-    invitation = (Invitation.objects.select_for_update()
-                  .filter(self_registered=False, token_hash=Invitation.hash_token(token)).first())
+    invitation = private_links.find(Invitation.objects.select_for_update().filter(self_registered=False), token)
     if invitation is None or invitation.state != "pending":
         raise InvitationInvalid
     if User.objects.filter(email__iexact=invitation.email).exists():
@@ -420,8 +415,8 @@ def headteacher_register(*, email: str, full_name: str, password: str, school: S
 
 def registration_find_pending(*, token: str) -> Invitation | None:
     """The pending registration whose confirmation link carries `token`, or None."""
-    return (Invitation.objects.pending().select_related("school")
-            .filter(self_registered=True, token_hash=Invitation.hash_token(token)).first())
+    return private_links.find(Invitation.objects.pending().select_related("school").filter(self_registered=True),
+                              token)
 
 
 def _registration_tries_key(invitation: Invitation) -> str:
@@ -438,8 +433,7 @@ def registration_confirm(*, token: str, password: str) -> User:
     registering: someone who registered another person's address cannot have
     that person make an account whose password the registrant knows.
     """
-    invitation = (Invitation.objects.select_for_update()
-                  .filter(self_registered=True, token_hash=Invitation.hash_token(token)).first())
+    invitation = private_links.find(Invitation.objects.select_for_update().filter(self_registered=True), token)
     if invitation is None or invitation.state != "pending":
         raise InvitationInvalid
     if User.objects.filter(email__iexact=invitation.email).exists():
@@ -631,7 +625,7 @@ def email_change_request(*, user: User, new_email: str, by: User) -> EmailChange
     if User.objects.filter(email__iexact=new_email).exists():
         # Kept (cancelled, with a hash of nothing anyone holds) so that it counts towards the limit.
         change.expires_at = now
-        change.token_hash = EmailChange.hash_token(secrets.token_urlsafe(32))
+        change.token_hash = private_links.hash_token(private_links.new_nonce())
         change.cancelled_at = now
         change.save()
         email_queue(to=new_email, template="email_change_taken", context={}, about=change)
@@ -651,11 +645,10 @@ def email_change_request(*, user: User, new_email: str, by: User) -> EmailChange
 
 def email_change_find_pending(*, token: str) -> EmailChange | None:
     """The pending request whose link carries `token`, or None."""
-    change = EmailChange.objects.pending().select_related("user").filter(
-        token_hash=EmailChange.hash_token(token)).first()
+    change = private_links.find(EmailChange.objects.pending().select_related("user"), token)
     # The token is derived from the account's address: one made before the
     # address changed some other way no longer matches.
-    if change is None or EmailChange.hash_token(change.link_token()) != change.token_hash:
+    if change is None or not change.token_is_current():
         return None
     return change
 
@@ -664,21 +657,18 @@ def email_change_find_pending(*, token: str) -> EmailChange | None:
 def email_change_confirm(*, token: str) -> User:
     """The new address's owner opened the link: the account signs in with it
     from now on, and the old address is told. Raises EmailChangeInvalid."""
-    change = EmailChange.objects.select_for_update().filter(token_hash=EmailChange.hash_token(token)).first()
+    change = private_links.find(EmailChange.objects.select_for_update(), token)
     if change is None or change.state != "pending":
         raise EmailChangeInvalid
     user = User.objects.select_for_update().get(pk=change.user_id)
     change.user = user
-    if not user.is_active or EmailChange.hash_token(change.link_token()) != change.token_hash:
+    if not user.is_active or not change.token_is_current():
         raise EmailChangeInvalid
     if User.objects.filter(email__iexact=change.new_email).exclude(pk=user.pk).exists():
         raise EmailChangeInvalid
     now = timezone.now()
     # One request wins when the link is posted twice at once (see invitation_accept).
-    claimed = EmailChange.objects.filter(
-        pk=change.pk, confirmed_at__isnull=True, cancelled_at__isnull=True, expires_at__gt=now
-    ).update(confirmed_at=now)
-    if claimed != 1:
+    if not private_links.claim(EmailChange.objects.pending(), change.pk, confirmed_at=now):
         raise EmailChangeInvalid
     old_email = user.email
     user.email = change.new_email

@@ -9,15 +9,22 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from .emails import email_bodies_to_send
+from . import private_links
 from .models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
 
-# Errors worth trying again: the mail server is down or busy.
+# The retry policy of every scheduled job and of the tasks that call a service:
+# a locked or briefly unavailable database is worth another try (with
+# exponential backoff and jitter, five times), and the services' claims (a
+# unique row, a conditional update) make the retry safe.
+RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 30, "retry_jitter": True, "max_retries": 5}
+
+# Errors worth trying again: the mail server is down or busy (send_email has
+# its own retries: it counts attempts on the email's row).
 TRANSIENT_EMAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 MAX_EMAIL_ATTEMPTS = 6
 
@@ -37,7 +44,7 @@ def send_email(self, email_id: int) -> str:
         if email.sent_at or email.failed_at:
             return "already-done"
         email.attempts += 1
-        bodies = email_bodies_to_send(email)
+        bodies = private_links.bodies_to_send(email)
         if bodies is None:
             # Its private link no longer works (an invitation revoked or expired): send nothing.
             email.failed_at = timezone.now()
@@ -59,6 +66,7 @@ def send_email(self, email_id: int) -> str:
         else:
             email.sent_at = timezone.now()
             email.save(update_fields=["attempts", "sent_at"])
+            private_links.email_sent(email, email.sent_at)
             return "sent"
     # Outside the transaction, so that the attempt count above is kept.
     if email.failed_at:

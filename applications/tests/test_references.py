@@ -16,6 +16,7 @@ from applications.approvals import chair_approval
 from applications.models import LinkRequest, LinkRequestChaser
 from applications.tests.factories import ApplicationFactory, ApplicationRoundFactory
 from applications.tests.test_transitions import submitted_application
+from lle_portal import private_links
 from lle_portal.models import OutgoingEmail
 from lle_portal.tests.factories import AdviserFactory, HeadteacherFactory, LocalAuthorityFactory
 
@@ -91,7 +92,7 @@ def test_it_never_stores_the_raw_token_anywhere_in_the_database(django_capture_o
     token = link_in(sent_to(reference.recipient_email)[0]).split("/")[-2]
     assert len(token) >= 22  # at least 128 bits in base64
 
-    assert reference.token_hash == references.hash_token(token)
+    assert reference.token_hash == private_links.hash_token(token)
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
             cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names from the schema
@@ -99,7 +100,7 @@ def test_it_never_stores_the_raw_token_anywhere_in_the_database(django_capture_o
                 assert not any(isinstance(v, str) and token in v for v in row), table
     # Staff still see that the email went out, with the link blanked.
     logged = OutgoingEmail.objects.get(to=reference.recipient_email)
-    assert logged.sent_at and references.REDACTED_LINK in logged.body_text
+    assert logged.sent_at and private_links.REDACTED in logged.body_text
 
 
 def test_a_reminder_carries_the_same_working_link(django_capture_on_commit_callbacks, norfolk):
@@ -269,7 +270,7 @@ def test_it_never_logs_a_link_token(client, django_capture_on_commit_callbacks, 
     assert token not in logged
     assert not any(guess in logged for guess in guesses)
     # At most a short prefix of the token's hash, to tell one link from another.
-    assert references.hash_token(token)[:8] in logged
+    assert private_links.hash_token(token)[:8] in logged
 
 
 # --- the sponsor's answers ----------------------------------------------------------------

@@ -8,8 +8,8 @@ from django.core import mail
 from django.urls import reverse
 
 from lle_portal import services
-from lle_portal.emails import PRIVATE_LINK
 from lle_portal.models import AuditEvent, OutgoingEmail, User
+from lle_portal.private_links import REDACTED as PRIVATE_LINK
 from lle_portal.tasks import send_email
 from lle_portal.tests.factories import HeadteacherFactory
 
