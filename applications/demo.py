@@ -30,7 +30,7 @@ from lle_portal.demo import (
     school_day_on_or_before,
     settle_demo_school,
 )
-from lle_portal.models import AuditEvent, Inspection, ReportCardGrade, School, SchoolResult, User
+from lle_portal.models import AuditEvent, Inspection, OutgoingEmail, ReportCardGrade, School, SchoolResult, User
 from lle_portal.schooldata import phase_group
 
 from . import services
@@ -327,6 +327,14 @@ def _move_back(round: ApplicationRound) -> None:
         )
         application.link_requests.update(created_at=submitted, sent_at=submitted, responded_at=answered,
                                          expires_at=submitted + timedelta(days=28))
+        # The emails of the time went at the time (the confirmation on submitting, the rest as the steps came).
+        emails = OutgoingEmail.objects.filter(content_type__app_label="applications",
+                                              content_type__model="application", object_id=str(application.pk))
+        emails.filter(template="assessment_assigned").update(created_at=verified, sent_at=verified)
+        emails.filter(template="application_decision").update(created_at=_uk(decisions_by, 9),
+                                                             sent_at=_uk(decisions_by, 9))
+        emails.exclude(template__in=["assessment_assigned", "application_decision"]).update(
+            created_at=submitted, sent_at=submitted)
     applications.update(
         la_approved_at=verified, decided_at=_uk(panel, 15),
         # Their decision emails went out at the time: the daily job must not send them again.

@@ -715,7 +715,11 @@ def _stages(application: Application) -> list[dict[str, str]]:
         ("Review of your reference", "Your sponsor's reference is read by staff only.", reached >= 3),
         ("Designation panel", f"Decisions by {uk_date(round.decisions_by)}.", told),
     ]
-    if not (told and status != Status.DESIGNATED):
+    profile = LLEProfile.objects.filter(application=application).first() if status == Status.DESIGNATED else None
+    if profile is not None and profile.trained_on:
+        # Training is recorded by staff on the LLE profile: once it is, it is done.
+        stages.append(("Induction and training", f"Training completed on {uk_date(profile.trained_on)}.", True))
+    elif not (told and status != Status.DESIGNATED):
         # Training is recorded by staff on the LLE profile; here it is only what comes next.
         stages.append((
             "Induction and training",
