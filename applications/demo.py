@@ -676,6 +676,8 @@ def _references(round: ApplicationRound) -> None:
             continue
         # By the application's id, not the position in this list: a re-run sees a shorter list.
         plan = link_request.application_id % 4
+        if link_request.application.status in (Status.DESIGNATED, Status.NOT_DESIGNATED, Status.DEFERRED):
+            plan = 2  # the panel decided with the sponsor's reference in
         if plan == 1:  # reminded: asked 8 days ago
             LinkRequest.objects.filter(pk=link_request.pk).update(
                 created_at=timezone.now() - timedelta(days=8), sent_at=timezone.now() - timedelta(days=8))
