@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from lle_portal.audit import audit_record
 from lle_portal.demo import (
     DEMO_DOMAIN,
     DemoContext,
@@ -350,7 +351,11 @@ def _move_back(round: ApplicationRound) -> None:
     }
     later = {"application.criterion_verified": verified, "application.la_approved": verified,
              "application.verified": verified, "assessment.assigned": verified,
-             "assessment.submitted": assessed, "application.assessed": assessed}
+             "assessment.submitted": assessed, "application.assessed": assessed,
+             "application.decision_emailed": _uk(decisions_by, 9)}
+    for application in applications:
+        # Sent at the time (the daily job records it so when it sends them).
+        audit_record(verb="application.decision_emailed", target=application, actor_label="celery")
     events = AuditEvent.objects.filter(content_type__app_label="applications", content_type__model="application",
                                        object_id__in=[str(pk) for pk in times])
     for event in events.only("pk", "verb", "object_id"):
