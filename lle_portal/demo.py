@@ -68,13 +68,24 @@ def _week_of(monday: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=4)
 
 
+def easter_sunday(year: int) -> date:
+    """Easter Sunday (the Gregorian computus, as the Anonymous Gregorian algorithm gives it)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = b // 4, b % 4
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    l = (32 + 2 * e + 2 * i - h - k) % 7  # noqa: E741  (the algorithm's own name)
+    m = (a + 11 * h + 19 * l) // 433
+    month = (h + l - 7 * m + 90) // 25
+    return date(year, month, (h + l - 7 * m + 33 * month + 19) % 32)
+
+
 def england_terms(academic_year: int) -> list[tuple[date, date, tuple[date, date]]]:
     """(first day, last day, half-term) of the three terms of the academic year
     ending in `academic_year` (2027 is 2026/27), by England's usual pattern."""
-    from dateutil.easter import easter
-
     autumn_year, year = academic_year - 1, academic_year
-    easter_day = easter(year)
+    easter_day = easter_sunday(year)
     autumn_end = date(autumn_year, 12, 19)
     autumn_end -= timedelta(days=(autumn_end.weekday() - 4) % 7)
     summer_end = date(year, 7, 21)
