@@ -21,11 +21,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from lle_portal.demo import DEMO_DOMAIN, DemoContext, settle_demo_school
-from lle_portal.models import AuditEvent, Inspection, ReportCardGrade, School, SchoolResult, User
+from lle_portal.audit import audit_record
+from lle_portal.demo import (
+    DEMO_DOMAIN,
+    DemoContext,
+    school_day_on_or_after,
+    school_day_on_or_before,
+    settle_demo_school,
+)
+from lle_portal.models import AuditEvent, Inspection, OutgoingEmail, ReportCardGrade, School, SchoolResult, User
 from lle_portal.schooldata import phase_group
 
 from . import services
@@ -160,9 +166,7 @@ def seed(ctx: DemoContext) -> None:
     ctx.say(f"Recruitment: {round.name} (open): {summary}. "
             f"{earlier.name}: {LLEProfile.objects.deployable().filter(application__round=earlier).count()} "
             "trained LLEs.")
-    if pool_heads:
-        lle = pool_heads[0]
-        ctx.logins.append(("LLE (designated)", lle.full_name, lle.email))
+    # The printed LLE is the one the deployments demo pairs with the printed client head.
 
 
 # --- people ----------------------------------------------------------------------
@@ -202,28 +206,40 @@ def _uk(day: date, hour: int, minute: int = 0) -> datetime:
 
 def _open_round(ctx: DemoContext) -> ApplicationRound:
     today = timezone.localdate()
-    closes = today + timedelta(days=12)
-    decisions = closes + timedelta(weeks=5)
+    closes = school_day_on_or_after(today + timedelta(days=12))
+    decisions = school_day_on_or_after(closes + timedelta(weeks=5))
     # Dates move with the calendar, so the demo round stays open whenever it is seeded.
     round, _ = ApplicationRound.objects.update_or_create(name=OPEN_ROUND, defaults={
-        "opens_at": _uk(today - timedelta(days=28), 9),
+        "opens_at": _uk(school_day_on_or_before(today - timedelta(days=28)), 9),
         "closes_at": _uk(closes, 17),
         "decisions_by": decisions,
-        "induction_date": decisions + timedelta(weeks=2),
-        "training_starts": decisions + timedelta(weeks=3),
+        "induction_date": school_day_on_or_after(decisions + timedelta(weeks=2)),
+        "training_starts": school_day_on_or_after(decisions + timedelta(weeks=3)),
         "places": 6,
         "priority_phases": ["secondary"],
         "priority_specialisms": ["maths", "send", "new_heads"],
-        # Seed 000: 34 LLEs, mostly primary and complex-needs schools, only one secondary
+        # The seed's reason for wanting secondary heads, with the demo's own LLEs counted
         # (the phase itself is said by priority_phases, so it is not repeated here).
-        "priority_notes": "Norfolk has thirty-four LLEs, mostly from primary and complex needs schools, "
-                          "and only one from a secondary school.",
+        "priority_notes": _lles_before(ctx),
         **{f"default_referee_{key}": value for key, value in DEFAULT_REFEREE.items()},
     })
     round.local_authorities.add(ctx.la)
     for order, contact in enumerate(ROUND_CONTACTS):
         RoundContact.objects.update_or_create(round=round, name=contact["name"], defaults={**contact, "order": order})
     return round
+
+
+def _lles_before(ctx: DemoContext) -> str:
+    """How many LLEs the LA had when the open round opened, and from which phases
+    (the designated of earlier rounds, still serving), as the round's notes say it."""
+    lles = LLEProfile.objects.filter(school__local_authority=ctx.la, is_active=True).exclude(
+        application__round__name=OPEN_ROUND)
+    total, secondary = lles.count(), lles.filter(phase="secondary").count()
+    primary = lles.filter(phase="primary").count()
+    mostly = "all" if primary == total else "mostly"
+    from_secondary = {0: "none", 1: "only one"}.get(secondary, str(secondary))
+    return (f"{ctx.la.name} has {total} LLEs, {mostly} from primary schools, and {from_secondary} from a "
+            "secondary school.")
 
 
 def _earlier_round(ctx: DemoContext, heads: list[User], adviser: User, assessors: list[User]) -> ApplicationRound:
@@ -245,15 +261,23 @@ def _earlier_round(ctx: DemoContext, heads: list[User], adviser: User, assessors
             plan = Plan("decided", score=11 + i % 5, decision="designated")
             _application(round, head, plan, adviser, assessors)
         _chairs_answer(round, waiting=())
+        _sponsors_answer(round)
         _move_back(round)
         cohort = TrainingCohort.objects.create(
             round=round, name=EARLIER_COHORT,
-            starts_on=round.decisions_by + timedelta(weeks=2), ends_on=round.decisions_by + timedelta(weeks=6),
+            starts_on=round.training_starts,
+            ends_on=school_day_on_or_before(min(round.training_starts + timedelta(weeks=4),
+                                                round.decisions_by + timedelta(weeks=6))),
         )
         profiles = LLEProfile.objects.filter(application__round=round).select_related("user")
         for profile in profiles:
             services.cohort_join(profile=profile, cohort=cohort, by=adviser)
             services.training_complete(profile=profile, on=cohort.ends_on, by=adviser)
+        ids = [str(profile.pk) for profile in profiles]
+        lle_events = AuditEvent.objects.filter(content_type__app_label="applications",
+                                               content_type__model="lleprofile", object_id__in=ids)
+        lle_events.filter(verb="lle.joined_cohort").update(created_at=_uk(round.decisions_by, 10))
+        lle_events.filter(verb="lle.trained").update(created_at=_uk(cohort.ends_on, 16))
         # One LLE has since stepped back (a new headship): designated and trained, but not deployable.
         retired = profiles.last()
         if retired is not None:
@@ -261,38 +285,86 @@ def _earlier_round(ctx: DemoContext, heads: list[User], adviser: User, assessors
     return round
 
 
+def _sponsors_answer(round: ApplicationRound) -> None:
+    """Every sponsor of the earlier round gave their reference before it closed."""
+    from . import references
+    from .models import LinkRequest
+
+    for link_request in LinkRequest.objects.open().filter(application__round=round, kind=LinkRequest.Kind.REFERENCE):
+        references.link_request_submit(link_request=link_request, answers=DEMO_REFERENCE)
+
+
 def _move_back(round: ApplicationRound) -> None:
-    """Dates of a round run today, moved to last year's calendar."""
-    panel = timezone.localdate() - timedelta(days=300)  # the panel met on this day
-    closes = _uk(panel - timedelta(weeks=6), 17)
+    """Dates of a round run today, moved to last year's calendar, in the order
+    things happened and on school days: started, then submitted (with the
+    sponsor and the chair asked), references and approvals in, verified,
+    assessed, decided by the panel, then training."""
+    # The panel met early in last year's autumn term, so its LLEs were trained by the end
+    # of that term and every deployment of theirs in the demo starts after it.
+    panel = school_day_on_or_before(timezone.localdate() - timedelta(days=420))
+    closes_on = school_day_on_or_before(panel - timedelta(weeks=7))
+    closes = _uk(closes_on, 17)
+    verified = _uk(school_day_on_or_after(closes_on + timedelta(days=14)), 10)
+    assessed = _uk(school_day_on_or_before(panel - timedelta(days=7)), 16)
+    decisions_by = school_day_on_or_after(panel + timedelta(days=7))
+    training = school_day_on_or_after(panel + timedelta(weeks=3))
     ApplicationRound.objects.filter(pk=round.pk).update(
-        opens_at=closes - timedelta(weeks=6), closes_at=closes, decisions_by=panel + timedelta(days=7),
-        induction_date=panel + timedelta(weeks=2), training_starts=panel + timedelta(weeks=2),
+        opens_at=_uk(school_day_on_or_before(closes_on - timedelta(weeks=6)), 9), closes_at=closes,
+        decisions_by=decisions_by, induction_date=school_day_on_or_after(panel + timedelta(weeks=2)),
+        training_starts=training,
     )
     round.refresh_from_db()
     applications = round.applications.all()
+    times: dict[int, dict[str, object]] = {}
     for i, application in enumerate(applications.select_related("round").order_by("pk")):
+        submitted_on = school_day_on_or_before(closes_on - timedelta(days=2 + i % 20))
+        started = _uk(school_day_on_or_before(submitted_on - timedelta(days=21 + i % 9)), 16)
+        submitted = _uk(submitted_on, 15, i % 50)
+        answered = _uk(school_day_on_or_after(submitted_on + timedelta(days=3 + i % 4)), 11)
+        times[application.pk] = {"started": started, "submitted": submitted, "answered": answered}
         Application.objects.filter(pk=application.pk).update(
-            submitted_at=closes - timedelta(days=2 + i % 20, hours=i % 7), created_at=closes - timedelta(days=30),
+            submitted_at=submitted, created_at=started,
             reference_number=services.reference_number_for(application),  # the year the round opened
         )
+        application.link_requests.update(created_at=submitted, sent_at=submitted, responded_at=answered,
+                                         expires_at=submitted + timedelta(days=28))
+        # The emails of the time went at the time (the confirmation on submitting, the rest as the steps came).
+        emails = OutgoingEmail.objects.filter(content_type__app_label="applications",
+                                              content_type__model="application", object_id=str(application.pk))
+        emails.filter(template="assessment_assigned").update(created_at=verified, sent_at=verified)
+        emails.filter(template="application_decision").update(created_at=_uk(decisions_by, 9),
+                                                             sent_at=_uk(decisions_by, 9))
+        emails.exclude(template__in=["assessment_assigned", "application_decision"]).update(
+            created_at=submitted, sent_at=submitted)
     applications.update(
-        la_approved_at=_uk(panel - timedelta(weeks=4), 10), decided_at=_uk(panel, 15),
+        la_approved_at=verified, decided_at=_uk(panel, 15),
         # Their decision emails went out at the time: the daily job must not send them again.
-        decision_emailed_at=_uk(round.decisions_by, 9),
+        decision_emailed_at=_uk(decisions_by, 9),
     )
-    Assessment.objects.filter(application__round=round).update(
-        assigned_at=_uk(panel - timedelta(weeks=4), 11), submitted_at=_uk(panel - timedelta(weeks=2), 16),
-    )
+    Assessment.objects.filter(application__round=round).update(assigned_at=verified, submitted_at=assessed)
     LLEProfile.objects.filter(application__round=round).update(designated_on=panel)
-    # The audit trail moves back by the same amount, keeping its order.
-    shift = timezone.localdate() - panel
-    ids = [str(pk) for pk in applications.values_list("pk", flat=True)]
+    # The audit trail follows: each event at the moment of its step.
+    step = {
+        "application.started": "started", "referee.nominated": "started",
+        "application.submitted": "submitted", "reference.requested": "submitted", "approval.requested": "submitted",
+        "reference.received": "answered", "approval.received": "answered",
+    }
+    later = {"application.criterion_verified": verified, "application.la_approved": verified,
+             "application.verified": verified, "assessment.assigned": verified,
+             "assessment.submitted": assessed, "application.assessed": assessed,
+             "application.decision_emailed": _uk(decisions_by, 9)}
+    for application in applications:
+        # Sent at the time (the daily job records it so when it sends them).
+        audit_record(verb="application.decision_emailed", target=application, actor_label="celery")
+    events = AuditEvent.objects.filter(content_type__app_label="applications", content_type__model="application",
+                                       object_id__in=[str(pk) for pk in times])
+    for event in events.only("pk", "verb", "object_id"):
+        at = (times[int(event.object_id)][step[event.verb]] if event.verb in step
+              else later.get(event.verb, _uk(panel, 15)))
+        AuditEvent.objects.filter(pk=event.pk).update(created_at=at)
     profile_ids = [str(pk) for pk in LLEProfile.objects.filter(application__round=round).values_list("pk", flat=True)]
-    AuditEvent.objects.filter(content_type__app_label="applications", content_type__model="application",
-                              object_id__in=ids).update(created_at=F("created_at") - shift)
     AuditEvent.objects.filter(content_type__app_label="applications", content_type__model="lleprofile",
-                              object_id__in=profile_ids).update(created_at=F("created_at") - shift)
+                              object_id__in=profile_ids).update(created_at=_uk(panel, 15))
 
 
 # --- one application ---------------------------------------------------------------
@@ -370,11 +442,14 @@ def _spread_submission(application: Application) -> None:
         return
     ago = timedelta(days=1 + application.pk % 20, hours=application.pk % 9)
     submitted = max(round.opens_at + timedelta(hours=3), timezone.now() - ago)
-    Application.objects.filter(pk=application.pk).update(submitted_at=submitted)
-    AuditEvent.objects.filter(
-        content_type__app_label="applications", content_type__model="application", object_id=str(application.pk),
-        verb__in=["application.started", "referee.nominated", "application.submitted"],
-    ).update(created_at=submitted)
+    # Started a few days before it was submitted, never after.
+    started = max(round.opens_at + timedelta(hours=1), submitted - timedelta(days=4))
+    Application.objects.filter(pk=application.pk).update(submitted_at=submitted, created_at=started)
+    events = AuditEvent.objects.filter(
+        content_type__app_label="applications", content_type__model="application", object_id=str(application.pk))
+    events.filter(verb__in=["application.started", "referee.nominated"]).update(created_at=started)
+    events.filter(verb__in=["application.submitted", "reference.requested", "approval.requested"]).update(
+        created_at=submitted)
 
 
 def _verify(application: Application, adviser: User, *, query: str = "") -> None:
@@ -606,6 +681,8 @@ def _references(round: ApplicationRound) -> None:
             continue
         # By the application's id, not the position in this list: a re-run sees a shorter list.
         plan = link_request.application_id % 4
+        if link_request.application.status in (Status.DESIGNATED, Status.NOT_DESIGNATED, Status.DEFERRED):
+            plan = 2  # the panel decided with the sponsor's reference in
         if plan == 1:  # reminded: asked 8 days ago
             LinkRequest.objects.filter(pk=link_request.pk).update(
                 created_at=timezone.now() - timedelta(days=8), sent_at=timezone.now() - timedelta(days=8))

@@ -66,8 +66,61 @@ class Criterion:
         return STATUS_LABELS[self.status]
 
     @property
+    def staff_title(self) -> str:
+        """The title as staff read it (the applicant reads "in your absence")."""
+        return for_staff(self.title)
+
+    @property
+    def staff_reason(self) -> str:
+        """The reason as staff read it: about the applicant, not to them."""
+        return for_staff(self.reason)
+
+    @property
     def tone(self) -> str:
         return {MET: "success", NOT_MET: "danger", TO_VERIFY: "warning"}[self.status]
+
+
+# The reasons speak to the applicant; staff pages (verification, the panel)
+# read them about the applicant. One table, in order (longer phrases first),
+# tested to leave no "you" or "your" in any reason the criteria give.
+STAFF_WORDING = (
+    ("You have not yet said when you became headteacher.",
+     "The applicant has not yet said when they became headteacher."),
+    ("You have not yet said whether your senior team can cover.",
+     "The applicant has not yet said whether their senior team can cover."),
+    ("You said your senior team could not yet lead the school while you are away.",
+     "The applicant said their senior team could not yet lead the school in their absence."),
+    ("Say how your senior team will lead while you are away.",
+     "The applicant has not yet said how their senior team will lead in their absence."),
+    ("Your senior team can lead the school while you are away.",
+     "The applicant's senior team can lead the school in their absence."),
+    ("You said your pupils' results", "The applicant said their pupils' results"),
+    ("You have been a headteacher", "The applicant has been a headteacher"),
+    ("You can still apply as working towards eligibility.", "They can still apply as working towards eligibility."),
+    ("Choose your school first.", "The applicant has not chosen their school yet."),
+    ("Give your latest leadership and management grade.",
+     "The applicant has not given their latest leadership and management grade."),
+    ("Tell us whether the senior leadership team agreed.",
+     "The applicant has not said whether the senior leadership team agreed."),
+    ("so the adviser will verify your answer", "so the adviser will verify the applicant's answer"),
+    ("none applies to your results", "none applies to the school's results"),
+    ("from your chair of governors", "from the applicant's chair of governors"),
+    ("after you apply", "after the applicant applies"),
+    ("in your absence", "in the head's absence"),
+    ("your school's", "the school's"),
+    ("your school", "the school"),
+    ("Your answer", "The applicant's answer"),
+    ("You said", "The applicant said"),
+    ("you said", "the applicant said"),
+    ("you gave", "the applicant gave"),
+)
+
+
+def for_staff(text: str) -> str:
+    """A reason written to the applicant, reworded for staff who read it about them."""
+    for applicant_words, staff_words in STAFF_WORDING:
+        text = text.replace(applicant_words, staff_words)
+    return text
 
 
 @dataclass

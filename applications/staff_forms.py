@@ -7,7 +7,7 @@ from django import forms
 
 from lle_portal.models import User
 
-from .eligibility import CRITERIA, Eligibility
+from .eligibility import CRITERIA, Eligibility, for_staff
 from .models import Application, Verification
 from .rubric import RUBRIC, rubric_for
 from .services import assessor_conflict
@@ -69,9 +69,10 @@ class VerificationForm(forms.Form):
         for key in VERIFIED_CRITERIA:
             outcome, note = cleaned.get(f"{key}_outcome"), cleaned.get(f"{key}_note", "").strip()
             if outcome in NEEDS_A_NOTE and not note:
-                self.add_error(f"{key}_note", f"{CRITERIA[key]}: say why it is not met or what you are querying.")
+                self.add_error(f"{key}_note",
+                               f"{for_staff(CRITERIA[key])}: say why it is not met or what you are querying.")
             if not outcome and note:
-                self.add_error(f"{key}_outcome", f"{CRITERIA[key]}: choose an outcome for your note.")
+                self.add_error(f"{key}_outcome", f"{for_staff(CRITERIA[key])}: choose an outcome for your note.")
         return cleaned
 
     def changes(self) -> list[tuple[str, str, str]]:

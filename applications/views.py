@@ -33,7 +33,16 @@ from lle_portal.models import AuditEvent, OutgoingEmail, User
 from . import references, services
 from .eligibility import CRITERIA, OfficialData, eligibility_for
 from .forms import SECTION_FORMS, PerformanceSectionForm, RefereeForm, SchoolSectionForm, SubmitForm, WithdrawForm
-from .models import Application, ApplicationRound, Grade, LinkRequest, Phase, RefereeNomination, Specialism
+from .models import (
+    Application,
+    ApplicationRound,
+    Grade,
+    LinkRequest,
+    LLEProfile,
+    Phase,
+    RefereeNomination,
+    Specialism,
+)
 from .sections import COMPLETED, SECTIONS, SECTIONS_BY_KEY, Section, section_status
 from .sections import task_list as section_tasks
 
@@ -142,6 +151,12 @@ class RoundView:
     application: Application | None
 
 
+def serving_lle(user) -> LLEProfile | None:
+    """The head's own LLE profile while they serve: a designated LLE is not
+    offered an application to become one."""
+    return LLEProfile.objects.filter(user=user, is_active=True).first()
+
+
 def programme(request: HttpRequest) -> HttpResponse:
     """What an LLE is, the criteria, and each current round in plain words."""
     now = timezone.now()
@@ -156,8 +171,10 @@ def programme(request: HttpRequest) -> HttpResponse:
         rounds = ([last] if last else []) + rounds
     mine: dict[int, Application] = {}
     is_head = request.user.is_authenticated and request.user.is_headteacher
+    lle = None
     if is_head:
         mine = {a.round_id: a for a in request.user.applications.filter(round__in=rounds)}
+        lle = serving_lle(request.user)
     views = [
         RoundView(r, r.state, round_state(r, now), round_priorities(r), mine.get(r.pk))
         for r in rounds
@@ -167,6 +184,7 @@ def programme(request: HttpRequest) -> HttpResponse:
         "criteria": CRITERIA,
         "sponsor_roles": RefereeNomination.Role.labels,
         "is_head": is_head,
+        "lle": lle,
     })
 
 
@@ -662,6 +680,12 @@ def status_in_words(application: Application) -> tuple[str, str]:
     if application.status in DECIDED and not decision_told(application):
         return "With the designation panel", f"You will hear the panel's decision by {decisions_by}."
     if application.status == Status.DESIGNATED:
+        profile = LLEProfile.objects.filter(application=application).first()
+        if profile is not None and profile.trained_on:
+            # Said as it stands now, not as the decision email said it a year ago.
+            return "Designated", (f"You were designated a Local Leader of Education on "
+                                  f"{uk_date(profile.designated_on)} and completed your training on "
+                                  f"{uk_date(profile.trained_on)}.")
         return "Designated", ("You have been designated as a Local Leader of Education. "
                               "Training follows within 6 to 8 weeks.")
     if application.status == Status.NOT_DESIGNATED:
@@ -691,7 +715,11 @@ def _stages(application: Application) -> list[dict[str, str]]:
         ("Review of your reference", "Your sponsor's reference is read by staff only.", reached >= 3),
         ("Designation panel", f"Decisions by {uk_date(round.decisions_by)}.", told),
     ]
-    if not (told and status != Status.DESIGNATED):
+    profile = LLEProfile.objects.filter(application=application).first() if status == Status.DESIGNATED else None
+    if profile is not None and profile.trained_on:
+        # Training is recorded by staff on the LLE profile: once it is, it is done.
+        stages.append(("Induction and training", f"Training completed on {uk_date(profile.trained_on)}.", True))
+    elif not (told and status != Status.DESIGNATED):
         # Training is recorded by staff on the LLE profile; here it is only what comes next.
         stages.append((
             "Induction and training",

@@ -15,13 +15,19 @@ changes nothing (and sends no email).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from applications.models import LLEProfile, Specialism
-from lle_portal.demo import DEMO_DOMAIN, DemoContext
+from lle_portal.demo import (
+    DEMO_DOMAIN,
+    DemoContext,
+    is_school_day,
+    school_day_on_or_after,
+    school_day_on_or_before,
+)
 from lle_portal.models import School, User
 from lle_portal.schooldata import PHASE_GROUP_OF_PHASE
 
@@ -35,6 +41,7 @@ from .models import (
     PriorityReason,
     ReimbursementStatement,
     SupportNeed,
+    VisitRecord,
 )
 from .priorities import suggestions_for_schools
 from .terms import previous_term
@@ -105,10 +112,13 @@ def _record_need(ctx: DemoContext, school: School, suggestions: list, *, head: U
 
 
 def _propose_top(ctx: DemoContext, need: SupportNeed, *, start: date, months: int = 12) -> Deployment:
+    """The best-matched LLE, from the first school day on or after `start` to the
+    last school day of the agreed length (never a holiday or a weekend)."""
     top = next(c for c in matching.rank_candidates(need) if c.proposable)
+    start = school_day_on_or_after(start)
     return services.deployment_propose(
         need=need, lle=top.lle, by=ctx.people["adviser"], start_date=start,
-        end_date=services.add_months(start, months), days_per_week=top.offer_days,
+        end_date=school_day_on_or_before(services.add_months(start, months)), days_per_week=top.offer_days,
         rate_per_day=services.DEFAULT_RATE_PER_DAY,
     )
 
@@ -154,15 +164,15 @@ def _visit(deployment: Deployment, day: date, i: int, *, objectives: list[Object
     )
 
 
-def _weekdays_back(start: date, every_days: int, count: int, today: date) -> list[date]:
-    """`count` visit dates from `start`, one every `every_days`, on weekdays, none after today."""
-    days, day = [], start
-    while len(days) < count and day <= today:
-        weekday = day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
-        if weekday <= today:
-            days.append(weekday)
-        day += timedelta(days=every_days)
-    return days
+def _visit_days(first: date, last: date, count: int) -> list[date]:
+    """`count` visit dates spread evenly over the school days from `first` to
+    `last` (every one a school day: lle_portal.demo.is_school_day)."""
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)
+            if is_school_day(first + timedelta(days=n))]
+    if len(days) <= count:
+        return days
+    step = (len(days) - 1) / max(count - 1, 1)
+    return [days[round(i * step)] for i in range(count)]
 
 
 def seed(ctx: DemoContext) -> None:
@@ -180,22 +190,23 @@ def seed(ctx: DemoContext) -> None:
     def scenario(index: int, build: Callable[[School, list, User], None]) -> None:
         school, suggestions = clients[index]
         head = _client_head(ctx, school)
-        if index == 0:
-            ctx.logins.append((head.get_role_display(), f"{head.full_name} (client head)", head.email))
         if SupportNeed.objects.filter(client_school=school).exists():
             return  # built by an earlier run
         build(school, suggestions, head)
+        for deployment in Deployment.objects.filter(client_school=school):
+            _settle_times(deployment, today)
 
-    # 0. Active, four months in: objectives; visits confirmed, queried, awaiting and QA-flagged;
-    #    a colleague (the deputy) delivers some days.
+    # 0. The printed LLE and client head's deployment. Active since the summer term (six months
+    #    in, across the summer holiday): objectives; visits confirmed, queried, awaiting the client
+    #    head's confirmation and QA-flagged; a colleague (the deputy) delivers some days.
     def active(school, suggestions, head):
         need = _record_need(ctx, school, suggestions, head=head, focus=[Specialism.LITERACY, Specialism.LEADERSHIP],
                             days=Decimal("1.0"), notes="Head wants support with the monitoring of teaching.")
-        deployment = _propose_top(ctx, need, start=services.next_monday(today - timedelta(days=126)))
+        deployment = _propose_top(ctx, need, start=today - timedelta(days=180))
         deputy = deployment.colleagues.create(name="Jo Hartley", job_title="Deputy headteacher")
         objectives = _objectives(deployment, 3)
         _agree(deployment, head)
-        dates = _weekdays_back(deployment.start_date + timedelta(days=3), 12, 10, today - timedelta(days=3))
+        dates = _visit_days(deployment.start_date + timedelta(days=3), today - timedelta(days=3), 10)
         visits = [
             _visit(deployment, day, i, objectives=objectives, colleague=deputy if i == 3 else None)
             for i, day in enumerate(dates)
@@ -211,33 +222,33 @@ def seed(ctx: DemoContext) -> None:
     # 1. Proposed: the LLE has accepted, the client head not yet.
     def proposed(school, suggestions, head):
         need = _record_need(ctx, school, suggestions, head=head, focus=[Specialism.MATHS], days=Decimal("0.5"))
-        deployment = _propose_top(ctx, need, start=services.next_monday(today + timedelta(days=14)))
+        deployment = _propose_top(ctx, need, start=today + timedelta(days=14))
         services.deployment_accept(deployment=deployment, by=deployment.lle.user)
 
     # 2. Agreed, starting next month: the contract agreement is generated in the background.
     def agreed(school, suggestions, head):
         need = _record_need(ctx, school, suggestions, head=head, focus=[Specialism.TEACHING, Specialism.DATA],
                             days=Decimal("0.5"))
-        deployment = _propose_top(ctx, need, start=services.next_monday(today + timedelta(days=21)), months=9)
+        deployment = _propose_top(ctx, need, start=today + timedelta(days=21), months=9)
         _objectives(deployment, 2)
         _agree(deployment, head)
 
     # 3. Active but no record of visit for six weeks: overdue.
     def overdue(school, suggestions, head):
         need = _record_need(ctx, school, suggestions, head=head, focus=[Specialism.BEHAVIOUR], days=Decimal("0.5"))
-        deployment = _propose_top(ctx, need, start=services.next_monday(today - timedelta(days=106)))
+        deployment = _propose_top(ctx, need, start=today - timedelta(days=106))
         _agree(deployment, head)
-        visit = _visit(deployment, today - timedelta(days=45), 1)
+        visit = _visit(deployment, school_day_on_or_before(today - timedelta(days=45)), 1)
         services.visit_confirm(visit=visit, by=head)
 
-    # 4. Active, reaching its agreed end point in 20 days.
+    # 4. Active, reaching its agreed end point within the next three weeks.
     def ending(school, suggestions, head):
         need = _record_need(ctx, school, suggestions, head=head, focus=[Specialism.CURRICULUM], days=Decimal("0.5"))
-        end = today + timedelta(days=20)
+        end = school_day_on_or_before(today + timedelta(days=20))
         deployment = _propose_top(ctx, need, start=services.add_months(end, -12))
         objectives = _objectives(deployment, 1)
         _agree(deployment, head)
-        for i, day in enumerate(_weekdays_back(today - timedelta(days=40), 12, 3, today - timedelta(days=2))):
+        for i, day in enumerate(_visit_days(today - timedelta(days=40), today - timedelta(days=2), 3)):
             services.visit_confirm(visit=_visit(deployment, day, i, objectives=objectives), by=head)
 
     # 5. Completed: a professional partner for a new head, finished two months ago.
@@ -249,7 +260,7 @@ def seed(ctx: DemoContext) -> None:
         deployment = _propose_top(ctx, need, start=services.add_months(end, -7), months=7)
         objectives = _objectives(deployment, 2)
         _agree(deployment, head)
-        for i, day in enumerate(_weekdays_back(deployment.start_date + timedelta(days=7), 21, 6, end)):
+        for i, day in enumerate(_visit_days(deployment.start_date + timedelta(days=7), deployment.end_date, 6)):
             services.visit_confirm(visit=_visit(deployment, day, i, objectives=objectives), by=head)
         services.objective_rate(objective=objectives[0], by=deployment.lle.user, progress=Objective.Progress.ACHIEVED)
         services.deployment_complete(deployment=deployment, by=adviser)
@@ -257,16 +268,17 @@ def seed(ctx: DemoContext) -> None:
     # 6. Ended early: the client school joined a trust with its own support.
     def ended_early(school, suggestions, head):
         need = _record_need(ctx, school, suggestions, head=head, focus=[Specialism.GOVERNANCE], days=Decimal("0.5"))
-        deployment = _propose_top(ctx, need, start=services.next_monday(today - timedelta(days=96)))
+        deployment = _propose_top(ctx, need, start=today - timedelta(days=96))
         _agree(deployment, head)
-        services.visit_confirm(visit=_visit(deployment, today - timedelta(days=80), 0), by=head)
+        services.visit_confirm(visit=_visit(deployment, school_day_on_or_after(today - timedelta(days=80)), 0),
+                               by=head)
         services.deployment_end_early(deployment=deployment, by=adviser,
                                       reason="The school joined a multi-academy trust that provides its own support.")
 
     # 7. Not taken up: the LLE declined; the need is open again for another match.
     def declined(school, suggestions, head):
         need = _record_need(ctx, school, suggestions, head=head, focus=[Specialism.SEND], days=Decimal("0.5"))
-        deployment = _propose_top(ctx, need, start=services.next_monday(today + timedelta(days=14)))
+        deployment = _propose_top(ctx, need, start=today + timedelta(days=14))
         services.deployment_decline(deployment=deployment, by=deployment.lle.user,
                                     reason="Our own Ofsted inspection is due this term.")
 
@@ -286,6 +298,7 @@ def seed(ctx: DemoContext) -> None:
                                    open_need, new_head]):
         scenario(index, build)
 
+    _print_the_pair(ctx, clients[0][0])
     _network_meeting(ctx, lles, today)
     _statement(ctx, today)
     counts = {label: Deployment.objects.filter(client_school__local_authority=ctx.la, status=status).count()
@@ -293,8 +306,73 @@ def seed(ctx: DemoContext) -> None:
     ctx.say("Deployments: " + ", ".join(f"{n} {label.lower()}" for label, n in counts.items()) + ".")
 
 
+def _at(day: date, hour: int) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def _settle_times(deployment: Deployment, today: date) -> None:
+    """The services stamp everything "now"; the demo's story happened over
+    months. The need was recorded five weeks before the start, the proposal a
+    week later, each acceptance a few days after it, and each visit recorded on
+    its day and answered by the client head within two school days, so no page
+    says a June visit was confirmed in December."""
+    now = timezone.now()
+
+    def when(day: date, hour: int) -> datetime:
+        return min(_at(day, hour), now)
+
+    start = deployment.start_date
+    proposed = school_day_on_or_before(start - timedelta(days=28))
+    SupportNeed.objects.filter(pk=deployment.need_id).update(
+        created_at=when(school_day_on_or_before(proposed - timedelta(days=7)), 10))
+    stamps = {"created_at": when(proposed, 11)}
+    if deployment.lle_accepted_at:
+        stamps["lle_accepted_at"] = when(school_day_on_or_after(proposed + timedelta(days=2)), 15)
+    if deployment.client_accepted_at:
+        stamps["client_accepted_at"] = when(school_day_on_or_after(proposed + timedelta(days=5)), 16)
+    if deployment.agreed_at:
+        stamps["agreed_at"] = stamps["contract_generated_at"] = stamps["client_accepted_at"]
+    first_visit = deployment.visits.order_by("visit_date").first()
+    if deployment.started_at:
+        stamps["started_at"] = when(first_visit.visit_date if first_visit else start, 17)
+    if deployment.finished_at:
+        last_visit = deployment.visits.order_by("visit_date").last()
+        finished = deployment.end_date if deployment.status == Deployment.Status.COMPLETED else (
+            school_day_on_or_after((last_visit.visit_date if last_visit else start) + timedelta(days=14)))
+        stamps["finished_at"] = when(finished, 16)
+    Deployment.objects.filter(pk=deployment.pk).update(**stamps)
+    for visit in deployment.visits.all():
+        answered = school_day_on_or_after(visit.visit_date + timedelta(days=2))
+        VisitRecord.objects.filter(pk=visit.pk).update(
+            created_at=when(visit.visit_date, 17),
+            confirmed_at=when(answered, 9) if visit.confirmed_at else None,
+            queried_at=when(answered, 9) if visit.queried_at else None,
+            qa_flagged_at=when(school_day_on_or_after(visit.visit_date + timedelta(days=7)), 11)
+            if visit.qa_flagged_at else None,
+        )
+
+
+def printed_pair(school: School) -> Deployment | None:
+    """The deployment whose LLE and client head are the demo's printed logins."""
+    return Deployment.objects.filter(client_school=school, status=Deployment.Status.ACTIVE).select_related(
+        "lle__user", "client_head").first()
+
+
+def _print_the_pair(ctx: DemoContext, school: School) -> None:
+    """The printed LLE and client head share the first scenario's active
+    deployment, with visits awaiting the client head's confirmation, so the
+    journey from one to the other can be walked with the printed logins."""
+    deployment = printed_pair(school)
+    if deployment is None or deployment.client_head is None:
+        return
+    lle, head = deployment.lle.user, deployment.client_head
+    ctx.people["lle"], ctx.people["client_head"] = lle, head
+    ctx.logins.append(("Headteacher (LLE)", lle.full_name, lle.email))
+    ctx.logins.append(("Headteacher (client head)", head.full_name, head.email))
+
+
 def _network_meeting(ctx: DemoContext, lles: list[LLEProfile], today: date) -> None:
-    held_on = previous_term(today).starts_on + timedelta(days=45)
+    held_on = school_day_on_or_after(previous_term(today).starts_on + timedelta(days=45))
     meeting, created = NetworkMeeting.objects.get_or_create(
         local_authority=ctx.la, held_on=held_on,
         defaults={"title": "Termly LLE network meeting", "location": "County Hall, Norwich",

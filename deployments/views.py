@@ -110,6 +110,10 @@ def deployment_list(request: HttpRequest) -> HttpResponse:
     ).order_by("-start_date", "-pk")
     filterset = DeploymentFilter(request.GET or None, queryset=deployments)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for deployment in page.object_list:
+        # Confirming a record of visit is the client head's job: they are told
+        # what is theirs to confirm; the LLE, the adviser and a governor, what waits for them.
+        deployment.confirms_visits = services.is_client_head_of(request.user, deployment)
     return render(request, "deployments/list.html", {"filter": filterset, "page": page})
 
 

@@ -48,12 +48,13 @@ def _taking_part(user) -> dict[str, bool]:
             # The client head is the person named on the deployment (DESIGN §3).
             taking_part |= Q(client_deployments__client_school=school_id)
         counts = {"deployments": Count("pk", filter=taking_part), "surveys": Count("survey_invitations"),
-                  "applications": Count("applications", distinct=True)}
+                  "applications": Count("applications", distinct=True),
+                  "lle": Count("lle_profile", filter=Q(lle_profile__is_active=True))}
     elif has_role(user, User.Role.GOVERNOR) and school_id:
         taking_part = Q(school__client_deployments__isnull=False) | Q(school__lles__deployments__isnull=False)
         counts = {"deployments": Count("pk", filter=taking_part)}
     row = User.objects.filter(pk=user.pk).aggregate(**counts) if counts else {}
-    found = {key: bool(row.get(key)) for key in ("deployments", "surveys", "applications")}
+    found = {key: bool(row.get(key)) for key in ("deployments", "surveys", "applications", "lle")}
     user._nav_taking_part = found
     return found
 
@@ -64,8 +65,10 @@ def _has_applied(user) -> bool:
 
 def _has_not_applied(user) -> bool:
     # A client head (or any head) with no application is offered the
-    # programme page under its own name, not a "My application" that is not there.
-    return has_role(user, User.Role.HEADTEACHER) and not _taking_part(user)["applications"]
+    # programme page under its own name, not a "My application" that is not there;
+    # a serving LLE is not asked to apply to become one.
+    found = _taking_part(user) if has_role(user, User.Role.HEADTEACHER) else {}
+    return bool(found) and not found["applications"] and not found["lle"]
 
 
 def _takes_part_in_deployments(user) -> bool:

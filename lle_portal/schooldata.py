@@ -554,14 +554,18 @@ def _performance_one(key_stage, measure, results, years, averages, rules) -> Per
     else:
         improving = all(b > a for a, b in zip(values, values[1:], strict=False))
 
+    # The reason names its measure: "2025: 72%" alone does not say of what.
+    result = "" if latest is None else (
+        f"{_fmt(latest)}% reaching the expected standard in reading, writing and maths"
+        if key_stage == KeyStage.KS2 else f"Attainment 8 score {_fmt(latest)}")
     if high:
-        return PerformanceOutcome(MET_STATE, f"{latest_year}: {_fmt(latest)}{unit}, at or above the England "
+        return PerformanceOutcome(MET_STATE, f"{latest_year}: {result}, at or above the England "
                                   f"average of {_fmt(average)}{unit}", figures)
     if improving:
         return PerformanceOutcome(MET_STATE, f"results rose in each of the last {len(window)} published years "
                                   f"({_join_years(window)})", figures)
     if high is False and improving is False:
-        return PerformanceOutcome(NOT_MET_STATE, f"{latest_year}: {_fmt(latest)}{unit}, below the England average "
+        return PerformanceOutcome(NOT_MET_STATE, f"{latest_year}: {result}, below the England average "
                                   f"of {_fmt(average)}{unit}, and results did not rise in each of "
                                   f"{_join_years(window)}", figures)
     if not rules.high_performance and improving is False:

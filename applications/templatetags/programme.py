@@ -55,10 +55,14 @@ def featured_round(context) -> dict:
     user = getattr(request, "user", None)
     now = timezone.now()
     rounds = ApplicationRound.objects.prefetch_related("local_authorities").featured(now)
+    from ..views import serving_lle
+
     mine = {}
     is_head = bool(user and user.is_authenticated and user.is_headteacher)
+    lle = None
     if is_head and rounds:
         mine = {a.round_id: a for a in user.applications.filter(round__in=rounds)}
+        lle = serving_lle(user)
     return {
         "items": [
             {"round": r, "open": r.is_open(now), "state_text": round_state(r, now), "application": mine.get(r.pk)}
@@ -66,5 +70,6 @@ def featured_round(context) -> dict:
         ],
         "user": user,
         "is_head": is_head,
+        "lle": lle,
         "csrf_token": context.get("csrf_token"),
     }

@@ -135,7 +135,9 @@ def test_it_meets_performance_for_high_results(application):
     headline(application, england=61, y2023=70, y2024=66, y2025=64)  # high but falling
     criterion = eligibility_for(application)["performance"]
     assert criterion.status == MET
-    assert criterion.reason == "2025: 64%, at or above the England average of 61%."
+    # The reason names its measure, not "2025: 64%" alone.
+    assert criterion.reason == ("2025: 64% reaching the expected standard in reading, writing and maths, "
+                                "at or above the England average of 61%.")
     assert criterion.official == ("% reaching the expected standard in reading, writing and maths: "
                                   "2023 70%, 2024 66%, 2025 64%; England 2025 61%")
 
@@ -152,7 +154,8 @@ def test_it_does_not_meet_performance_for_low_and_falling_results(application):
     criterion = eligibility_for(application)["performance"]
     assert criterion.status == NOT_MET
     assert criterion.reason.startswith(
-        "2025: 50%, below the England average of 61%, and results did not rise in each of 2023, 2024 and 2025."
+        "2025: 50% reaching the expected standard in reading, writing and maths, below the England average of 61%, "
+        "and results did not rise in each of 2023, 2024 and 2025."
     )
 
 
@@ -169,6 +172,7 @@ def test_it_judges_a_secondary_school_on_attainment_8(application):
     headline(application, "KS4", "ATT8SCR", england=46, y2023=44, y2024=45.5, y2025=47.1)
     criterion = eligibility_for(application)["performance"]
     assert criterion.status == MET and "England average of 46" in criterion.reason
+    assert criterion.reason.startswith("2025: Attainment 8 score 47.1, at or above")
 
 
 def test_a_school_with_good_recent_results_and_an_expected_report_card_meets_every_data_criterion(application):

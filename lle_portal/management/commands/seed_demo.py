@@ -29,4 +29,4 @@ class Command(BaseCommand):
 
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD})"))
         for role, name, email in ctx.logins:
-            self.stdout.write(f"  {role:<18} {name:<28} {email}")
+            self.stdout.write(f"  {role:<27} {name:<30} {email}")
