@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from applications.models import LLEProfile, Specialism
+from lle_portal import school_calendar
 from lle_portal.demo import DEMO_DOMAIN, DemoContext
 from lle_portal.models import School, User
 from lle_portal.schooldata import PHASE_GROUP_OF_PHASE
@@ -147,6 +148,7 @@ def _visit(deployment: Deployment, day: date, i: int, *, objectives: list[Object
     # (a deployment "agreeing its objectives" again in its tenth week reads as a mistake).
     activities, summary, progress, next_steps = VISIT_NOTES[0 if i == 0 else 1 + (i - 1) % (len(VISIT_NOTES) - 1)]
     recorder = colleague.user if colleague is not None and colleague.user else deployment.lle.user
+    day = school_calendar.calendar_for(deployment.client_school.local_authority_id).last_school_day(day)
     return services.visit_record(
         deployment=deployment, by=recorder, visit_date=day, days=Decimal(deployment.days_per_week),
         activities=activities, summary=summary, progress=progress, next_steps=next_steps,
@@ -155,12 +157,14 @@ def _visit(deployment: Deployment, day: date, i: int, *, objectives: list[Object
 
 
 def _weekdays_back(start: date, every_days: int, count: int, today: date) -> list[date]:
-    """`count` visit dates from `start`, one every `every_days`, on weekdays, none after today."""
+    """`count` visit dates from `start`, one every `every_days`, on school days, none after today."""
+    # The demo's LA keeps England's usual term dates (lle_portal.school_calendar).
+    calendar = school_calendar.calendar_for(None)
     days, day = [], start
     while len(days) < count and day <= today:
-        weekday = day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
-        if weekday <= today:
-            days.append(weekday)
+        school_day = calendar.next_school_day(day)
+        if school_day <= today and school_day not in days:
+            days.append(school_day)
         day += timedelta(days=every_days)
     return days
 
