@@ -130,8 +130,7 @@ class SchoolYearCalendarAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         year = _wanted_year(request)
         extra_context = {
             **(extra_context or {}),
-            "subtitle": f"The dates below are England's usual pattern for {academic_year_label(year)}; "
-                        "change them to the dates your local authority published.",
+            "usual_pattern_year": academic_year_label(year),
         }
         return super().add_view(request, form_url, extra_context)
 

@@ -176,9 +176,15 @@ def england_terms(academic_year: int) -> tuple[TermSpan, ...]:
     october_half = _monday_of(date(autumn_year, 10, 28))
     december_week = _monday_of(date(autumn_year, 12, 18))
     holidays = england_bank_holidays(year)
-    spring_start = _first_weekday_on_or_after(date(year, 1, 4))
-    while spring_start in holidays:
-        spring_start = _first_weekday_on_or_after(spring_start + timedelta(days=1))
+
+    def first_open(day: date) -> date:
+        # A term never starts on a bank holiday (an early May Monday after a late Easter).
+        day = _first_weekday_on_or_after(day)
+        while day in holidays:
+            day = _first_weekday_on_or_after(day + timedelta(days=1))
+        return day
+
+    spring_start = first_open(date(year, 1, 4))
     february_half = date(year, 2, 12) + timedelta(days=(7 - date(year, 2, 12).weekday()) % 7)
     good_friday = easter(year) - timedelta(days=2)
     may_half = _monday_of(date(year, 5, 31))
@@ -187,7 +193,7 @@ def england_terms(academic_year: int) -> tuple[TermSpan, ...]:
                  december_week + timedelta(days=4), october_half, october_half + timedelta(days=4)),
         TermSpan(academic_year, SPRING, spring_start, good_friday - timedelta(days=7),
                  february_half, february_half + timedelta(days=4)),
-        TermSpan(academic_year, SUMMER, good_friday + timedelta(days=10),
+        TermSpan(academic_year, SUMMER, first_open(good_friday + timedelta(days=10)),
                  _last_weekday_on_or_before(date(year, 7, 22)), may_half, may_half + timedelta(days=4)),
     )
 
