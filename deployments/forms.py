@@ -143,8 +143,8 @@ class VisitRecordForm(forms.Form):
     non_school_day_reason = forms.CharField(
         label="If the visit was not on a school day, why", required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Only for a visit at a weekend, on a bank holiday or in the school holidays, e.g. a governors' "
-                  "training day the school asked for. The adviser checks these records.",
+        help_text="Only for a visit at a weekend, on a bank holiday, in a half-term or in the school holidays, "
+                  "e.g. a governors' training day the school asked for. The adviser checks these records.",
     )
 
     def __init__(self, *args, deployment: Deployment, may_choose_colleague: bool, amending: bool = False, **kwargs):

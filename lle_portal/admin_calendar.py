@@ -11,11 +11,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
-from django.views.decorators.http import require_POST
 
 from . import models, school_calendar
 from .admin_scope import ScopedFormFields, ScopedToOwnLAs
@@ -49,7 +48,9 @@ class TermFormSet(forms.BaseInlineFormSet):
                 )
 
 
-class SchoolTermInline(ScopedFormFields, admin.TabularInline):
+# Stacked, not tabular: each date field keeps its own label and help text
+# (a table's column headings give a screen reader's form mode no name).
+class SchoolTermInline(ScopedFormFields, admin.StackedInline):
     model = models.SchoolTerm
     formset = TermFormSet
     fields = ("term", "starts_on", "half_term_starts_on", "half_term_ends_on", "ends_on")
@@ -57,7 +58,7 @@ class SchoolTermInline(ScopedFormFields, admin.TabularInline):
     extra = 0
 
 
-class BankHolidayInline(ScopedFormFields, admin.TabularInline):
+class BankHolidayInline(ScopedFormFields, admin.StackedInline):
     model = models.BankHoliday
     fields = ("day", "name")
     extra = 0
@@ -138,7 +139,7 @@ class SchoolYearCalendarAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("fill-in/", self.admin_site.admin_view(require_POST(self.fill_in_view)),
+            path("fill-in/", self.admin_site.admin_view(self.fill_in_view),
                  name="lle_portal_schoolyearcalendar_fill_in"),
             *super().get_urls(),
         ]
@@ -155,9 +156,12 @@ class SchoolYearCalendarAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context)
 
-    def fill_in_view(self, request: HttpRequest) -> HttpResponseRedirect:
+    def fill_in_view(self, request: HttpRequest) -> HttpResponse:
+        # Who may, first; then how (a POST only).
         if not self.has_add_permission(request):
             raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         try:
             year = int(request.POST.get("academic_year", ""))
         except ValueError:
