@@ -29,6 +29,21 @@ def _wanted_year(request: HttpRequest) -> int:
     return year if 2000 <= year <= 2100 else academic_year_of(timezone.localdate())
 
 
+class SchoolYearFilter(admin.SimpleListFilter):
+    """The school years listed, named as everywhere in the portal (2026/27)."""
+
+    title = "school year"
+    parameter_name = "academic_year"
+
+    def lookups(self, request, model_admin):
+        years = model_admin.get_queryset(request).order_by("-academic_year").values_list("academic_year", flat=True)
+        return [(year, academic_year_label(year)) for year in dict.fromkeys(years)]
+
+    def queryset(self, request, queryset):
+        value = self.value() or ""
+        return queryset.filter(academic_year=int(value)) if value.isdigit() and len(value) == 4 else queryset
+
+
 class TermFormSet(forms.BaseInlineFormSet):
     """The terms of a year: each once, in order, none overlapping another."""
 
@@ -70,7 +85,7 @@ class SchoolYearCalendarAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     """An adviser keeps their own LAs' term dates; a year left out follows England's usual pattern."""
 
     list_display = ("local_authority", "year_label", "terms_shown", "holiday_count")
-    list_filter = (("local_authority", admin.RelatedOnlyFieldListFilter), "academic_year")
+    list_filter = (("local_authority", admin.RelatedOnlyFieldListFilter), SchoolYearFilter)
     list_select_related = ("local_authority",)
     search_fields = ("local_authority__name",)
     fields = ("local_authority", "academic_year", "notes")
