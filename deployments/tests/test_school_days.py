@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -252,6 +254,11 @@ def test_the_contract_lists_the_terms_the_deployment_spans(tmp_path):
     (tmp_path / "contract.pdf").write_bytes(Deployment.objects.get(pk=deployment.pk).contract_pdf.read())
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "contract.pdf"), "-"], capture_output=True,
                           text=True).stdout
+    # Drawn as PNGs to look at (/tmp/lle-screens/contract-terms-*.png).
+    screens = Path(tempfile.gettempdir()) / "lle-screens"
+    screens.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(tmp_path / "contract.pdf"), str(screens / "contract-terms")],
+                   check=True)
     assert "School terms" in text
     for label in ("Spring term 2026/27", "Summer term 2026/27", "Autumn term 2027/28"):
         assert label in text
