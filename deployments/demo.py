@@ -157,6 +157,7 @@ def _visit(deployment: Deployment, day: date, i: int, *, objectives: list[Object
     # (a deployment "agreeing its objectives" again in its tenth week reads as a mistake).
     activities, summary, progress, next_steps = VISIT_NOTES[0 if i == 0 else 1 + (i - 1) % (len(VISIT_NOTES) - 1)]
     recorder = colleague.user if colleague is not None and colleague.user else deployment.lle.user
+    day = school_day_on_or_before(day)
     return services.visit_record(
         deployment=deployment, by=recorder, visit_date=day, days=Decimal(deployment.days_per_week),
         activities=activities, summary=summary, progress=progress, next_steps=next_steps,

@@ -140,6 +140,12 @@ class VisitRecordForm(forms.Form):
     summary = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 4}))
     progress = forms.CharField(label="Progress made", widget=forms.Textarea(attrs={"rows": 3}))
     next_steps = forms.CharField(label="Next steps", widget=forms.Textarea(attrs={"rows": 3}))
+    non_school_day_reason = forms.CharField(
+        label="If the visit was not on a school day, why", required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only for a visit at a weekend, on a bank holiday, in a half-term or in the school holidays, "
+                  "e.g. a governors' training day the school asked for. The adviser checks these records.",
+    )
 
     def __init__(self, *args, deployment: Deployment, may_choose_colleague: bool, amending: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -545,6 +545,10 @@ class VisitRecord(models.Model):
     )
     query_reason = models.TextField(blank=True)
     queried_at = models.DateTimeField(null=True, blank=True)
+    # A visit on a day that is not a school day of the client school's LA
+    # (lle_portal.school_calendar) is recorded only with a reason, and is then
+    # flagged for quality assurance; empty for a visit on a school day.
+    non_school_day_reason = models.TextField("why the visit was not on a school day", blank=True)
     qa_flagged_at = models.DateTimeField("flagged for quality assurance", null=True, blank=True)
     qa_flagged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -27,7 +27,7 @@ from .models import (
 )
 
 # Free text that people write about a placement: it may name the person.
-VISIT_TEXT = ("summary", "progress", "next_steps", "query_reason", "qa_note")
+VISIT_TEXT = ("summary", "progress", "next_steps", "query_reason", "qa_note", "non_school_day_reason")
 DEPLOYMENT_TEXT = ("client_head_name", "ended_reason")
 NEED_TEXT = ("client_head_name", "notes", "closed_reason")
 

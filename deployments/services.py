@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from applications.models import LLEProfile
-from lle_portal import csvs
+from lle_portal import csvs, school_calendar
 from lle_portal.access import acts_for_school
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
@@ -62,7 +62,16 @@ ENDING_SOON_DAYS = 30
 
 
 class DeploymentError(Exception):
-    """A change the rules do not allow; the message is for the person who tried."""
+    """A change the rules do not allow; the message is for the person who tried.
+    `field`: the form field the message is about, when there is one."""
+
+    field: str | None = None
+
+
+class NonSchoolDayError(DeploymentError):
+    """A visit on a day that is not a school day, recorded without a reason."""
+
+    field = "non_school_day_reason"
 
 
 # --- small rules -------------------------------------------------------------------
@@ -180,15 +189,25 @@ def next_monday(day: date) -> date:
     return day + timedelta(days=(7 - day.weekday()) % 7)
 
 
+def default_dates(school: School, today: date | None = None) -> tuple[date, date]:
+    """A proposal's dates: from the first day of the next term of the client
+    school's LA to the last school day before the agreed length (12 months)
+    has passed, so a year from January ends before Christmas."""
+    calendar = school_calendar.calendar_for(school.local_authority_id)
+    start = calendar.next_term_start(today or timezone.localdate())
+    end = calendar.last_school_day(add_months(start, DEFAULT_LENGTH_MONTHS) - timedelta(days=1))
+    return start, end
+
+
 def proposal_defaults(need: SupportNeed, candidate: matching.Candidate | None = None,
                       today: date | None = None) -> dict:
     """The terms a one-click proposal starts from."""
-    start = next_monday((today or timezone.localdate()) + timedelta(days=14))
+    start, end = default_dates(need.client_school, today)
     wanted = Decimal(need.days_per_week)
     spare = candidate.spare_days if candidate else wanted
     return {
         "start_date": start,
-        "end_date": add_months(start, DEFAULT_LENGTH_MONTHS),
+        "end_date": end,
         "days_per_week": min(wanted, spare) if spare >= HALF_DAY else wanted,
         "rate_per_day": DEFAULT_RATE_PER_DAY,
         "kind": Deployment.Kind.PROFESSIONAL_PARTNER if need.is_professional_partner else Deployment.Kind.LLE_SUPPORT,
@@ -380,8 +399,12 @@ def deployments_start_due(*, today: date | None = None) -> int:
 
 
 def contract_context(deployment: Deployment) -> dict:
+    calendar = school_calendar.calendar_for(deployment.client_school.local_authority_id)
     return {
         "deployment": deployment,
+        # The school terms the deployment spans, with their half-terms: when the days are delivered.
+        "terms": calendar.terms_between(deployment.start_date, deployment.end_date),
+        "school_days": calendar.school_days_between(deployment.start_date, deployment.end_date),
         "objectives": list(deployment.objectives.all()),
         "colleagues": list(deployment.colleagues.all()),
         "advisers": list(
@@ -483,7 +506,10 @@ def objective_rate(*, objective: Objective, by: User, progress: str) -> Objectiv
 
 
 def _check_visit_fields(deployment: Deployment, *, visit_date: date, days: Decimal, activities: Sequence[str],
-                        objectives: Iterable[Objective], today: date) -> None:
+                        objectives: Iterable[Objective], today: date, non_school_day_reason: str = "") -> str:
+    """Refuse a record of visit the rules do not allow. Returns why its day is
+    not a school day of the client school's LA ('' on a school day): such a
+    visit needs a reason, and is then checked by the adviser."""
     if visit_date > today:
         raise DeploymentError("A record of visit is for a day that has happened: the date is in the future.")
     if not deployment.start_date <= visit_date <= deployment.end_date:
@@ -497,16 +523,37 @@ def _check_visit_fields(deployment: Deployment, *, visit_date: date, days: Decim
         raise DeploymentError("Say what was done on the visit.")
     if any(o.deployment_id != deployment.pk for o in objectives):
         raise DeploymentError("The objectives must be this deployment's.")
+    closed = school_calendar.closed_because(deployment.client_school.local_authority_id, visit_date)
+    if closed and not non_school_day_reason.strip():
+        raise NonSchoolDayError(
+            f"{visit_date:%A %-d %B %Y} is not a school day at {deployment.client_school.name}: it is {closed}. "
+            "If the visit did take place that day, say why; the adviser will check the record."
+        )
+    return closed
+
+
+def _flag_non_school_day(visit: VisitRecord, closed: str) -> None:
+    """A visit on a day the school is closed goes to the adviser's
+    quality-assurance list with its reason (the caller saves the visit)."""
+    if visit.qa_flagged_at:
+        return
+    visit.qa_flagged_at = timezone.now()
+    visit.qa_flagged_by = None
+    visit.qa_note = f"Not a school day ({closed}). The reason given: {visit.non_school_day_reason}"
+    audit_record(verb="visit.qa_flagged", target=visit, actor_label="portal",
+                 data={"note": visit.qa_note, "not_a_school_day": closed})
 
 
 @transaction.atomic
 def visit_record(
     *, deployment: Deployment, by: User, visit_date: date, days: Decimal, activities: Sequence[str],
     summary: str, progress: str, next_steps: str, objectives: Iterable[Objective] = (),
-    colleague: DeploymentColleague | None = None, today: date | None = None,
+    colleague: DeploymentColleague | None = None, today: date | None = None, non_school_day_reason: str = "",
 ) -> VisitRecord:
     """The LLE, or the colleague who went, records a visit; the client head is
-    asked to confirm it. The first visit of an agreed deployment starts it."""
+    asked to confirm it. The first visit of an agreed deployment starts it.
+    A visit on a day that is not a school day needs a reason, and is flagged
+    for the adviser's quality assurance."""
     deployment = _lock(deployment)
     _require(deployment, Status.AGREED, Status.ACTIVE, action="record a visit to")
     today = today or timezone.localdate()
@@ -520,8 +567,8 @@ def visit_record(
     if colleague is not None and colleague.deployment_id != deployment.pk:
         raise DeploymentError("That colleague does not deliver days of this deployment.")
     objectives = list(objectives)
-    _check_visit_fields(deployment, visit_date=visit_date, days=days, activities=activities,
-                        objectives=objectives, today=today)
+    closed = _check_visit_fields(deployment, visit_date=visit_date, days=days, activities=activities,
+                                 objectives=objectives, today=today, non_school_day_reason=non_school_day_reason)
     if deployment.status == Status.AGREED:
         deployment_start(deployment=deployment, by=by, today=today)
     try:
@@ -529,7 +576,7 @@ def visit_record(
             visit = VisitRecord.objects.create(
                 deployment=deployment, visit_date=visit_date, days=days, colleague=colleague,
                 activities=list(activities), summary=summary, progress=progress, next_steps=next_steps,
-                recorded_by=by,
+                recorded_by=by, non_school_day_reason=non_school_day_reason.strip() if closed else "",
             )
     except IntegrityError:
         who = colleague.name if colleague else "the LLE"
@@ -537,6 +584,9 @@ def visit_record(
     visit.objectives.set(objectives)
     audit_record(verb="visit.recorded", target=visit, actor=by,
                  data={"deployment": deployment.pk, "date": visit_date.isoformat(), "days": str(days)})
+    if closed:
+        _flag_non_school_day(visit, closed)
+        visit.save(update_fields=["qa_flagged_at", "qa_flagged_by", "qa_note", "updated_at"])
     _email_all(client_head_emails(deployment), template="visit_recorded", about=visit,
                context={"visit": visit, "deployment": deployment})
     return visit
@@ -590,8 +640,11 @@ def visit_query(*, visit: VisitRecord, by: User, reason: str) -> VisitRecord:
 def visit_amend(
     *, visit: VisitRecord, by: User, summary: str, progress: str, next_steps: str, days: Decimal,
     activities: Sequence[str], objectives: Iterable[Objective] = (), today: date | None = None,
+    non_school_day_reason: str | None = None,
 ) -> VisitRecord:
-    """Answer a query: correct the record and send it for confirmation again."""
+    """Answer a query: correct the record and send it for confirmation again.
+    The rules of a new record apply: on a day that is not a school day, the
+    reason (`non_school_day_reason`, or the one given before when None)."""
     visit = _lock_visit(visit)
     deployment = visit.deployment
     if not (is_lle_of(by, deployment) or visit.recorded_by_id == by.pk):
@@ -599,9 +652,15 @@ def visit_amend(
     if visit.status != VisitStatus.QUERIED:
         raise DeploymentError("Only a queried record of visit can be changed.")
     objectives = list(objectives)
-    _check_visit_fields(deployment, visit_date=visit.visit_date, days=days, activities=activities,
-                        objectives=objectives, today=today or timezone.localdate())
+    if non_school_day_reason is None:
+        non_school_day_reason = visit.non_school_day_reason
+    closed = _check_visit_fields(deployment, visit_date=visit.visit_date, days=days, activities=activities,
+                                 objectives=objectives, today=today or timezone.localdate(),
+                                 non_school_day_reason=non_school_day_reason)
     previous_query = visit.query_reason
+    visit.non_school_day_reason = non_school_day_reason.strip() if closed else ""
+    if closed:
+        _flag_non_school_day(visit, closed)
     visit.summary, visit.progress, visit.next_steps = summary, progress, next_steps
     visit.days, visit.activities = days, list(activities)
     visit.status = VisitStatus.SUBMITTED

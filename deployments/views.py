@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from applications.models import LLEProfile
+from lle_portal import school_calendar
 from lle_portal.access import role_required
 from lle_portal.models import School, User
 from lle_portal.reports import latest_reports
@@ -298,8 +299,11 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
     if not (is_lle or services.colleague_of(request.user, deployment)):
         raise Http404("Only the LLE and colleagues who deliver days record visits.")
     data = request.POST if request.method == "POST" else None
+    # The last school day: a visit is usually recorded on the day or soon after.
+    last_school_day = school_calendar.calendar_for(deployment.client_school.local_authority_id).last_school_day(
+        timezone.localdate())
     form = VisitRecordForm(data, deployment=deployment, may_choose_colleague=is_lle,
-                           initial={"visit_date": timezone.localdate(), "days": f"{deployment.days_per_week:.1f}"})
+                           initial={"visit_date": last_school_day, "days": f"{deployment.days_per_week:.1f}"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -307,10 +311,10 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
                 deployment=deployment, by=request.user, visit_date=data["visit_date"], days=data["days"],
                 colleague=data.get("colleague"), activities=data["activities"],
                 objectives=data.get("objectives") or [], summary=data["summary"], progress=data["progress"],
-                next_steps=data["next_steps"],
+                next_steps=data["next_steps"], non_school_day_reason=data["non_school_day_reason"],
             )
         except DeploymentError as error:
-            form.add_error(None, str(error))
+            form.add_error(error.field, str(error))
         else:
             messages.success(request, "The record of visit is saved. The client head is asked to confirm it.")
             return redirect(visit)
@@ -326,6 +330,7 @@ def visit_amend(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {
         "days": f"{visit.days:.1f}", "activities": visit.activities, "objectives": list(visit.objectives.all()),
         "summary": visit.summary, "progress": visit.progress, "next_steps": visit.next_steps,
+        "non_school_day_reason": visit.non_school_day_reason,
     }
     data = request.POST if request.method == "POST" else None
     form = VisitRecordForm(data, initial=initial, deployment=deployment, may_choose_colleague=False,
@@ -336,10 +341,10 @@ def visit_amend(request: HttpRequest, pk: int) -> HttpResponse:
             services.visit_amend(
                 visit=visit, by=request.user, days=data["days"], activities=data["activities"],
                 objectives=data.get("objectives") or [], summary=data["summary"], progress=data["progress"],
-                next_steps=data["next_steps"],
+                next_steps=data["next_steps"], non_school_day_reason=data["non_school_day_reason"],
             )
         except DeploymentError as error:
-            form.add_error(None, str(error))
+            form.add_error(error.field, str(error))
         else:
             messages.success(request, "The record of visit is changed and sent to the client head again.")
             return redirect(visit)

@@ -445,6 +445,6 @@ class ImportJobAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:lle_portal_importjob_change", args=[obj.pk]))
 
 
-# Admin for users and invitations, and for the audit trail and sent email,
-# lives beside, to keep this file to school data.
-from . import admin_accounts, admin_system  # noqa: E402, F401
+# Admin for users and invitations, the LAs' term dates, and the audit trail and
+# sent email, lives beside, to keep this file to school data.
+from . import admin_accounts, admin_calendar, admin_system  # noqa: E402, F401

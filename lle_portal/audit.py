@@ -51,4 +51,7 @@ def register_models() -> None:
     auditlog.register(core.Inspection)
     auditlog.register(core.SchoolResult)
     auditlog.register(core.AreaResult)
+    auditlog.register(core.SchoolYearCalendar)
+    auditlog.register(core.SchoolTerm)
+    auditlog.register(core.BankHoliday)
     auditlog.register(core.Invitation, exclude_fields=["token_hash", "password"])

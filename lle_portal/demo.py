@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Avg, Q
 from django.utils import timezone
 
+from . import school_calendar
 from .models import AreaResult, Inspection, LocalAuthority, School, SchoolResult, User
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -37,88 +38,21 @@ YEARS = (LATEST_YEAR - 2, LATEST_YEAR - 1, LATEST_YEAR)
 
 # --- school days: every date the demo gives a visit, a deployment or a decision ------
 #
-# The demo's dates go through `is_school_day` alone, so that they can follow the
-# LA's own term calendar when it exists (point this one function at it). Until
-# then it is England's usual pattern: autumn term from the first weekday on or
-# after 3 September to the last Friday before 20 December, with the week of the
-# last Monday of October as half-term; spring from the first Monday on or after
-# 4 January to the Friday nine days before Easter Sunday, with the week of the
-# third Monday of February off; summer from the Monday after Easter week to
-# 21 July, with the week of the late-May bank holiday off and the early-May bank
-# holiday a holiday; no weekends.
-
-
-def _weekday_on_or_after(day: date, weekday: int = -1) -> date:
-    """The first day on or after `day` that is a weekday (or the given weekday, Monday = 0)."""
-    while (day.weekday() >= 5) if weekday < 0 else (day.weekday() != weekday):
-        day += timedelta(days=1)
-    return day
-
-
-def _monday_of_nth(year: int, month: int, n: int) -> date:
-    """The nth Monday of a month (n = -1: the last)."""
-    if n < 0:
-        following = date(year + (month == 12), month % 12 + 1, 1)
-        last = following - timedelta(days=1)
-        return last - timedelta(days=last.weekday())
-    return _weekday_on_or_after(date(year, month, 1), 0) + timedelta(weeks=n - 1)
-
-
-def _week_of(monday: date) -> tuple[date, date]:
-    return monday, monday + timedelta(days=4)
-
-
-def easter_sunday(year: int) -> date:
-    """Easter Sunday (the Gregorian computus, as the Anonymous Gregorian algorithm gives it)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    l = (32 + 2 * e + 2 * i - h - k) % 7  # noqa: E741  (the algorithm's own name)
-    m = (a + 11 * h + 19 * l) // 433
-    month = (h + l - 7 * m + 90) // 25
-    return date(year, month, (h + l - 7 * m + 33 * month + 19) % 32)
-
-
-def england_terms(academic_year: int) -> list[tuple[date, date, tuple[date, date]]]:
-    """(first day, last day, half-term) of the three terms of the academic year
-    ending in `academic_year` (2027 is 2026/27), by England's usual pattern."""
-    autumn_year, year = academic_year - 1, academic_year
-    easter_day = easter_sunday(year)
-    autumn_end = date(autumn_year, 12, 19)
-    autumn_end -= timedelta(days=(autumn_end.weekday() - 4) % 7)
-    summer_end = date(year, 7, 21)
-    while summer_end.weekday() >= 5:
-        summer_end -= timedelta(days=1)
-    return [
-        (_weekday_on_or_after(date(autumn_year, 9, 3)), autumn_end,
-         _week_of(_monday_of_nth(autumn_year, 10, -1))),
-        (_weekday_on_or_after(date(year, 1, 4), 0), easter_day - timedelta(days=9),
-         _week_of(_monday_of_nth(year, 2, 3))),
-        (easter_day + timedelta(days=8), summer_end, _week_of(_monday_of_nth(year, 5, -1))),
-    ]
+# The demo's dates go through `is_school_day` alone: Norfolk's term calendar
+# (lle_portal.school_calendar), which the demo leaves at England's usual pattern.
 
 
 def is_school_day(day: date) -> bool:
-    """Whether schools are open on `day` (England's usual terms; see above)."""
-    if day.weekday() >= 5 or day == _monday_of_nth(day.year, 5, 1):  # the early-May bank holiday
-        return False
-    academic_year = day.year + (day.month >= 9)
-    return any(first <= day <= last and not (half[0] <= day <= half[1])
-               for first, last, half in england_terms(academic_year))
+    """Whether Norfolk's schools are open on `day`."""
+    return school_calendar.calendar_for(None).is_school_day(day)
 
 
 def school_day_on_or_after(day: date) -> date:
-    while not is_school_day(day):
-        day += timedelta(days=1)
-    return day
+    return school_calendar.calendar_for(None).next_school_day(day)
 
 
 def school_day_on_or_before(day: date) -> date:
-    while not is_school_day(day):
-        day -= timedelta(days=1)
-    return day
+    return school_calendar.calendar_for(None).last_school_day(day)
 
 
 @dataclass

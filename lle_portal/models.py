@@ -387,6 +387,152 @@ class LocalAuthority(models.Model):
         return self.name
 
 
+# --------------------------------------------------------------------------
+# The LA's school calendar (lle_portal/school_calendar.py reads it)
+# --------------------------------------------------------------------------
+
+
+class SchoolTermName(models.TextChoices):
+    AUTUMN = "autumn", "Autumn term"
+    SPRING = "spring", "Spring term"
+    SUMMER = "summer", "Summer term"
+
+
+class SchoolYearCalendar(models.Model):
+    """An LA's term dates and bank holidays for one academic year, as the LA
+    published them. A year the LA has not entered follows England's usual
+    pattern (lle_portal.school_calendar); an entered year's bank holidays are
+    the ones listed here, and a term not entered follows the usual pattern."""
+
+    local_authority = models.ForeignKey(
+        LocalAuthority, on_delete=models.CASCADE, related_name="school_calendars",
+        help_text="The local authority whose schools keep these term dates.",
+    )
+    academic_year = models.PositiveSmallIntegerField(
+        "academic year",
+        help_text="The year the academic year ends in: 2027 for 2026/27.",
+    )
+    notes = models.TextField(blank=True, help_text="Anything the schools should know, e.g. where the dates come from.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["local_authority__name", "-academic_year"]
+        verbose_name = "school year's term dates"
+        verbose_name_plural = "term dates"
+        constraints = [
+            models.UniqueConstraint(fields=["local_authority", "academic_year"], name="one_calendar_per_la_year"),
+            models.CheckConstraint(condition=Q(academic_year__gte=2000, academic_year__lte=2100),
+                                   name="calendar_year_is_plausible"),
+        ]
+
+    def __str__(self) -> str:
+        from .schooldata import academic_year_label
+
+        return f"{self.local_authority}: {academic_year_label(self.academic_year)}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.academic_year is not None and not 2000 <= self.academic_year <= 2100:
+            raise ValidationError({"academic_year": "Give the year the academic year ends in, e.g. 2027 for 2026/27."})
+
+
+def _within_academic_year(calendar: SchoolYearCalendar | None, days: dict[str, object]) -> dict[str, str]:
+    from .schooldata import academic_year_dates, academic_year_label
+
+    if calendar is None or calendar.academic_year is None:
+        return {}
+    first, last = academic_year_dates(calendar.academic_year)
+    return {
+        name: f"This date is not in {academic_year_label(calendar.academic_year)} "
+              f"({first:%-d %B %Y} to {last:%-d %B %Y})."
+        for name, day in days.items() if day is not None and not first <= day <= last
+    }
+
+
+class SchoolTerm(models.Model):
+    """One term of an LA's school year, with its half-term holiday."""
+
+    calendar = models.ForeignKey(SchoolYearCalendar, on_delete=models.CASCADE, related_name="terms")
+    term = models.CharField(max_length=6, choices=SchoolTermName.choices)
+    starts_on = models.DateField("first day", help_text="The first day of the term (staff training days count).")
+    ends_on = models.DateField("last day", help_text="The last day before the holiday.")
+    half_term_starts_on = models.DateField(
+        "half-term: first day off", help_text="The first weekday of the half-term holiday.",
+    )
+    half_term_ends_on = models.DateField(
+        "half-term: last day off", help_text="The last weekday of the half-term holiday.",
+    )
+
+    class Meta:
+        ordering = ["calendar", "starts_on"]
+        verbose_name = "term"
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "term"], name="one_of_each_term_per_calendar"),
+            models.CheckConstraint(
+                condition=Q(starts_on__lt=models.F("half_term_starts_on"))
+                & Q(half_term_starts_on__lte=models.F("half_term_ends_on"))
+                & Q(half_term_ends_on__lt=models.F("ends_on")),
+                name="term_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_term_display()}: {self.starts_on:%-d %b %Y} to {self.ends_on:%-d %b %Y}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        days = {"starts_on": self.starts_on, "half_term_starts_on": self.half_term_starts_on,
+                "half_term_ends_on": self.half_term_ends_on, "ends_on": self.ends_on}
+        errors = _within_academic_year(self._calendar_or_none(), days)
+        if not errors and None not in days.values():
+            if not self.starts_on < self.half_term_starts_on:
+                errors["half_term_starts_on"] = "The half-term starts after the first day of the term."
+            elif not self.half_term_starts_on <= self.half_term_ends_on:
+                errors["half_term_ends_on"] = "The half-term's last day off is on or after its first."
+            elif not self.half_term_ends_on < self.ends_on:
+                errors["ends_on"] = "The term ends after its half-term."
+        if errors:
+            raise ValidationError(errors)
+
+    def _calendar_or_none(self) -> SchoolYearCalendar | None:
+        try:
+            return self.calendar
+        except SchoolYearCalendar.DoesNotExist:
+            return None
+
+
+class BankHoliday(models.Model):
+    """A day every school of the LA is closed: a bank holiday, or another
+    closure the LA announces (a one-off national holiday)."""
+
+    calendar = models.ForeignKey(SchoolYearCalendar, on_delete=models.CASCADE, related_name="bank_holidays")
+    day = models.DateField("date")
+    name = models.CharField(max_length=100, help_text="E.g. Early May bank holiday.")
+
+    class Meta:
+        ordering = ["calendar", "day"]
+        verbose_name = "bank holiday"
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "day"], name="one_bank_holiday_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.day:%-d %b %Y})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        try:
+            calendar = self.calendar
+        except SchoolYearCalendar.DoesNotExist:
+            return
+        errors = _within_academic_year(calendar, {"day": self.day})
+        if errors:
+            raise ValidationError(errors)
+
+
 class SchoolQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status=School.Status.CLOSED)

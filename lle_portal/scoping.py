@@ -125,6 +125,10 @@ def register_core() -> None:
     register(core.Inspection, "school__local_authority")
     register(core.SchoolResult, "school__local_authority")
     register(core.AreaResult, _area_results)
+    # The LA's term dates: its advisers keep them.
+    register(core.SchoolYearCalendar, "local_authority")
+    register(core.SchoolTerm, "calendar__local_authority")
+    register(core.BankHoliday, "calendar__local_authority")
     # People and invitations tied to the adviser's LAs (their own LAs, or their
     # school's): the choices of a "client head" or "colleague" field, and the
     # history and emails about them. Someone tied to no LA (an assessor) is not here.

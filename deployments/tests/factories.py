@@ -20,6 +20,14 @@ def norfolk():
     return LocalAuthorityFactory(code="926", name="Norfolk")
 
 
+def school_day_before(days: int = 1):
+    """The last school day (England's usual pattern, kept by the test LAs) at least
+    `days` before today: a visit recorded through the services must fall on one."""
+    from lle_portal.school_calendar import calendar_for
+
+    return calendar_for(None).last_school_day(timezone.localdate() - timedelta(days=days))
+
+
 class LLEProfileFactory(factory.django.DjangoModelFactory):
     """A designated, trained, active LLE: the head of a Norfolk primary school."""
 

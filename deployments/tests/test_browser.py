@@ -21,7 +21,7 @@ from deployments.terms import term_for
 from lle_portal.models import Inspection
 from lle_portal.tests.factories import HeadteacherFactory, InspectionFactory, SchoolFactory
 
-from .factories import LLEProfileFactory, norfolk
+from .factories import LLEProfileFactory, norfolk, school_day_before
 
 pytestmark = pytest.mark.browser
 
@@ -145,7 +145,7 @@ def test_a_need_is_matched_agreed_visited_confirmed_and_paid_once(programme, pag
         sign_out(page)
 
     # --- The LLE records a visit. ---
-    visit_day = timezone.localdate() - timedelta(days=1)
+    visit_day = school_day_before(1)
     sign_in(page, lle.user)
     page.goto(f"/deployments/{deployment.pk}/")
     page.get_by_role("link", name="Record a visit").click()

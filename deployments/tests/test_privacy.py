@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from deployments import services
 from deployments.models import Deployment, VisitRecord
-from deployments.tests.factories import ColleagueFactory, DeploymentFactory, norfolk
+from deployments.tests.factories import ColleagueFactory, DeploymentFactory, norfolk, school_day_before
 from lle_portal import privacy
 from lle_portal.tests.factories import AdviserFactory
 from lle_portal.tests.privacy_search import tables_containing
@@ -36,7 +36,7 @@ def deployment(django_capture_on_commit_callbacks) -> Deployment:
     lle = deployment.lle.user
     with django_capture_on_commit_callbacks(execute=True):
         visit = services.visit_record(
-            deployment=deployment, by=lle, visit_date=timezone.localdate() - timedelta(days=3), days=Decimal("1.0"),
+            deployment=deployment, by=lle, visit_date=school_day_before(3), days=Decimal("1.0"),
             activities=["coaching"], summary=f"Coached Mary Somerville; {lle.full_name} led the learning walk.",
             progress="Monitoring calendar drafted.", next_steps="Joint learning walk.",
         )

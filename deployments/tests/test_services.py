@@ -21,6 +21,7 @@ from .factories import (
     ObjectiveFactory,
     SupportNeedFactory,
     VisitRecordFactory,
+    school_day_before,
 )
 
 pytestmark = pytest.mark.django_db
@@ -269,7 +270,7 @@ def test_every_transition_is_refused_from_a_state_that_does_not_allow_it(users, 
 
 
 def record(deployment, by, **fields):
-    data = {"visit_date": timezone.localdate() - timedelta(days=1), "days": Decimal("1.0"),
+    data = {"visit_date": school_day_before(1), "days": Decimal("1.0"),
             "activities": ["coaching", "training"], "summary": "Coached the head.", "progress": "Plan drafted.",
             "next_steps": "Learning walk.", **fields}
     return services.visit_record(deployment=deployment, by=by, **data)
@@ -359,7 +360,7 @@ def test_only_the_client_head_confirms_or_queries_a_visit(users, who):
 
 
 def test_a_query_goes_back_to_whoever_recorded_the_visit_who_answers_it(users, django_capture_on_commit_callbacks):
-    visit = VisitRecordFactory()
+    visit = VisitRecordFactory(visit_date=school_day_before(1))  # an amendment checks the day again
     head = visit.deployment.client_head
     with pytest.raises(DeploymentError, match="Say what you are querying"):
         services.visit_query(visit=visit, by=head, reason="")

@@ -37,6 +37,7 @@ from deployments.tests.factories import (
 from impact.models import Question, Survey
 from impact.tests.factories import AnswerFactory, InvitationFactory, QuestionFactory, SurveyFactory
 from lle_portal.models import EmailChange, ImportJob, Invitation, Report, User
+from lle_portal.school_calendar import fill_in_england_pattern
 from lle_portal.tests.factories import (
     AdviserFactory,
     AssessorFactory,
@@ -205,8 +206,13 @@ def build_world() -> World:
     other_import = ImportJob.objects.create(kind="gias", created_by=cambs_adviser, original_name="cambs.csv",
                                             file=ContentFile(b"URN\r\n", name="cambs.csv"))
 
+    # Each LA's term dates for 2026/27, as its adviser fills them in.
+    own_calendar, _ = fill_in_england_pattern(norfolk, 2027)
+    other_calendar, _ = fill_in_england_pattern(cambs, 2027)
+
     world = World(people=people, own=own, other=other)
     world.admin_own = {
+        "lle_portal.schoolyearcalendar": own_calendar,
         "otp_totp.totpdevice": device,
         "lle_portal.localauthority": norfolk,
         "lle_portal.school": own.deployment.client_school,
@@ -226,6 +232,7 @@ def build_world() -> World:
         "impact.survey": own.survey,
     }
     world.admin_other = {
+        "lle_portal.schoolyearcalendar": other_calendar,
         "lle_portal.localauthority": cambs,
         "lle_portal.school": other.deployment.client_school,
         "lle_portal.user": other.deployment.client_head,

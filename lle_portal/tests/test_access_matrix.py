@@ -326,6 +326,8 @@ MATRIX: dict[str, Route] = {
     "admin:lle_portal_importjob_file": page(admin_staff(404, adviser=200, assessor=403),
                                             own=lambda w: {"object_id": w.admin_own["lle_portal.importjob"].pk},
                                             other=lambda w: {"object_id": w.admin_other["lle_portal.importjob"].pk}),
+    # England's usual term dates filled in for the adviser's own LAs (an empty post: a message, back to the list).
+    "admin:lle_portal_schoolyearcalendar_fill_in": action(admin_staff(302, assessor=403)),
     "admin:otp_totp_totpdevice_config": page(admin_staff(403),
                                              own=lambda w: {"pk": w.admin_own["otp_totp.totpdevice"].pk}),
     "admin:otp_totp_totpdevice_qrcode": page(admin_staff(403),
@@ -375,6 +377,8 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "lle_portal.arearesult": AdminModel(),
     # Jobs of the uploader's LAs only.
     "lle_portal.importjob": SCOPED,
+    # The LA's term dates: its advisers keep them.
+    "lle_portal.schoolyearcalendar": SCOPED,
     # People get accounts by invitation or registration.
     "lle_portal.user": MADE_BY_SERVICES,
     "lle_portal.invitation": SCOPED,
