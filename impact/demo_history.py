@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from applications.models import LLEProfile
 from deployments.models import Deployment, Objective, VisitRecord
-from lle_portal.demo import DEMO_DOMAIN, DemoContext
+from lle_portal.demo import DEMO_DOMAIN, DemoContext, school_day_on_or_after, school_day_on_or_before
 from lle_portal.models import AreaResult, Inspection, School, SchoolResult, User
 
 MEASURE = "PTRWM_EXP"
@@ -144,13 +144,17 @@ def _counts(results) -> list[tuple[int, int]]:
 
 
 def _deployment(lle: LLEProfile, school_id: int, start: date, end: date) -> int:
-    finished = timezone.make_aware(datetime.combine(end, datetime.min.time()))
+    finished = timezone.make_aware(datetime.combine(end, datetime.min.time().replace(hour=16)))
+    # Agreed in the term before the deployment starts, as a real brokerage is.
+    agreed = timezone.make_aware(datetime.combine(school_day_on_or_before(start - timedelta(days=28)),
+                                                  datetime.min.time().replace(hour=10)))
+    started = timezone.make_aware(datetime.combine(start, datetime.min.time().replace(hour=9)))
     deployment, created = Deployment.objects.get_or_create(
         client_school_id=school_id, start_date=start,
         defaults={
             "lle": lle, "end_date": end, "rate_per_day": Decimal("350.00"), "status": Deployment.Status.COMPLETED,
-            "days_per_week": Decimal("0.5"), "lle_accepted_at": finished, "client_accepted_at": finished,
-            "agreed_at": finished, "started_at": finished, "finished_at": finished,
+            "days_per_week": Decimal("0.5"), "lle_accepted_at": agreed, "client_accepted_at": agreed,
+            "agreed_at": agreed, "started_at": started, "finished_at": finished,
             "client_head_name": "The headteacher",
         },
     )
@@ -161,7 +165,8 @@ def _deployment(lle: LLEProfile, school_id: int, start: date, end: date) -> int:
                                  measure_of_success="Agreed with the client headteacher at the first visit.")
     VisitRecord.objects.bulk_create(
         VisitRecord(
-            deployment=deployment, visit_date=start + timedelta(days=14 * k + 1), days=Decimal("0.5"),
+            deployment=deployment, visit_date=school_day_on_or_after(start + timedelta(days=14 * k + 1)),
+            days=Decimal("0.5"),
             activities=["coaching"], summary="Coaching session with the head.", progress="On track.",
             next_steps="Review at the next visit.", recorded_by=lle.user, status=VisitRecord.Status.CONFIRMED,
             confirmed_at=finished,
