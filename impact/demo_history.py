@@ -40,7 +40,7 @@ from lle_portal.models import AreaResult, Inspection, School, SchoolResult, User
 MEASURE = "PTRWM_EXP"
 # The academic year (by the year it ends in): its start and end, and how many schools.
 YEARS = {2024: (date(2023, 9, 4), date(2024, 7, 19), 5), 2025: (date(2024, 9, 2), date(2025, 7, 18), 10)}
-DESIGNATED, TRAINED = date(2022, 7, 8), date(2022, 10, 14)
+DESIGNATED, TRAINED, STOOD_DOWN = date(2022, 7, 8), date(2022, 10, 14), date(2025, 8, 31)
 HISTORY_LLES = 4
 UPLIFT = Decimal(3)
 OBJECTIVES = (
@@ -73,8 +73,8 @@ def seed(ctx: DemoContext) -> None:
 
 
 def _history_lles(ctx: DemoContext) -> list[LLEProfile]:
-    """The LLEs of 2022: found by email, or made from heads of good primary
-    schools that no one in the demo uses (no account, no deployment)."""
+    """The LLEs of 2022 (stood down in August 2025): found by email, or made from
+    heads of good primary schools that no one in the demo uses (no account, no deployment)."""
     existing = list(LLEProfile.objects.filter(user__email__startswith="lle2022.", user__email__endswith=DEMO_DOMAIN)
                     .select_related("user").order_by("user__email"))
     if existing:
@@ -99,6 +99,9 @@ def _history_lles(ctx: DemoContext) -> list[LLEProfile]:
         lles.append(LLEProfile.objects.create(
             user=user, school=school, phase="primary", specialisms=["leadership", "english"],
             days_per_week=Decimal("0.5"), designated_on=DESIGNATED, trained_on=TRAINED,
+            # They served in 2023/24 and 2024/25 and stood down when it ended, so
+            # the LLEs serving now are the current round's story alone.
+            is_active=False, stood_down_on=STOOD_DOWN,
         ))
     return lles
 
