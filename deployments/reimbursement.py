@@ -361,7 +361,7 @@ def statement_lines(statement: ReimbursementStatement):
     return statement.lines.select_related(
         "lle_school", "visit__deployment__lle__user", "visit__deployment__client_school", "visit__colleague",
         "adjusts__statement", "approved_by",
-    ).order_by("lle_school__name", "visit__visit_date", "pk")
+    ).order_by("lle_school__name", "-kind", "visit__visit_date", "pk")  # this term's, arrears, adjustments
 
 
 def statement_row(line: ReimbursementLine, dates: TermDates, months: int) -> StatementRow:

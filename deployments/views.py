@@ -651,7 +651,8 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     months = claim_window_months(statement.local_authority_id)
     dates = statement.dates
     paginator = Paginator(
-        lines.filter(paid).select_related(*related).order_by("lle_school__name", "visit__visit_date", "pk"),
+        # By school; in each, this term's lines, then arrears, then adjustments ("-kind").
+        lines.filter(paid).select_related(*related).order_by("lle_school__name", "-kind", "visit__visit_date", "pk"),
         STATEMENT_LINES,
     )
     paginator.count = totals["line_count"]  # counted with the totals already

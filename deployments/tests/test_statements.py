@@ -93,7 +93,8 @@ def test_a_visit_confirmed_late_is_paid_on_the_next_statement_as_labelled_arrear
     assert {row.label for row in context["arrears"].rows} == {"Summer term 2025/26 — arrears"}
 
 
-def test_the_draft_page_says_the_arrears_by_term_and_offers_its_pdf_and_csv(client, users, deployment):
+def test_the_draft_page_says_the_arrears_by_term_and_offers_its_pdf_and_csv(client, users, deployment,
+                                                                            django_capture_on_commit_callbacks):
     for day in (date(2026, 6, 3), date(2026, 6, 10), date(2026, 7, 1)):
         visit(deployment, day, days="0.5")
     visit(deployment, date(2026, 10, 7))
@@ -105,7 +106,8 @@ def test_the_draft_page_says_the_arrears_by_term_and_offers_its_pdf_and_csv(clie
     assert "3 visits, 1.5 days, from Summer 2025/26 arrears" in page
     assert "This term: 1 visit, 1 day, £300.00" in page
     assert "Make the PDF" in page and "Download CSV" in page
-    client.post(reverse("deployments:statement_make_pdf", args=[statement.pk]))  # built at once (eager Celery)
+    with django_capture_on_commit_callbacks(execute=True):  # built at once (eager Celery)
+        client.post(reverse("deployments:statement_make_pdf", args=[statement.pk]))
     page = client.get(statement.get_absolute_url()).content.decode()
     assert "Download PDF" in page
     pdf = client.get(reverse("deployments:statement_pdf", args=[statement.pk]))
@@ -117,10 +119,12 @@ def test_the_draft_page_says_the_arrears_by_term_and_offers_its_pdf_and_csv(clie
     assert f'filename="{stem}.pdf"' in pdf["Content-Disposition"]
 
 
-def test_a_new_version_of_a_draft_asks_for_its_own_pdf(client, users, deployment):
+def test_a_new_version_of_a_draft_asks_for_its_own_pdf(client, users, deployment,
+                                                        django_capture_on_commit_callbacks):
     visit(deployment, date(2026, 10, 7))
     statement = prepare(users, 2027, "autumn")
-    services.statement_pdf_request(statement=statement, by=users["adviser"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.statement_pdf_request(statement=statement, by=users["adviser"])
     statement.refresh_from_db()
     assert reimbursement.statement_pdf_current(statement)
 
@@ -342,7 +346,8 @@ def _money(cell: str) -> Decimal:
     return Decimal(cell) if cell else Decimal(0)
 
 
-def test_the_csv_and_the_pdf_state_the_same_lines_and_totals(client, users, deployment, tmp_path):
+def test_the_csv_and_the_pdf_state_the_same_lines_and_totals(client, users, deployment, tmp_path,
+                                                             django_capture_on_commit_callbacks):
     # Paid on a finalised summer statement, then corrected: an adjustment on autumn's.
     corrected = visit(deployment, date(2026, 5, 6))
     services.statement_finalise(statement=prepare(users, 2026, "summer"), by=users["adviser"])
@@ -376,15 +381,31 @@ def test_the_csv_and_the_pdf_state_the_same_lines_and_totals(client, users, depl
     assert sum(_money(r[9]) for r in lines) == context["total_amount"]  # held lines carry no amount
 
     # The PDF, as text: the same amounts, the total and the held visit.
-    services.statement_pdf_request(statement=statement, by=users["adviser"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.statement_pdf_request(statement=statement, by=users["adviser"])
     statement.refresh_from_db()
     target = tmp_path / "statement.pdf"
     target.write_bytes(statement.pdf.read())
-    text = subprocess.run(["pdftotext", "-layout", str(target), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    text = " ".join(subprocess.run(["pdftotext", str(target), "-"], check=True, capture_output=True,
+                                   text=True).stdout.split())  # a cell's words, wrapped or not
     for row in stated:
         assert reimbursement.money(row.line.amount) in text
     assert "£650.00" in text and "-£150.00" in text
     assert "Summer term 2025/26 — arrears" in text
     assert "Older than the 12-month claim window" in text
     assert re.search(r"reimbursement-norfolk-autumn-2026-27-v1-draft\.pdf", text)
+
+
+def test_the_adviser_corrects_a_paid_visit_on_its_page(client, users, finalised):
+    statement, paid = finalised
+    client.force_login(users["adviser"])
+    url = reverse("deployments:visit_correct", args=[paid.pk])
+    assert "On the Autumn term 2026/27 statement (finalised" in client.get(url).content.decode()
+
+    response = client.post(url, {"change": "withdraw", "reason": "Not delivered: the school was closed."})
+
+    assert response.status_code == 302
+    paid.refresh_from_db()
+    assert paid.withdrawn_at and paid.correction_reason == "Not delivered: the school was closed."
+    assert AuditEvent.objects.filter(verb="visit.corrected", actor=users["adviser"]).exists()
+    assert prepare(users, 2027, "spring").lines.get().amount == Decimal("-300.00")
