@@ -409,3 +409,23 @@ def test_the_adviser_corrects_a_paid_visit_on_its_page(client, users, finalised)
     assert paid.withdrawn_at and paid.correction_reason == "Not delivered: the school was closed."
     assert AuditEvent.objects.filter(verb="visit.corrected", actor=users["adviser"]).exists()
     assert prepare(users, 2027, "spring").lines.get().amount == Decimal("-300.00")
+
+
+def test_the_migration_labels_stored_lines_of_earlier_terms_as_arrears(users, deployment):
+    # The data migration's function, run on today's models inside the test's transaction.
+    import importlib
+
+    from django.apps import apps as registry
+
+    migration = importlib.import_module("deployments.migrations.0008_finalised_statements_never_change")
+    march, april = visit(deployment, date(2026, 3, 10)), visit(deployment, date(2026, 4, 8))
+    statement = prepare(users, 2026, "summer")
+    ReimbursementLine.objects.filter(statement=statement).update(kind="period")  # as stored before
+    ReimbursementStatement.objects.filter(pk=statement.pk).update(version=0)
+
+    migration.label_arrears(registry, None)
+
+    assert statement.lines.get(visit=march).kind == "arrears"
+    assert statement.lines.get(visit=april).kind == "period"
+    statement.refresh_from_db()
+    assert statement.version == 1
