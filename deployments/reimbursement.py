@@ -26,7 +26,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
@@ -184,7 +184,8 @@ def statement_prepare(
         )
     }
     statement.lines.all().delete()
-    cutoff = claim_cutoff(dates, claim_window_months(local_authority))
+    months = claim_window_months(local_authority)
+    cutoff = claim_cutoff(dates, months)
     visits = (
         VisitRecord.objects.confirmed().unclaimed()
         .filter(deployment__client_school__local_authority=local_authority, visit_date__lte=dates.ends_on,
@@ -203,9 +204,12 @@ def statement_prepare(
         else:
             held = Held.NO
         rate = visit.deployment.rate_per_day
+        # The reason as it was when held (a later change of the window does not rewrite it).
+        note = f"Older than the {months}-month claim window: held for the adviser's approval" if (
+            held == Held.CLAIM_WINDOW) else ""
         lines.append(ReimbursementLine(
             statement=statement, visit=visit, kind=kind, held=held, lle_school_id=visit.deployment.lle.school_id,
-            days=visit.days, rate_per_day=rate, amount=_amount(visit.days, rate),
+            days=visit.days, rate_per_day=rate, amount=_amount(visit.days, rate), note=note,
             approved_at=approved_at if held == Held.NO else None,
             approved_by_id=approved_by if held == Held.NO else None,
         ))
@@ -241,7 +245,12 @@ def late_claim_approve(*, line: ReimbursementLine, by: User) -> ReimbursementLin
     line.held = Held.NO
     line.approved_at = timezone.now()
     line.approved_by = by
-    line.save(update_fields=["held", "approved_at", "approved_by"])
+    line.note = ""
+    try:
+        with transaction.atomic():
+            line.save(update_fields=["held", "approved_at", "approved_by", "note"])
+    except IntegrityError:  # paid by another statement meanwhile: a visit is paid once
+        raise _error("This visit has just been paid on another statement.") from None
     statement.version += 1
     statement.save(update_fields=["version"])
     audit_record(verb="statement.late_claim_approved", target=statement, actor=by, data={
@@ -262,6 +271,13 @@ def statement_finalise(*, statement: ReimbursementStatement, by: User) -> Reimbu
         raise _error("This statement is already finalised.")
     if not statement.lines.filter(held="").exists():
         raise _error("There are no confirmed days to pay on this statement.")
+    changed = statement.lines.filter(held="", adjusts__isnull=True).filter(
+        Q(visit__qa_flagged_at__isnull=False) | Q(visit__withdrawn_at__isnull=False) | ~Q(visit__days=F("days"))
+    )
+    if changed.exists():
+        # Finalised is what the adviser checked: never a line whose record changed since.
+        raise _error("A record of visit on this draft has changed since it was prepared (corrected, withdrawn or "
+                     "flagged for quality assurance). Prepare the statement again, check it, then finalise it.")
     statement.status = ReimbursementStatement.Status.FINALISED
     statement.finalised_at = timezone.now()
     statement.finalised_by = by
@@ -374,8 +390,8 @@ def statement_row(line: ReimbursementLine, dates: TermDates, months: int) -> Sta
             f"(version {paid_on.version}): {line.note}",
         )
     if line.held == Held.CLAIM_WINDOW:
-        return StatementRow(line, "Held, not paid", f"{period.label} — arrears, held",
-                            f"Older than the {months}-month claim window: held for the adviser's approval")
+        return StatementRow(line, "Held, not paid", f"{period.label} — arrears, held", line.note or (
+            f"Older than the {months}-month claim window: held for the adviser's approval"))
     if line.held == Held.QA:
         return StatementRow(line, "Held, not paid", f"{period.label} — held",
                             "Flagged for quality assurance: paid once the flag is cleared")

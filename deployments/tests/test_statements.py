@@ -429,3 +429,26 @@ def test_the_migration_labels_stored_lines_of_earlier_terms_as_arrears(users, de
     assert statement.lines.get(visit=april).kind == "period"
     statement.refresh_from_db()
     assert statement.version == 1
+
+
+def test_a_draft_whose_records_changed_since_it_was_prepared_is_not_finalised_until_prepared_again(users, deployment):
+    record = visit(deployment, date(2026, 10, 7))
+    statement = prepare(users, 2027, "autumn")
+    services.visit_flag_for_qa(visit=record, by=users["adviser"])
+
+    with pytest.raises(DeploymentError, match="Prepare the statement again"):
+        services.statement_finalise(statement=statement, by=users["adviser"])
+    services.visit_clear_qa_flag(visit=record, by=users["adviser"])
+    services.visit_correct(visit=record, by=users["adviser"], days=Decimal("0.5"), reason="Half a day.")
+    with pytest.raises(DeploymentError, match="Prepare the statement again"):
+        services.statement_finalise(statement=statement, by=users["adviser"])
+    statement = prepare(users, 2027, "autumn")
+    services.statement_finalise(statement=statement, by=users["adviser"])
+    assert statement.lines.get().amount == Decimal("150.00")
+
+
+def test_a_held_claim_keeps_the_window_it_was_held_under(users, old_arrears):
+    statement, old, _ = old_arrears
+    services.claim_window_set(local_authority=norfolk(), months=6, by=users["adviser"])
+    row = services.statement_context(statement)["held"].rows[0]
+    assert row.note == "Older than the 12-month claim window: held for the adviser's approval"
