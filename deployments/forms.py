@@ -187,8 +187,8 @@ class ClaimWindowForm(forms.Form):
                                              label="Local authority")
     months = forms.IntegerField(
         label="Claim window (months)", min_value=1, max_value=MAX_CLAIM_WINDOW_MONTHS,
-        help_text="Visits confirmed late are paid as arrears while they are no more than this many months older "
-                  "than the end of the statement's term; older ones are held until you approve them.",
+        help_text="Visits confirmed late are paid as arrears while they are dated no more than this many months "
+                  "before the end of the statement's term; older ones are held until you approve them.",
     )
 
     def __init__(self, *args, user, **kwargs):

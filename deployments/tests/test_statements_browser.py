@@ -77,3 +77,27 @@ def test_the_adviser_prepares_a_draft_approves_a_late_claim_and_downloads_its_cs
     page.goto("/deployments/staff/statements/claim-window/")
     assert "Norfolk" in page.locator("main").inner_text()
     assert_no_serious_violations(page)
+    screenshot(page, "reimbursement-claim-window.png")
+
+    # Finalised, then a paid day found wrong: the statement stays, the next one adjusts.
+    page.go_back()
+    page.get_by_role("button", name="Finalise for the finance team").click()
+    page.get_by_text("The statement is finalised").wait_for()
+    page.get_by_role("link", name="Correct the visit of 7 October 2026").click()
+    assert_no_serious_violations(page)
+    page.get_by_label("It was half a day").check()
+    page.get_by_label("Why").fill("The head was called away at noon.")
+    screenshot(page, "reimbursement-correct-visit.png")
+    page.get_by_role("button", name="Correct the record").click()
+    page.get_by_text("The record of visit is corrected").wait_for()
+    page.goto("/deployments/staff/statements/")
+    page.get_by_label("Academic year").select_option("2027")
+    page.get_by_label("Term").select_option("spring")
+    page.get_by_role("button", name="Prepare the statement").click()
+    page.get_by_text("is ready to check").wait_for()
+    main = page.locator("main").inner_text()
+    assert "Adjustments to earlier statements: 1, -£175.00" in main
+    assert "Adjustment to the Autumn term 2026/27 statement" in main
+    assert "The head was called away at noon." in main
+    assert_no_serious_violations(page)
+    screenshot(page, "reimbursement-adjustment.png")
