@@ -709,7 +709,8 @@ class ReimbursementLine(models.Model):
       line that paid it).
 
     A visit is paid at most once, ever (the first constraint); a finalised
-    statement's lines never change (the database refuses, migration 0007).
+    statement's lines never change (the database refuses: the triggers of the migration
+    finalised_statements_never_change).
     """
 
     class Kind(models.TextChoices):

@@ -14,7 +14,7 @@ A statement pays the LLEs' schools of one LA for one term (deployments.terms):
 
 A visit is paid at most once, ever, and a finalised statement never changes
 (both guarded by the database: deployments.models.ReimbursementLine and
-migration 0008). The page, the CSV and the PDF all read `statement_context`:
+the migration finalised_statements_never_change). The page, the CSV and the PDF all read `statement_context`:
 one source of lines and totals; the CSV and the PDF share one file name.
 """
 
