@@ -340,6 +340,9 @@ class ReimbursementStatementAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # a finalised statement never changes; a draft is prepared again, not deleted
+
     @admin.display(description="days", ordering="total_days")
     def days(self, obj: ReimbursementStatement):
         return obj.total_days or 0

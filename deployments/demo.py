@@ -397,6 +397,6 @@ def _statement(ctx: DemoContext, today: date) -> None:
         return
     statement = services.statement_prepare(local_authority=ctx.la, academic_year=term.academic_year, term=term.term,
                                            by=ctx.people["adviser"])
-    if statement.lines.exists():
+    if statement.lines.filter(held="").exists():  # something to pay (held late claims are not)
         services.statement_finalise(statement=statement, by=ctx.people["adviser"])
         services.statement_generate_pdf(statement_id=statement.pk)  # as for the contracts, above

@@ -16,6 +16,7 @@ from lle_portal.schooldata import academic_year_label
 
 from .models import (
     INTENSITY_CHOICES,
+    MAX_CLAIM_WINDOW_MONTHS,
     VISIT_LENGTH_CHOICES,
     Activity,
     Deployment,
@@ -183,3 +184,32 @@ class StatementPrepareForm(forms.Form):
         self.fields["academic_year"].choices = [
             (year, academic_year_label(year)) for year in range(this_year, this_year - 4, -1)
         ]
+
+
+class ClaimWindowForm(forms.Form):
+    """The LA's claim window (deployments.reimbursement.claim_window_set)."""
+
+    local_authority = forms.ModelChoiceField(queryset=LocalAuthority.objects.none(), empty_label=None,
+                                             label="Local authority")
+    months = forms.IntegerField(
+        label="Claim window (months)", min_value=1, max_value=MAX_CLAIM_WINDOW_MONTHS,
+        help_text="Visits confirmed late are paid as arrears while they are dated no more than this many months "
+                  "before the end of the statement's term; older ones are held until you approve them.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        las = LocalAuthority.objects.all() if user.is_superuser else user.local_authorities.all()
+        self.fields["local_authority"].queryset = las
+
+
+class VisitCorrectionForm(forms.Form):
+    """The adviser corrects a confirmed record of visit found wrong."""
+
+    CHANGE_CHOICES = [("0.5", "It was half a day"), ("1.0", "It was a full day"),
+                      ("withdraw", "It should not be paid: withdraw it")]
+    change = forms.ChoiceField(label="What is right", choices=CHANGE_CHOICES, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="Why", widget=forms.Textarea(attrs={"rows": 3}), max_length=250,
+        help_text="Shown on the next statement beside the adjustment, for the finance team.",
+    )

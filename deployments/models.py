@@ -503,8 +503,12 @@ class VisitRecordQuerySet(models.QuerySet):
         return self.filter(qa_flagged_at__isnull=False)
 
     def unclaimed(self):
-        """Not yet on any reimbursement statement: still to be paid."""
-        return self.filter(~Exists(ReimbursementLine.objects.filter(visit=OuterRef("pk"))))
+        """Not paid by any statement and not on a draft: still to be paid. (A visit
+        held on a finalised statement was not paid: the next statement takes it.)"""
+        return self.filter(~Exists(ReimbursementLine.objects.filter(
+            Q(held="") | Q(statement__status=ReimbursementStatement.Status.DRAFT),
+            visit=OuterRef("pk"), adjusts__isnull=True,
+        )))
 
     def for_adviser(self, user):
         return self.filter(user.in_my_las("deployment__client_school__local_authority"))
@@ -554,6 +558,15 @@ class VisitRecord(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     qa_note = models.TextField("quality-assurance note", blank=True)
+    # The adviser's correction of a confirmed record (deployments.reimbursement.visit_correct):
+    # its length, or withdrawn from payment. A day already paid is put right by an
+    # adjustment on the next statement; the finalised statement never changes.
+    withdrawn_at = models.DateTimeField("withdrawn from payment", null=True, blank=True)
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    correction_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -651,8 +664,13 @@ class ReimbursementStatement(models.Model):
     finalised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Each preparation (and each late claim approved) makes a new version of a
+    # draft; its CSV and PDF carry the number in their names.
+    version = models.PositiveIntegerField(default=0)
     pdf = models.FileField(upload_to=PrivateUploadTo("deployments/statements"), blank=True)
     pdf_generated_at = models.DateTimeField(null=True, blank=True)
+    # The version the stored PDF shows: a draft's PDF is offered only while it is current.
+    pdf_version = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ReimbursementStatementQuerySet.as_manager()
@@ -684,13 +702,44 @@ class ReimbursementStatement(models.Model):
 
 
 class ReimbursementLine(models.Model):
-    """One confirmed record of visit paid by one statement.
+    """One record of visit on one statement.
 
-    A visit is on at most one statement, ever (the one-to-one): a day is paid once.
+    - a period line pays a visit of the statement's own term;
+    - an arrears line pays a visit of an earlier term confirmed (or cleared) late;
+    - a held line is listed, not paid: arrears older than the LA's claim window
+      (until the adviser approves them) or a visit flagged for quality assurance;
+    - an adjustment puts right a visit paid on a finalised statement and
+      corrected since (the difference, negative or positive; `adjusts` is the
+      line that paid it).
+
+    A visit is paid at most once, ever (the first constraint); a finalised
+    statement's lines never change (the database refuses: the triggers of the migration
+    finalised_statements_never_change).
     """
 
+    class Kind(models.TextChoices):
+        PERIOD = "period", "This term"
+        ARREARS = "arrears", "Arrears"
+        ADJUSTMENT = "adjustment", "Adjustment"
+
+    class Held(models.TextChoices):
+        NO = "", "Paid"
+        CLAIM_WINDOW = "claim_window", "Older than the claim window: held for the adviser's approval"
+        QA = "qa", "Flagged for quality assurance: paid once the flag is cleared"
+
     statement = models.ForeignKey(ReimbursementStatement, on_delete=models.CASCADE, related_name="lines")
-    visit = models.OneToOneField(VisitRecord, on_delete=models.PROTECT, related_name="reimbursement_line")
+    visit = models.ForeignKey(VisitRecord, on_delete=models.PROTECT, related_name="reimbursement_lines")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERIOD)
+    held = models.CharField(max_length=12, choices=Held.choices, default=Held.NO, blank=True)
+    adjusts = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="adjustments",
+        help_text="The line of a finalised statement that this adjustment corrects.",
+    )
+    note = models.CharField(max_length=300, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # The payee and the terms as they were when the statement was prepared.
     lle_school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name="LLE's school")
     days = models.DecimalField(max_digits=3, decimal_places=1)
@@ -699,9 +748,66 @@ class ReimbursementLine(models.Model):
 
     class Meta:
         ordering = ["lle_school__name", "visit__visit_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit"], condition=Q(held="", adjusts__isnull=True), name="a_visit_is_paid_once"
+            ),
+            models.UniqueConstraint(
+                fields=["statement", "visit"], condition=Q(adjusts__isnull=True), name="a_visit_once_per_statement"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="adjustment", adjusts__isnull=False, held="")
+                | (~Q(kind="adjustment") & Q(adjusts__isnull=True)),
+                name="an_adjustment_names_its_line",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.visit}: £{self.amount}"
+
+    @property
+    def is_paid(self) -> bool:
+        return not self.held
+
+    @property
+    def period(self):
+        """The term of the visit (an arrears line names it)."""
+        return term_for(self.visit.visit_date)
+
+
+# Arrears older than this are held for the adviser's approval, unless the LA sets its own.
+DEFAULT_CLAIM_WINDOW_MONTHS = 12
+MAX_CLAIM_WINDOW_MONTHS = 72
+
+
+class ReimbursementPolicy(models.Model):
+    """An LA's claim window: a visit confirmed late is paid as arrears without
+    question while it is no older than this; an older one waits for the adviser."""
+
+    local_authority = models.OneToOneField(
+        LocalAuthority, on_delete=models.CASCADE, related_name="reimbursement_policy"
+    )
+    claim_window_months = models.PositiveSmallIntegerField(
+        "claim window (months)", default=DEFAULT_CLAIM_WINDOW_MONTHS,
+        help_text="Arrears more than this many months before the end of the statement's term are held "
+                  "until you approve them.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "reimbursement policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(claim_window_months__gte=1, claim_window_months__lte=MAX_CLAIM_WINDOW_MONTHS),
+                name="claim_window_1_to_72_months",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.local_authority}: claim window {self.claim_window_months} months"
 
 
 # --------------------------------------------------------------------------

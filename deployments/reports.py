@@ -71,26 +71,49 @@ def _contract_ready(report: Report) -> None:
 # --- the reimbursement statement ------------------------------------------------------
 
 
+def statement_report_subject(statement: ReimbursementStatement) -> str:
+    return f"statement:{statement.pk}:v{statement.version}:{'final' if statement.is_final else 'draft'}"
+
+
 def statement_request(statement: ReimbursementStatement, *, user=None, enqueue: bool = True) -> Report:
+    """The statement's PDF as it is now: its version, draft or final (a new
+    version or finalising asks for a new one; the same one joins the build)."""
+    from .reimbursement import statement_file_name
+
+    stage = "final" if statement.is_final else "draft"
     return reports.report_request(
-        kind=STATEMENT, subject=f"statement:{statement.pk}", params={"statement": statement.pk},
-        title=f"Reimbursement statement: {statement}", user=user, enqueue=enqueue,
+        kind=STATEMENT, subject=statement_report_subject(statement),
+        params={"statement": statement.pk, "version": statement.version, "final": statement.is_final,
+                "file_name": statement_file_name(statement, "pdf")},
+        title=f"Reimbursement statement: {statement} (version {statement.version}, {stage})", user=user,
+        enqueue=enqueue,
     )
 
 
 def _build_statement(report: Report) -> bytes:
-    from .services import statement_context
+    from .reimbursement import statement_context
 
     statement = ReimbursementStatement.objects.select_related("local_authority").get(pk=report.params["statement"])
     return render_pdf("pdf/statement.html", statement_context(statement))
 
 
 def _statement_ready(report: Report) -> None:
+    """Link the file from the statement, if it still shows the statement as it is."""
     statement = ReimbursementStatement.objects.select_for_update().get(pk=report.params["statement"])
+    if report.params.get("version", statement.version) != statement.version or (
+        report.params.get("final", statement.is_final) != statement.is_final
+    ):
+        return  # prepared again or finalised meanwhile: its own request makes the current file
     statement.pdf.name = report.file.name
     statement.pdf_generated_at = timezone.now()
-    statement.save(update_fields=["pdf", "pdf_generated_at"])
-    audit_record(verb="statement.pdf_generated", target=statement, actor_label="celery")
+    statement.pdf_version = statement.version
+    statement.save(update_fields=["pdf", "pdf_generated_at", "pdf_version"])
+    audit_record(verb="statement.pdf_generated", target=statement, actor_label="celery",
+                 data={"version": statement.version, "final": statement.is_final})
+
+
+def _statement_file_name(report: Report) -> str:
+    return report.params.get("file_name") or f"reimbursement-statement-{report.pk}.pdf"
 
 
 # --- the end report ---------------------------------------------------------------------
@@ -117,7 +140,7 @@ def register() -> None:
     ))
     reports.register(reports.ReportKind(
         name=STATEMENT, label="Reimbursement statement", build=_build_statement, can_view=_statement_visible,
-        on_ready=_statement_ready,
+        on_ready=_statement_ready, file_name=_statement_file_name,
     ))
     reports.register(reports.ReportKind(
         name=END_REPORT, label="Deployment end report", build=_build_end_report, can_view=_deployment_visible,

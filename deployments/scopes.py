@@ -18,6 +18,7 @@ def rules() -> dict:
         models.ReminderLog: by_deployment,
         models.ReimbursementStatement: "local_authority",
         models.ReimbursementLine: "statement__local_authority",
+        models.ReimbursementPolicy: "local_authority",
         models.NetworkMeeting: "local_authority",
         models.NetworkMeetingAttendance: "meeting__local_authority",
     }

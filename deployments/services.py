@@ -13,7 +13,6 @@ awaiting confirmation.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,11 +21,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from applications.models import LLEProfile
-from lle_portal import csvs, school_calendar
+from lle_portal import school_calendar
 from lle_portal.access import acts_for_school
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
-from lle_portal.models import LocalAuthority, School, SchoolResult, User
+from lle_portal.models import School, SchoolResult, User
 from lle_portal.schooldata import academic_year_of
 
 from . import matching
@@ -38,7 +37,6 @@ from .models import (
     DeploymentColleague,
     Objective,
     PriorityReason,
-    ReimbursementLine,
     ReimbursementStatement,
     ReminderLog,
     SupportNeed,
@@ -47,7 +45,6 @@ from .models import (
     duration_problem,
 )
 from .priorities import suggest_reasons
-from .terms import term_dates
 
 Status = Deployment.Status
 VisitStatus = VisitRecord.Status
@@ -705,126 +702,21 @@ def visit_clear_qa_flag(*, visit: VisitRecord, by: User, note: str = "") -> Visi
 
 
 # --- reimbursement -----------------------------------------------------------------
+# In deployments.reimbursement; the names callers import from here.
 
-
-@transaction.atomic
-def statement_prepare(
-    *, local_authority: LocalAuthority, academic_year: int, term: str, by: User
-) -> ReimbursementStatement:
-    """Prepare (or refresh) the LA's draft statement for a term.
-
-    It pays every confirmed day of visit up to the end of the term that no
-    statement has paid yet, so a record confirmed late is paid next term. A
-    day is claimed by one statement line only (a one-to-one on the visit).
-    """
-    dates = term_dates(academic_year, term)
-    statement, _ = ReimbursementStatement.objects.get_or_create(
-        local_authority=local_authority, academic_year=academic_year, term=term,
-    )
-    statement = ReimbursementStatement.objects.select_for_update().get(pk=statement.pk)
-    if statement.is_final:
-        raise DeploymentError(f"The statement for the {dates.label} is finalised; it cannot change.")
-    statement.lines.all().delete()
-    visits = (
-        VisitRecord.objects.confirmed().unclaimed()
-        .filter(deployment__client_school__local_authority=local_authority, visit_date__lte=dates.ends_on)
-        .select_related("deployment__lle")
-    )
-    lines = [
-        ReimbursementLine(
-            statement=statement, visit=visit, lle_school_id=visit.deployment.lle.school_id, days=visit.days,
-            rate_per_day=visit.deployment.rate_per_day,
-            amount=(Decimal(visit.days) * visit.deployment.rate_per_day).quantize(Decimal("0.01")),
-        )
-        for visit in visits
-    ]
-    try:
-        with transaction.atomic():
-            ReimbursementLine.objects.bulk_create(lines)
-    except IntegrityError:
-        raise DeploymentError("Another statement claimed some of these days just now. Prepare it again.") from None
-    statement.prepared_at = timezone.now()
-    statement.prepared_by = by
-    statement.save(update_fields=["prepared_at", "prepared_by"])
-    audit_record(verb="statement.prepared", target=statement, actor=by, data={"lines": len(lines)})
-    return statement
-
-
-@transaction.atomic
-def statement_finalise(*, statement: ReimbursementStatement, by: User) -> ReimbursementStatement:
-    """Finalise for the finance team: its days are paid and never counted again."""
-    statement = ReimbursementStatement.objects.select_for_update().get(pk=statement.pk)
-    if statement.is_final:
-        raise DeploymentError("This statement is already finalised.")
-    if not statement.lines.exists():
-        raise DeploymentError("There are no confirmed days to pay on this statement.")
-    statement.status = ReimbursementStatement.Status.FINALISED
-    statement.finalised_at = timezone.now()
-    statement.finalised_by = by
-    statement.save(update_fields=["status", "finalised_at", "finalised_by"])
-    audit_record(verb="statement.finalised", target=statement, actor=by)
-    from .tasks import generate_statement_pdf
-
-    pk = statement.pk
-    transaction.on_commit(lambda: generate_statement_pdf.delay(pk))
-    return statement
-
-
-def statement_lines(statement: ReimbursementStatement) -> list[ReimbursementLine]:
-    return list(
-        statement.lines.select_related(
-            "lle_school", "visit__deployment__lle__user", "visit__deployment__client_school", "visit__colleague"
-        ).order_by("lle_school__name", "visit__visit_date", "pk")
-    )
-
-
-def statement_by_school(lines: Sequence[ReimbursementLine]) -> list[dict]:
-    """The lines grouped by the LLE's school (the payee), with subtotals."""
-    groups: dict[int, dict] = {}
-    for line in lines:
-        group = groups.setdefault(line.lle_school_id, {
-            "school": line.lle_school, "lines": [], "days": Decimal(0), "amount": Decimal(0),
-        })
-        group["lines"].append(line)
-        group["days"] += line.days
-        group["amount"] += line.amount
-    return list(groups.values())
-
-
-def statement_context(statement: ReimbursementStatement) -> dict:
-    lines = statement_lines(statement)
-    return {
-        "statement": statement,
-        "dates": statement.dates,
-        "schools": statement_by_school(lines),
-        "total_days": sum((line.days for line in lines), Decimal(0)),
-        "total_amount": sum((line.amount for line in lines), Decimal(0)),
-        "generated_on": timezone.localdate(),
-    }
-
-
-ONE_PLACE, TWO_PLACES = Decimal("0.1"), Decimal("0.01")
-CSV_HEADER = [
-    "LLE school URN", "LLE school", "LLE", "Client school URN", "Client school", "Visit date", "Delivered by",
-    "Days", "Rate per day", "Amount",
-]
-
-
-def statement_csv(statement: ReimbursementStatement) -> str:
-    """The statement for the finance team's spreadsheet: one row per paid visit."""
-    out = io.StringIO()
-    writer = csvs.writer(out)  # cells typed by people (names) never run as formulas
-    writer.writerow(CSV_HEADER)
-    for line in statement_lines(statement):
-        deployment = line.visit.deployment
-        writer.writerow([
-            line.lle_school.urn, line.lle_school.name, deployment.lle.user.full_name,
-            deployment.client_school.urn, deployment.client_school.name, line.visit.visit_date.isoformat(),
-            line.visit.colleague.name if line.visit.colleague_id else deployment.lle.user.full_name,
-            # Decimals, not text: written as numbers, which the CSV writer leaves as they are.
-            line.days.quantize(ONE_PLACE), line.rate_per_day.quantize(TWO_PLACES), line.amount.quantize(TWO_PLACES),
-        ])
-    return out.getvalue()
+from .reimbursement import (  # noqa: E402, F401
+    CSV_HEADER,
+    claim_window_set,
+    late_claim_approve,
+    statement_context,
+    statement_csv,
+    statement_file_name,
+    statement_finalise,
+    statement_lines,
+    statement_pdf_request,
+    statement_prepare,
+    visit_correct,
+)
 
 
 def statement_generate_pdf(*, statement_id: int, enqueue: bool = False) -> ReimbursementStatement | None:

@@ -31,7 +31,11 @@ urlpatterns = [
     path("staff/match-all/", views.match_all, name="match_all"),
     path("staff/statements/", views.statements, name="statements"),
     path("staff/statements/<int:pk>/", views.statement_detail, name="statement"),
+    path("staff/statements/claim-window/", views.claim_window, name="claim_window"),
     path("staff/statements/<int:pk>/finalise/", views.statement_finalise, name="statement_finalise"),
     path("staff/statements/<int:pk>/statement.csv", views.statement_csv, name="statement_csv"),
     path("staff/statements/<int:pk>/statement.pdf", views.statement_pdf, name="statement_pdf"),
+    path("staff/statements/<int:pk>/make-pdf/", views.statement_make_pdf, name="statement_make_pdf"),
+    path("staff/statements/<int:pk>/approve/", views.statement_approve, name="statement_approve"),
+    path("staff/visits/<int:pk>/correct/", views.visit_correct, name="visit_correct"),
 ]

@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Prefetch, Subquery, Sum, Window
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum, Window
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,6 +37,7 @@ from lle_portal.reports import latest_reports
 from . import matching, services
 from .filters import DeploymentFilter
 from .forms import (
+    ClaimWindowForm,
     MatchAllProposalForm,
     ObjectiveForm,
     ObjectiveProgressForm,
@@ -44,14 +45,31 @@ from .forms import (
     QAFlagForm,
     ReasonForm,
     StatementPrepareForm,
+    VisitCorrectionForm,
     VisitRecordForm,
 )
-from .models import Deployment, Objective, ReimbursementStatement, SupportNeed, VisitRecord
+from .models import (
+    DEFAULT_CLAIM_WINDOW_MONTHS,
+    Deployment,
+    Objective,
+    ReimbursementLine,
+    ReimbursementStatement,
+    SupportNeed,
+    VisitRecord,
+)
 from .priorities import suggestions_for_schools
-from .reports import END_REPORT, end_report_request
+from .reimbursement import (
+    claim_window_months,
+    days_phrase,
+    short_label,
+    statement_pdf_current,
+    statement_row,
+    visits_phrase,
+)
+from .reports import END_REPORT, STATEMENT, end_report_request, statement_report_subject
 from .services import DeploymentError
 from .signals import overview_version
-from .terms import previous_term
+from .terms import previous_term, term_for
 
 ADVISER = User.Role.ADVISER
 HEADTEACHER = User.Role.HEADTEACHER
@@ -61,8 +79,9 @@ PAGE_SIZE = 25
 OVERVIEW_ROWS = 20
 # The overview's LLE capacity table, a page at a time (?capacity=N).
 CAPACITY_ROWS = 25
-# A reimbursement statement's lines, a page at a time.
+# A reimbursement statement's lines, a page at a time; its held visits, at most this many.
 STATEMENT_LINES = 50
+HELD_SHOWN = 200
 # The matching list shows the best candidates (and as many excluded ones) unless asked for all.
 MATCHES_SHOWN = 25
 
@@ -588,7 +607,8 @@ def statements(request: HttpRequest) -> HttpResponse:
         except DeploymentError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"The draft statement for the {statement.dates.label} is ready to check.")
+            messages.success(request, f"The draft statement for the {statement.dates.label} is ready to check "
+                                      f"(version {statement.version}).")
             return redirect(statement)
     listed = _advisers_statements(request).select_related("local_authority").with_totals().order_by(
         "-academic_year", "-pk"
@@ -598,35 +618,94 @@ def statements(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(ADVISER)
+def claim_window(request: HttpRequest) -> HttpResponse:
+    """The claim window of each of the adviser's LAs (a superuser's: every LA's)."""
+    form = ClaimWindowForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            policy = services.claim_window_set(by=request.user, **form.cleaned_data)
+        except DeploymentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"The claim window of {policy.local_authority.name} is "
+                                      f"{policy.claim_window_months} months.")
+            return redirect("deployments:claim_window")
+    las = form.fields["local_authority"].queryset.annotate(
+        months=Coalesce("reimbursement_policy__claim_window_months", DEFAULT_CLAIM_WINDOW_MONTHS)
+    )
+    page = Paginator(las, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "deployments/staff/claim_window.html", {"form": form, "page": page})
+
+
+@role_required(ADVISER)
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(_advisers_statements(request).select_related("local_authority"), pk=pk)
     # A national statement has thousands of lines: the totals are summed by the
-    # database, and the lines shown a page at a time, grouped by the school paid
-    # (the CSV and the PDF carry every line).
+    # database, and the paid lines shown a page at a time (the CSV and the PDF
+    # carry every line). The held visits and arrears are few: listed whole.
     lines = statement.lines.all()
-    totals = lines.aggregate(line_count=Count("pk"), school_count=Count("lle_school", distinct=True),
-                             total_days=Sum("days"), total_amount=Sum("amount"))
+    kinds = ReimbursementLine.Kind
+    paid = Q(held="")
+    totals = lines.aggregate(
+        line_count=Count("pk", filter=paid), school_count=Count("lle_school", distinct=True, filter=paid),
+        total_days=Sum("days", filter=paid), total_amount=Sum("amount", filter=paid),
+        period_count=Count("pk", filter=paid & Q(kind=kinds.PERIOD)),
+        period_days=Sum("days", filter=paid & Q(kind=kinds.PERIOD)),
+        period_amount=Sum("amount", filter=paid & Q(kind=kinds.PERIOD)),
+        adjustment_count=Count("pk", filter=Q(kind=kinds.ADJUSTMENT)),
+        adjustment_amount=Sum("amount", filter=Q(kind=kinds.ADJUSTMENT)),
+    )
+    related = ("lle_school", "visit__deployment__lle__user", "visit__deployment__client_school", "visit__colleague",
+               "adjusts__statement", "approved_by")
+    months = claim_window_months(statement.local_authority_id)
+    dates = statement.dates
     paginator = Paginator(
-        lines.select_related(
-            "lle_school", "visit__deployment__lle__user", "visit__deployment__client_school", "visit__colleague"
-        ).order_by("lle_school__name", "visit__visit_date", "pk"),
+        # By school; in each, this term's lines, then arrears, then adjustments ("-kind").
+        lines.filter(paid).select_related(*related).order_by("lle_school__name", "-kind", "visit__visit_date", "pk"),
         STATEMENT_LINES,
     )
     paginator.count = totals["line_count"]  # counted with the totals already
     page = paginator.get_page(request.GET.get("page"))
-    groups = services.statement_by_school(page.object_list)
+    groups: dict[int, dict] = {}
+    for line in page.object_list:
+        group = groups.setdefault(line.lle_school_id, {"school": line.lle_school, "rows": []})
+        group["rows"].append(statement_row(line, dates, months))
     subtotals = {
-        row["lle_school"]: row for row in lines.filter(lle_school__in=[g["school"] for g in groups])
+        row["lle_school"]: row for row in lines.filter(paid, lle_school__in=list(groups))
         .order_by().values("lle_school").annotate(days=Sum("days"), amount=Sum("amount"), count=Count("pk"))
     }
-    for group in groups:
-        subtotal = subtotals[group["school"].pk]
+    for school_id, group in groups.items():
+        subtotal = subtotals[school_id]
         group["days"], group["amount"] = subtotal["days"], subtotal["amount"]
-        group["partial"] = subtotal["count"] > len(group["lines"])  # some lines on the other pages
+        group["partial"] = subtotal["count"] > len(group["rows"])  # some lines on the other pages
+    arrears = Counter()
+    for visit_date, days, amount in lines.filter(paid, kind=kinds.ARREARS).values_list(
+        "visit__visit_date", "days", "amount"
+    ):
+        term = term_for(visit_date)
+        arrears[(term, "count")] += 1
+        arrears[(term, "days")] += days
+        arrears[(term, "amount")] += amount
+    arrears_by_period = [
+        {"period": term, "amount": arrears[(term, "amount")],
+         "summary": f"{visits_phrase(arrears[(term, 'count')])}, {days_phrase(arrears[(term, 'days')])}, "
+                    f"from {short_label(term)} arrears"}
+        for term in sorted({term for term, _ in arrears}, key=lambda t: t.starts_on)
+    ]
+    held = [statement_row(line, dates, months) for line in
+            lines.exclude(held="").select_related(*related).order_by("visit__visit_date", "pk")[:HELD_SHOWN]]
+    report = None
+    if not statement_pdf_current(statement):
+        report = latest_reports(STATEMENT, [statement_report_subject(statement)]).get(
+            statement_report_subject(statement))
     return render(request, "deployments/staff/statement.html", {
-        "statement": statement, "dates": statement.dates, "schools": groups, "page": page,
-        "school_count": totals["school_count"],
+        "statement": statement, "dates": dates, "schools": list(groups.values()), "page": page, "held": held,
+        "held_count": lines.exclude(held="").count() if len(held) >= HELD_SHOWN else len(held),
+        "arrears_by_period": arrears_by_period, "claim_window_months": months,
+        "school_count": totals["school_count"], "totals": totals,
         "total_days": totals["total_days"] or Decimal(0), "total_amount": totals["total_amount"] or Decimal(0),
+        "pdf_current": statement_pdf_current(statement), "report": report,
+        "file_name": services.statement_file_name(statement, "csv"),
     })
 
 
@@ -644,20 +723,91 @@ def statement_finalise(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(ADVISER)
+@require_POST
+def statement_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve a late claim held on the draft: the line is named in the POST."""
+    statement = get_object_or_404(_advisers_statements(request), pk=pk)
+    line = statement.lines.filter(pk=_int(request.POST.get("line"))).select_related("visit").first()
+    if line is None:
+        messages.error(request, "Choose a held visit to approve.")
+        return redirect(statement)
+    try:
+        services.late_claim_approve(line=line, by=request.user)
+    except DeploymentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The visit of {line.visit.visit_date:%-d %B %Y} is approved and paid on this "
+                                  f"statement (now version {statement.version + 1}).")
+    return redirect(statement)
+
+
+@role_required(ADVISER)
+@require_POST
+def statement_make_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = get_object_or_404(_advisers_statements(request).select_related("local_authority"), pk=pk)
+    try:
+        services.statement_pdf_request(statement=statement, by=request.user)
+    except DeploymentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The PDF is being made; it is offered here when ready, and you are emailed.")
+    return redirect(statement)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _attachment(response: HttpResponse, name: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"  # never kept by a shared cache
+    return response
+
+
+@role_required(ADVISER)
 def statement_csv(request: HttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(_advisers_statements(request).select_related("local_authority"), pk=pk)
     response = HttpResponse(services.statement_csv(statement), content_type="text/csv; charset=utf-8")
-    name = f"reimbursement-{statement.local_authority.code}-{statement.academic_year}-{statement.term}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return _attachment(response, services.statement_file_name(statement, "csv"))
 
 
 @role_required(ADVISER)
 def statement_pdf(request: HttpRequest, pk: int) -> FileResponse:
     statement = get_object_or_404(_advisers_statements(request).select_related("local_authority"), pk=pk)
-    if not statement.pdf:
-        raise Http404("The statement's PDF is made when it is finalised.")
-    response = FileResponse(statement.pdf.open("rb"), content_type="application/pdf",
-                            filename=f"reimbursement-{statement.academic_year}-{statement.term}.pdf")
+    if not statement_pdf_current(statement):
+        raise Http404("This version of the statement has no PDF yet: make it from the statement's page.")
+    response = FileResponse(statement.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
+                            filename=services.statement_file_name(statement, "pdf"))
     response["Cache-Control"] = "private, no-store"  # never kept by a shared cache
     return response
+
+
+@role_required(ADVISER)
+def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """The adviser corrects a confirmed record of visit found wrong; a paid one is
+    put right by an adjustment on the next statement."""
+    visit = get_object_or_404(
+        VisitRecord.objects.for_adviser(request.user).select_related(
+            "deployment__lle__user", "deployment__client_school", "colleague"), pk=pk,
+    )
+    form = VisitCorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        change = form.cleaned_data["change"]
+        try:
+            services.visit_correct(
+                visit=visit, by=request.user, reason=form.cleaned_data["reason"], withdraw=change == "withdraw",
+                days=None if change == "withdraw" else Decimal(change),
+            )
+        except DeploymentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The record of visit is corrected. If it was paid, the next statement "
+                                      "carries the difference as an adjustment.")
+            return redirect(visit.deployment)
+    paid_on = visit.reimbursement_lines.filter(held="", adjusts__isnull=True).select_related("statement").first()
+    return render(request, "deployments/staff/visit_correct.html", {
+        "visit": visit, "deployment": visit.deployment, "form": form, "paid_on": paid_on,
+    })

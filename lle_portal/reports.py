@@ -61,6 +61,9 @@ class ReportKind:
     # Whether the requester is emailed when it is ready (documents that have
     # their own notification, like the contract, say no).
     email_when_ready: bool = True
+    # The downloaded file's name, when the kind names its files itself (e.g. a
+    # statement's PDF named like its CSV); otherwise the title's.
+    file_name: Callable[[Report], str] | None = None
 
 
 _KINDS: dict[str, ReportKind] = {}
@@ -132,6 +135,9 @@ def latest_reports(kind: str, subjects: list[str]) -> dict[str, Report]:
 
 
 def file_name(report: Report) -> str:
+    kind = kind_of(report)
+    if kind is not None and kind.file_name is not None:
+        return kind.file_name(report)
     return f"{slugify(report.title)[:80] or 'report'}-{report.pk}.pdf"
 
 

@@ -40,7 +40,9 @@ def world(users):
                                  status=VisitRecord.Status.QUERIED, query_reason="Which day?")
     statement = services.statement_prepare(local_authority=school.local_authority, academic_year=2026,
                                            term="autumn", by=users["adviser"])
-    statement.pdf.save("statement.pdf", ContentFile(b"%PDF-1.7 test"))
+    statement.pdf.save("statement.pdf", ContentFile(b"%PDF-1.7 test"), save=False)
+    statement.pdf_version = statement.version  # the PDF of this version
+    statement.save(update_fields=["pdf", "pdf_version"])
     people = {
         "lle": lle.user, "client_head": head, "other_head": users["headteacher"], "adviser": users["adviser"],
         "other_adviser": users["other_adviser"], "assessor": users["assessor"],

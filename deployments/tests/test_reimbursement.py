@@ -119,10 +119,11 @@ def test_the_csv_has_a_row_per_paid_day(users, deployments_in_autumn):
                                            by=users["adviser"])
     rows = list(csv.reader(io.StringIO(services.statement_csv(statement))))
     assert rows[0] == services.CSV_HEADER
-    assert rows[1][1:] == [
+    assert rows[1][1:10] == [
         first.lle.school.name, first.lle.user.full_name, str(first.client_school.urn), first.client_school.name,
         "2025-10-08", first.lle.user.full_name, "0.5", "300.00", "150.00",
     ]
+    assert rows[1][10:] == ["This term", "Autumn term 2025/26", ""]
 
 
 def test_finalising_makes_the_statement_pdf_in_the_background(users, deployments_in_autumn, tmp_path,

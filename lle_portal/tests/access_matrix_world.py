@@ -113,7 +113,9 @@ def _deployment_side(side: Side, *, la, lle_profile=None, client_head=None) -> N
     side.deployment.contract_pdf.save("contract.pdf", _pdf("contract.pdf"))
     side.objective = ObjectiveFactory(deployment=side.deployment)
     side.visit = VisitRecordFactory(deployment=side.deployment, visit_date=timezone.localdate() - timedelta(days=3))
-    side.statement = ReimbursementStatement.objects.create(local_authority=la, academic_year=2026, term="autumn")
+    # pdf_version: the stored PDF shows the statement as it is (a draft's PDF is offered only then).
+    side.statement = ReimbursementStatement.objects.create(local_authority=la, academic_year=2026, term="autumn",
+                                                           pdf_version=0)
     side.statement.pdf.save("statement.pdf", _pdf("statement.pdf"))
     side.report = Report(
         kind=END_REPORT, subject=f"deployment:{side.deployment.pk}", params={"deployment": side.deployment.pk},

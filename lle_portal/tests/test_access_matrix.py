@@ -285,6 +285,13 @@ MATRIX: dict[str, Route] = {
     "deployments:statement_finalise": action(advisers(adviser=302), **STATEMENT),
     "deployments:statement_csv": page(advisers(adviser=200), **STATEMENT),
     "deployments:statement_pdf": page(advisers(adviser=200), **STATEMENT),
+    "deployments:claim_window": page(advisers(adviser=200, other_adviser=200),
+                                     post=advisers(adviser=200, other_adviser=200)),
+    # An empty POST names no held visit (or: the PDF is asked for): refused or done, back to the statement.
+    "deployments:statement_approve": action(advisers(adviser=302), **STATEMENT),
+    "deployments:statement_make_pdf": action(advisers(adviser=302), **STATEMENT),
+    # The world's visit awaits confirmation: the page says only confirmed ones are corrected.
+    "deployments:visit_correct": page(advisers(adviser=200), post=advisers(adviser=200), **VISIT),
     # --- impact ---
     "impact:dashboard": page(gate(("governor", *ADVISERS), governor=200, adviser=200, other_adviser=200)),
     # No year chosen: refused with a message, back to the dashboard.

@@ -34,7 +34,8 @@ def files(db):
     adviser = AdviserFactory(local_authorities=[norfolk])
     deployment = DeploymentFactory(active=True, need__client_school__local_authority=norfolk)
     deployment.contract_pdf.save("contract.pdf", ContentFile(PDF))
-    statement = ReimbursementStatement.objects.create(local_authority=norfolk, academic_year=2025, term="autumn")
+    statement = ReimbursementStatement.objects.create(local_authority=norfolk, academic_year=2025, term="autumn",
+                                                      pdf_version=0)  # the PDF of the statement as it is
     statement.pdf.save("statement.pdf", ContentFile(PDF))
     report = Report(
         kind=END_REPORT, subject=f"deployment:{deployment.pk}", params={"deployment": deployment.pk},

@@ -445,7 +445,7 @@ def add_statement_lines(visits: list[VisitRecord], deployments: list[Deployment]
     statements: dict[tuple, ReimbursementStatement] = {
         (s.local_authority_id, s.academic_year, s.term): s for s in ReimbursementStatement.objects.all()
     }
-    lines = []
+    lines, final = [], []
     now = timezone.now()
     for visit in visits:
         if visit.visit_date >= before:
@@ -454,17 +454,21 @@ def add_statement_lines(visits: list[VisitRecord], deployments: list[Deployment]
         term = term_for(visit.visit_date)
         key = (schools[deployment.client_school_id], term.academic_year, term.term.value)
         if key not in statements:
-            final = term != draft_term
+            # Created as drafts: a finalised statement takes no new line (the
+            # database refuses); finalised below, once its lines are in.
             statements[key] = ReimbursementStatement.objects.create(
                 local_authority_id=key[0], academic_year=key[1], term=key[2], prepared_by=adviser, prepared_at=now,
-                status="finalised" if final else "draft", finalised_at=now if final else None,
-                finalised_by=adviser if final else None,
+                version=1,
             )
+            if term != draft_term:
+                final.append(statements[key].pk)
         lines.append(ReimbursementLine(
             statement=statements[key], visit=visit, lle_school_id=lle_schools[deployment.lle_id], days=visit.days,
             rate_per_day=deployment.rate_per_day, amount=visit.days * deployment.rate_per_day,
         ))
     ReimbursementLine.objects.bulk_create(lines, batch_size=BATCH)
+    ReimbursementStatement.objects.filter(pk__in=final).update(status="finalised", finalised_at=now,
+                                                              finalised_by=adviser)
 
 
 def build_staff(b: Builder) -> None:
