@@ -417,7 +417,7 @@ def test_the_migration_labels_stored_lines_of_earlier_terms_as_arrears(users, de
 
     from django.apps import apps as registry
 
-    migration = importlib.import_module("deployments.migrations.0008_finalised_statements_never_change")
+    migration = importlib.import_module("deployments.migrations.0009_finalised_statements_never_change")
     march, april = visit(deployment, date(2026, 3, 10)), visit(deployment, date(2026, 4, 8))
     statement = prepare(users, 2026, "summer")
     ReimbursementLine.objects.filter(statement=statement).update(kind="period")  # as stored before
