@@ -116,6 +116,7 @@ RubricDescriptorFields = type("RubricDescriptorFields", (forms.Form,), {
     _rubric_field_name(key, score): forms.CharField(
         label=f"{score} – {label.split(' - ', 1)[-1]}", required=False, max_length=600,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="What this score means for this competency, as the assessors read it beside the score.",
     )
     for key in RUBRIC for score, label in SCORES.items()
 })
@@ -133,6 +134,7 @@ class RoundAdminForm(RubricDescriptorFields, forms.ModelForm):
     )
     default_referee_role = forms.ChoiceField(
         choices=[("", "---------"), *RefereeNomination.Role.choices], required=False, label="Default referee's role",
+        help_text="The referee's role as the application form names it.",
     )
 
     # What counts for eligibility in this round (stored in eligibility_rules;

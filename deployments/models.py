@@ -751,11 +751,16 @@ class ReimbursementLine(models.Model):
 class NetworkMeeting(models.Model):
     """The termly network meeting of the LA's LLEs (seed 004)."""
 
-    local_authority = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="network_meetings")
-    held_on = models.DateField()
-    title = models.CharField(max_length=200)
-    location = models.CharField(max_length=200, blank=True)
-    notes = models.TextField("agenda and notes", blank=True)
+    local_authority = models.ForeignKey(
+        LocalAuthority, on_delete=models.PROTECT, related_name="network_meetings",
+        help_text="The local authority whose LLEs meet.",
+    )
+    held_on = models.DateField(help_text="The day of the meeting: one a term, one a day for each local authority.")
+    title = models.CharField(max_length=200, help_text="For example “Autumn network meeting”.")
+    location = models.CharField(max_length=200, blank=True, help_text="Where it is held, or how to join it.")
+    notes = models.TextField(
+        "agenda and notes", blank=True, help_text="The agenda beforehand; what was shared and agreed afterwards.",
+    )
 
     class Meta:
         ordering = ["-held_on"]
