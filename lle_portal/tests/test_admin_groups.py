@@ -151,3 +151,19 @@ def test_no_field_of_any_model_names_a_source_file():
                 if SOURCE_REFERENCES.search(str(label)):
                     found.append(f"{_label(model)}.{field.name} choice: {label}")
     assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("url_name", [
+    "admin:deployments_supportneed_add",
+    "admin:deployments_networkmeeting_add",
+    "admin:impact_survey_add",
+    "admin:applications_trainingcohort_add",
+    "admin:applications_applicationround_add",
+])
+def test_every_field_of_the_advisers_add_forms_says_what_it_is_for(client, users, url_name):
+    client.force_login(users["adviser"])
+    response = client.get(reverse(url_name))
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    missing = [name for name, field in form.fields.items() if not field.help_text]
+    assert not missing, f"{url_name}: fields without a help text: {missing}"
