@@ -179,9 +179,10 @@ class SupportNeed(models.Model):
     )
     closed_reason = models.TextField(blank=True, help_text="Why the need was closed.")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="recorded by", help_text="The adviser who recorded the need.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("recorded at", auto_now_add=True, help_text="When the need was recorded.")
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SupportNeedQuerySet.as_manager()
