@@ -23,7 +23,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from lle_portal import admin_groups
 from lle_portal.admin import ScopedFormFields, ScopedToOwnLAs, UrnSearchMixin
+from lle_portal.admin_scope import SuperuserOnly
 from lle_portal.models import AuditEvent, Grade, LocalAuthority, OutgoingEmail, ReportCardGrade, User
 from lle_portal.schooldata import EligibilityRules
 
@@ -44,6 +46,20 @@ from .models import (
 from .rubric import DEFAULT_DESCRIPTORS, RUBRIC, SCORES
 from .rubric import descriptor as rubric_descriptor
 from .services import ApplicationError
+
+# Where each table sits in the admin's task groups (lle_portal/admin_groups.py).
+admin_groups.place(ApplicationRound, "recruitment", 10)
+admin_groups.place(Application, "recruitment", 20)
+admin_groups.place(Assessment, "recruitment", 30)
+admin_groups.place(LLEProfile, "recruitment", 40, name="LLEs")
+admin_groups.place(TrainingCohort, "recruitment", 50)
+# Emailed links (references, governors' approvals): resent and cancelled on
+# the application's verification page, where staff read them.
+admin_groups.place(LinkRequest, "system", 40)
+# The staff pages of the same tasks, listed beside the tables.
+admin_groups.staff_page("recruitment", 5, "Verify, assign assessors and run the panel", "applications:staff_index")
+admin_groups.staff_page("recruitment", 6, "Applications to assess", "applications:staff_assessments",
+                        roles=("assessor",))
 
 Status = Application.Status
 
@@ -100,6 +116,7 @@ RubricDescriptorFields = type("RubricDescriptorFields", (forms.Form,), {
     _rubric_field_name(key, score): forms.CharField(
         label=f"{score} – {label.split(' - ', 1)[-1]}", required=False, max_length=600,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="What this score means for this competency, as the assessors read it beside the score.",
     )
     for key in RUBRIC for score, label in SCORES.items()
 })
@@ -108,7 +125,7 @@ RubricDescriptorFields = type("RubricDescriptorFields", (forms.Form,), {
 class RoundAdminForm(RubricDescriptorFields, forms.ModelForm):
     priority_phases = forms.MultipleChoiceField(
         choices=Phase.choices, required=False, widget=forms.CheckboxSelectMultiple,
-        help_text="The phases the LA most wants (seed 000: “particularly from secondary schools”). "
+        help_text="The phases the LA most wants (for example “particularly from secondary schools”). "
         "The panel ranks these applicants first among equal scores.",
     )
     priority_specialisms = forms.MultipleChoiceField(
@@ -117,6 +134,7 @@ class RoundAdminForm(RubricDescriptorFields, forms.ModelForm):
     )
     default_referee_role = forms.ChoiceField(
         choices=[("", "---------"), *RefereeNomination.Role.choices], required=False, label="Default referee's role",
+        help_text="The referee's role as the application form names it.",
     )
 
     # What counts for eligibility in this round (stored in eligibility_rules;
@@ -262,7 +280,7 @@ class ApplicationRoundAdmin(ScopedAdmin):
                 "default_referee_name", "default_referee_email", "default_referee_role",
                 "default_referee_organisation",
             ),
-            "description": "Optional. Applicants are asked to name this person as their LA referee (seed 000).",
+            "description": "Optional. Applicants are asked to name this person as their local authority referee.",
         }),
         *(
             (f"Rubric: {title}", {
@@ -712,7 +730,7 @@ class LLEProfileAdmin(ScopedAdmin):
             return None
         return self._ask(
             request, queryset, form=form, action="add_to_cohort", title="Add to a training cohort",
-            intro="Training must finish within 8 weeks of designation (seed 001: 6 to 8 weeks). "
+            intro="Training follows designation within 6 to 8 weeks: the cohort must finish within 8 weeks. "
             "Each LLE is emailed the cohort's dates.",
             button="Add to the cohort",
         )
@@ -779,7 +797,7 @@ class TrainingCohortAdmin(ScopedAdmin):
 
 
 @admin.register(LinkRequest)
-class LinkRequestAdmin(ScopedAdmin):
+class LinkRequestAdmin(SuperuserOnly, ScopedAdmin):
     list_display = ("application", "kind", "recipient_name", "status", "created_at", "reminder_count",
                     "responded_at", "expires_at")
     list_filter = ("kind", "status")

@@ -104,17 +104,25 @@ class RoundQuerySet(models.QuerySet):
 
 
 class ApplicationRound(models.Model):
-    name = models.CharField(max_length=200)
-    local_authorities = models.ManyToManyField(LocalAuthority, related_name="rounds")
+    name = models.CharField(max_length=200, help_text="As applicants see it, for example “LLE recruitment 2027”.")
+    local_authorities = models.ManyToManyField(
+        LocalAuthority, related_name="rounds",
+        help_text="The local authorities whose headteachers may apply; you see the rounds of your own.",
+    )
     opens_at = models.DateTimeField(help_text="UK time.")
     closes_at = models.DateTimeField(help_text="UK time. Submissions are refused from this second.")
-    decisions_by = models.DateField()
-    induction_date = models.DateField(null=True, blank=True)
-    training_starts = models.DateField(null=True, blank=True)
-    places = models.PositiveSmallIntegerField()
+    decisions_by = models.DateField(help_text="Applicants are told the panel's decision by this day.")
+    induction_date = models.DateField(
+        null=True, blank=True, help_text="Shown on the programme page; “to be confirmed” while empty.",
+    )
+    training_starts = models.DateField(
+        null=True, blank=True,
+        help_text="Training follows designation within 6 to 8 weeks; shown on the programme page.",
+    )
+    places = models.PositiveSmallIntegerField(help_text="How many LLEs the round designates at most.")
     priority_phases = models.JSONField(default=list, blank=True, help_text="Phases the LA most wants.")
     priority_specialisms = models.JSONField(default=list, blank=True)
-    priority_notes = models.TextField(blank=True)
+    priority_notes = models.TextField(blank=True, help_text="Anything else the LA wants from this round's LLEs.")
     # What counts for this round's eligibility, over the defaults of
     # lle_portal.schooldata.EligibilityRules, e.g. {"good_leadership_grades": [1, 2],
     # "report_card_leadership_at_least": 3, "high_performance": true, "improving_years": 3}.
@@ -122,10 +130,14 @@ class ApplicationRound(models.Model):
         default=dict, blank=True,
         help_text="What counts for eligibility in this round; empty for the defaults (see the adviser's guide).",
     )
-    default_referee_name = models.CharField(max_length=150, blank=True)
-    default_referee_email = models.EmailField(blank=True)
+    default_referee_name = models.CharField(max_length=150, blank=True, help_text="Filled in for each applicant.")
+    default_referee_email = models.EmailField(
+        blank=True, help_text="The reference is requested here by an emailed link.",
+    )
     default_referee_role = models.CharField(max_length=30, blank=True)
-    default_referee_organisation = models.CharField(max_length=200, blank=True)
+    default_referee_organisation = models.CharField(
+        max_length=200, blank=True, help_text="Usually the local authority.",
+    )
     # What each score means for each competency, as the adviser worded it for
     # this round: {"impact_on_outcomes": {"1": "...", ..., "4": "..."}, ...}.
     # A descriptor left out falls back to applications.rubric.DEFAULT_DESCRIPTORS.
@@ -459,10 +471,13 @@ class ApplicationReminder(models.Model):
 class TrainingCohort(models.Model):
     """Training follows designation within 6-8 weeks (seed 001)."""
 
-    round = models.ForeignKey(ApplicationRound, on_delete=models.PROTECT, related_name="cohorts")
-    name = models.CharField(max_length=150)
-    starts_on = models.DateField()
-    ends_on = models.DateField()
+    round = models.ForeignKey(
+        ApplicationRound, on_delete=models.PROTECT, related_name="cohorts",
+        help_text="The round whose designated LLEs this cohort trains.",
+    )
+    name = models.CharField(max_length=150, help_text="For example “Autumn 2026 cohort”.")
+    starts_on = models.DateField(help_text="The first day of training.")
+    ends_on = models.DateField(help_text="The last day: within 8 weeks of each member's designation.")
 
     class Meta:
         ordering = ["starts_on"]

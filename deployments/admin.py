@@ -12,22 +12,28 @@ same number of queries at any size.
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from applications.models import LLEProfile
+from lle_portal import admin_groups
 from lle_portal.access import confirmed_heads
 from lle_portal.admin import ScopedFormFields, ScopedToOwnLAs, UrnSearchMixin
+from lle_portal.admin_scope import SuperuserOnly
 from lle_portal.models import School
 
 from . import services
 from .forms import SupportNeedAdminForm
 from .models import (
+    SUGGESTED_REASONS,
     Deployment,
     DeploymentColleague,
     NetworkMeeting,
@@ -41,6 +47,19 @@ from .models import (
 )
 from .priorities import suggest_reasons
 from .services import DeploymentError
+
+# Where each table sits in the admin's task groups (lle_portal/admin_groups.py).
+admin_groups.place(SupportNeed, "brokerage", 10)
+admin_groups.place(Deployment, "brokerage", 20)
+admin_groups.place(VisitRecord, "brokerage", 30)
+admin_groups.place(NetworkMeeting, "brokerage", 40)
+admin_groups.place(ReimbursementStatement, "reimbursement", 10)
+admin_groups.place(ReminderLog, "system", 50)
+# The staff pages of the same tasks, listed beside the tables.
+admin_groups.staff_page("brokerage", 5, "Schools the data flags", "deployments:flagged_schools")
+admin_groups.staff_page("brokerage", 15, "Match all open needs", "deployments:match_all")
+admin_groups.staff_page("brokerage", 25, "Deployments overview", "deployments:overview")
+admin_groups.staff_page("reimbursement", 5, "Prepare, check and finalise statements", "deployments:statements")
 
 
 def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, objects, call, done: str) -> None:
@@ -60,6 +79,23 @@ def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, objects, call, done
 # --------------------------------------------------------------------------
 # Support needs
 # --------------------------------------------------------------------------
+
+
+def _prefill(school: School, *, head_appointed_on=None) -> dict:
+    """What the support-need form fills in for a school: the reasons the data
+    suggests (deployments/priorities.py, the one rule), each with why, and the
+    school's confirmed head."""
+    suggestions = suggest_reasons(school, head_appointed_on=head_appointed_on)
+    head = confirmed_heads(school.pk).first()
+    return {
+        "school": school.name,
+        "suggestions": [{**s.as_dict(), "label": s.label} for s in suggestions],
+        "reasons": [s.reason for s in suggestions],
+        # The reasons the data can suggest: the form leaves the others as the adviser ticked them.
+        "data_reasons": [str(r) for r in SUGGESTED_REASONS],
+        "head": {"id": head.pk, "name": head.full_name} if head is not None else None,
+        "head_name": head.full_name if head is not None else school.head_name,
+    }
 
 
 @admin.register(SupportNeed)
@@ -84,39 +120,75 @@ class SupportNeedAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
             *([("Status", {"fields": ["status", "closed_reason", "created_by", "created_at"]})] if obj else []),
         ]
 
+    class Media:
+        # Suggests the priority reasons from the data as soon as the school is chosen.
+        js = ("js/support-need.js",)
+
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         """Opened from "Schools the data flags" (?client_school=<id>): the
         suggested reasons are ticked and the head is filled in, to confirm."""
         initial = super().get_changeform_initial_data(request)
-        school = self._school_from(request)
+        school = self._school_from(request, "client_school")
         if school is not None:
-            initial["reasons"] = [s.reason for s in suggest_reasons(school)]
-            head = confirmed_heads(school.pk).first()
-            if head is not None:
-                initial["client_head"] = head.pk
-            initial["client_head_name"] = head.full_name if head is not None else school.head_name
+            prefill = _prefill(school)
+            initial["reasons"] = prefill["reasons"]
+            if prefill["head"] is not None:
+                initial["client_head"] = prefill["head"]["id"]
+            initial["client_head_name"] = prefill["head_name"]
         return initial
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        school = self._school_from(request) if obj is None else None
+        # get_form builds a new class on every call, so this is per request.
+        for name in ("client_school", "client_head"):
+            wrapper = form.base_fields[name].widget
+            # A school or an account is not made or edited from a support need.
+            wrapper.can_add_related = wrapper.can_change_related = wrapper.can_delete_related = False
+            wrapper.can_view_related = False
+        school_widget = form.base_fields["client_school"].widget.widget
+        school_widget.attrs["data-suggest-url"] = reverse("admin:deployments_supportneed_suggest")
+        school = self._school_from(request, "client_school") if obj is None else None
         if school is not None:
-            # get_form builds a new class on every call, so this is per request.
             evidence = "; ".join(f"{s.label}: {s.evidence}" for s in suggest_reasons(school))
+            # A copy: the declared field is shared by every request's form class.
+            form.base_fields["reasons"] = copy.deepcopy(form.base_fields["reasons"])
             form.base_fields["reasons"].help_text = (
                 f"Suggested from the official data for {school.name} — {evidence}. Confirm or change them."
                 if evidence else f"The official data suggests no reason for {school.name}."
             )
         return form
 
-    def _school_from(self, request: HttpRequest) -> School | None:
-        pk = request.GET.get("client_school", "")
+    def _school_from(self, request: HttpRequest, parameter: str) -> School | None:
+        """The school named in the query string, if it is one of the adviser's LAs'."""
+        pk = request.GET.get(parameter, "")
         if not pk.isdigit():
             return None
         schools = School.objects.filter(pk=pk)
         if not request.user.is_superuser:
             schools = schools.filter(local_authority__in=request.user.local_authorities.all())
         return schools.first()
+
+    def get_urls(self):
+        return [
+            path("suggest/", self.admin_site.admin_view(self.suggest_view), name="deployments_supportneed_suggest"),
+            *super().get_urls(),
+        ]
+
+    def suggest_view(self, request: HttpRequest) -> JsonResponse:
+        """What the data suggests for a school of the adviser's LAs (the form's
+        script asks when the school is chosen): the reasons, each with why,
+        and its confirmed head. Another LA's school is not found."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        school = self._school_from(request, "school")
+        if school is None:
+            raise Http404("No school with that id in your local authorities.")
+        try:
+            appointed = forms.DateField(required=False).clean(request.GET.get("head_appointed_on", ""))
+        except forms.ValidationError:
+            appointed = None
+        # admin_view marks it never cached (private, no-store).
+        return JsonResponse(_prefill(school, head_appointed_on=appointed))
 
     def save_model(self, request, obj, form, change):
         services.support_need_save(need=obj, by=request.user)
@@ -394,8 +466,9 @@ class NetworkMeetingAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(ScopedToOwnLAs, admin.ModelAdmin):
-    """What the reminder jobs sent, and when: each reminder once."""
+class ReminderLogAdmin(SuperuserOnly, ScopedToOwnLAs, admin.ModelAdmin):
+    """What the reminder jobs sent, and when: each reminder once. An internal
+    table: the deployment's page shows what matters to an adviser."""
 
     list_display = ("sent_at", "kind", "deployment", "key")
     list_filter = ("kind",)

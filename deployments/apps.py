@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class DeploymentsConfig(AppConfig):
     name = "deployments"
-    verbose_name = "Brokerage and deployment"
+    verbose_name = "Brokerage and reimbursement"
 
     def ready(self) -> None:
         from auditlog.registry import auditlog

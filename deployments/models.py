@@ -142,16 +142,23 @@ class SupportNeed(models.Model):
         MATCHED = "matched", "Matched"
         CLOSED = "closed", "Closed"
 
-    client_school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="support_needs")
+    client_school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="support_needs",
+        help_text="The school that needs support: type part of its name, its postcode or its URN. "
+        "Only your local authorities' schools are offered.",
+    )
     client_head = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="support_needs",
         limit_choices_to={"role": "headteacher"},
-        help_text="The client headteacher's account, if they have one.",
+        help_text="The client headteacher's account, if they have one (filled in when the school is chosen).",
     )
-    client_head_name = models.CharField("client headteacher's name", max_length=150, blank=True)
+    client_head_name = models.CharField(
+        "client headteacher's name", max_length=150, blank=True,
+        help_text="As the school names them; taken from the school's record when the head has no account.",
+    )
     head_appointed_on = models.DateField(
         "date the head took up their first headship", null=True, blank=True,
-        help_text="A first-time head in their first two years is a professional-partner need (seed 000).",
+        help_text="A first-time head in their first two years of headship is offered a professional partner.",
     )
     reasons = models.JSONField("priority reasons", default=list, blank=True)
     # What the official data said when the need was recorded:
@@ -159,15 +166,23 @@ class SupportNeed(models.Model):
     suggested_reasons = models.JSONField(default=list, blank=True, editable=False)
     focus_areas = models.JSONField(default=list, blank=True)
     days_per_week = models.DecimalField(
-        "intensity wanted", max_digits=2, decimal_places=1, choices=INTENSITY_CHOICES, default=HALF_DAY
+        "intensity wanted", max_digits=2, decimal_places=1, choices=INTENSITY_CHOICES, default=HALF_DAY,
+        help_text="How much LLE time the school needs: half a day or one day a week.",
     )
-    notes = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
-    closed_reason = models.TextField(blank=True)
+    notes = models.TextField(
+        blank=True, help_text="Anything else that helps you match the school with an LLE; shown on the matching page.",
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True,
+        help_text="Open until an LLE is proposed; matched once one is (open again if not taken up); "
+        "closed when no longer needed.",
+    )
+    closed_reason = models.TextField(blank=True, help_text="Why the need was closed.")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="recorded by", help_text="The adviser who recorded the need.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("recorded at", auto_now_add=True, help_text="When the need was recorded.")
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SupportNeedQuerySet.as_manager()
@@ -305,30 +320,57 @@ class Deployment(models.Model):
         WITHDRAWN = "withdrawn", "Not taken up"
 
     need = models.ForeignKey(
-        SupportNeed, null=True, blank=True, on_delete=models.SET_NULL, related_name="deployments"
+        SupportNeed, null=True, blank=True, on_delete=models.SET_NULL, related_name="deployments",
+        verbose_name="support need", help_text="The school's support need this deployment answers.",
     )
-    lle = models.ForeignKey(LLEProfile, on_delete=models.PROTECT, related_name="deployments", verbose_name="LLE")
-    client_school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="client_deployments")
+    lle = models.ForeignKey(
+        LLEProfile, on_delete=models.PROTECT, related_name="deployments", verbose_name="LLE",
+        help_text="The Local Leader of Education who gives the support.",
+    )
+    client_school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="client_deployments",
+        help_text="The school the LLE supports.",
+    )
     client_head = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="client_deployments",
         limit_choices_to={"role": "headteacher"},
+        help_text="The client headteacher's account: they accept the terms and confirm each record of visit.",
     )
-    client_head_name = models.CharField("client headteacher's name", max_length=150, blank=True)
-    kind = models.CharField(max_length=25, choices=Kind.choices, default=Kind.LLE_SUPPORT)
+    client_head_name = models.CharField(
+        "client headteacher's name", max_length=150, blank=True,
+        help_text="As named on the contract agreement.",
+    )
+    kind = models.CharField(
+        max_length=25, choices=Kind.choices, default=Kind.LLE_SUPPORT,
+        help_text="LLE support for a school that needs it, or a professional partner for a new head.",
+    )
     days_per_week = models.DecimalField(
-        "intensity", max_digits=2, decimal_places=1, choices=INTENSITY_CHOICES, default=HALF_DAY
+        "intensity", max_digits=2, decimal_places=1, choices=INTENSITY_CHOICES, default=HALF_DAY,
+        help_text="Half a day or one day a week.",
     )
-    start_date = models.DateField()
-    end_date = models.DateField("agreed end point")
-    rate_per_day = models.DecimalField("reimbursement rate per day (£)", max_digits=7, decimal_places=2)
-    status = models.CharField(max_length=15, choices=Status.choices, default=Status.PROPOSED, db_index=True)
+    start_date = models.DateField(help_text="The first day of support.")
+    end_date = models.DateField(
+        "agreed end point", help_text="From 6 months to 3 years after the start.",
+    )
+    rate_per_day = models.DecimalField(
+        "reimbursement rate per day (£)", max_digits=7, decimal_places=2,
+        help_text="What the local authority pays the LLE's school for each day delivered.",
+    )
+    status = models.CharField(
+        max_length=15, choices=Status.choices, default=Status.PROPOSED, db_index=True,
+        help_text="Proposed, agreed once the LLE and the client head have both accepted, then active and completed.",
+    )
 
-    lle_accepted_at = models.DateTimeField("LLE accepted at", null=True, blank=True)
-    client_accepted_at = models.DateTimeField("client head accepted at", null=True, blank=True)
-    agreed_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    ended_reason = models.TextField(blank=True)
+    lle_accepted_at = models.DateTimeField(
+        "LLE accepted at", null=True, blank=True, help_text="When the LLE accepted the terms.",
+    )
+    client_accepted_at = models.DateTimeField(
+        "client head accepted at", null=True, blank=True, help_text="When the client head accepted the terms.",
+    )
+    agreed_at = models.DateTimeField(null=True, blank=True, help_text="When both had accepted.")
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When the support started.")
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="When it was completed or ended early.")
+    ended_reason = models.TextField(blank=True, help_text="Why it ended early, if it did.")
 
     contract_pdf = models.FileField(upload_to=PrivateUploadTo("deployments/contracts"), blank=True)
     contract_generated_at = models.DateTimeField(null=True, blank=True)
@@ -573,6 +615,8 @@ class VisitRecord(models.Model):
     objects = VisitRecordQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "record of visit"
+        verbose_name_plural = "records of visit"
         ordering = ["-visit_date", "-pk"]
         constraints = [
             # One record per person per day: the same day recorded twice would be paid twice.
@@ -818,11 +862,16 @@ class ReimbursementPolicy(models.Model):
 class NetworkMeeting(models.Model):
     """The termly network meeting of the LA's LLEs (seed 004)."""
 
-    local_authority = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="network_meetings")
-    held_on = models.DateField()
-    title = models.CharField(max_length=200)
-    location = models.CharField(max_length=200, blank=True)
-    notes = models.TextField("agenda and notes", blank=True)
+    local_authority = models.ForeignKey(
+        LocalAuthority, on_delete=models.PROTECT, related_name="network_meetings",
+        help_text="The local authority whose LLEs meet.",
+    )
+    held_on = models.DateField(help_text="The day of the meeting: one a term, one a day for each local authority.")
+    title = models.CharField(max_length=200, help_text="For example “Autumn network meeting”.")
+    location = models.CharField(max_length=200, blank=True, help_text="Where it is held, or how to join it.")
+    notes = models.TextField(
+        "agenda and notes", blank=True, help_text="The agenda beforehand; what was shared and agreed afterwards.",
+    )
 
     class Meta:
         ordering = ["-held_on"]

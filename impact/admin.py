@@ -19,11 +19,16 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from lle_portal import admin_groups
 from lle_portal.admin import ScopedFormFields, ScopedToOwnLAs
 
 from . import surveys
 from .models import Question, Survey
 from .surveys import SurveyError
+
+# Where the table sits in the admin's task groups (lle_portal/admin_groups.py).
+admin_groups.place(Survey, "surveys", 10)
+admin_groups.staff_page("surveys", 5, "Results and comments to publish", "impact:staff_survey_list")
 
 
 def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, objects, call, done: str) -> None:

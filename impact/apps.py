@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class ImpactConfig(AppConfig):
     name = "impact"
-    verbose_name = "Impact"
+    verbose_name = "Surveys and impact"
 
     def ready(self) -> None:
         from auditlog.registry import auditlog

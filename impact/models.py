@@ -55,19 +55,27 @@ class Survey(models.Model):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
 
-    local_authority = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="surveys")
-    title = models.CharField(max_length=200)
+    local_authority = models.ForeignKey(
+        LocalAuthority, on_delete=models.PROTECT, related_name="surveys",
+        help_text="The local authority whose LLEs or client headteachers are asked.",
+    )
+    title = models.CharField(max_length=200, help_text="As the people asked see it, in the invitation and the form.")
     introduction = models.TextField(blank=True, help_text="Shown above the questions.")
-    audience = models.CharField(max_length=20, choices=Audience.choices)
+    audience = models.CharField(
+        max_length=20, choices=Audience.choices, help_text="Who is invited: the LLEs, or the client headteachers.",
+    )
     kind = models.CharField(
         max_length=20, choices=Kind.choices, default=Kind.ANNUAL,
         help_text="An end-of-deployment survey invites the people of each deployment that ends while it is open.",
     )
-    opens_on = models.DateField()
+    opens_on = models.DateField(help_text="The first day answers are taken.")
     closes_on = models.DateField(help_text="Answers can be changed until the survey closes, at the end of this day.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
-    opened_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True,
+        help_text="A draft until opened (the actions on the list), which emails the invitations; then open, closed.",
+    )
+    opened_at = models.DateTimeField(null=True, blank=True, help_text="When it was opened and the invitations sent.")
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="When it closed.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -27,10 +27,18 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from . import admin_scope, models
+from . import admin_groups, admin_scope, models
 from .files import validate_upload_size
 from .import_tasks import run_import_job
 from .imports.measures import MEASURES, measure_label
+
+# Where each table sits in the admin's task groups (lle_portal/admin_groups.py).
+admin_groups.place(models.School, "school_data", 10)
+admin_groups.place(models.Inspection, "school_data", 20)
+admin_groups.place(models.SchoolResult, "school_data", 30)
+admin_groups.place(models.AreaResult, "school_data", 40, name="Local authority and England averages")
+admin_groups.place(models.ImportJob, "school_data", 50, name="Imports of official data files")
+admin_groups.place(models.LocalAuthority, "school_data", 60)
 
 # --------------------------------------------------------------------------
 # Access and helpers

@@ -31,10 +31,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import privacy, services
+from . import admin_groups, privacy, services
 from .admin_scope import ScopedToOwnLAs
 from .forms import InvitationAdminForm, UserAdminChangeForm, UserAdminCreationForm
 from .models import Invitation, LocalAuthority, User
+
+# Where each table sits in the admin's task groups (lle_portal/admin_groups.py).
+admin_groups.place(User, "people", 10, name="People")
+admin_groups.place(Invitation, "people", 20)
+admin_groups.staff_page("people", 5, "School links to confirm", "school_links")
 
 
 def _is_adviser(request: HttpRequest) -> bool:

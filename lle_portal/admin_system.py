@@ -3,10 +3,13 @@ the field history (django-auditlog) and the PDF reports built in the background;
 and the other packages' admins, which are superuser-only.
 
 Who sees which row, per model:
-- AuditEvent, OutgoingEmail, auditlog LogEntry: scoped by what the row is about
-  (its generic key): an adviser sees a row whose object they may see under
-  lle_portal/scoping.py; a row about nothing, or about a model with no rule
-  (a report, an import, a survey invitation...), is for superusers only.
+- AuditEvent: scoped by what the row is about (its generic key): an adviser
+  sees a row whose object they may see under lle_portal/scoping.py; a row about
+  nothing, or about a model with no rule (a report, an import, a survey
+  invitation...), is for superusers only.
+- OutgoingEmail, auditlog LogEntry: internal tables, superuser-only (the
+  pages an adviser works on show the emails and history that matter there);
+  still scoped the same way, should they ever be opened to advisers.
 - Report: superuser-only (reports can be about any LA).
 - auth Group, TOTP devices, django-axes' sign-in records: superuser-only; they
   belong to no LA, and advisers need none of them.
@@ -26,9 +29,21 @@ from django.utils.html import format_html
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import reports, scoping
-from .admin_scope import ScopedToOwnLAs, superuser_only
+from . import admin_groups, reports, scoping
+from .admin_scope import ScopedToOwnLAs, SuperuserOnly, superuser_only
 from .models import AuditEvent, OutgoingEmail, Report
+
+# Where each table sits in the admin's task groups (lle_portal/admin_groups.py):
+# the domain's audit trail for advisers; the rest are internal tables, for superusers.
+admin_groups.place(AuditEvent, "records", 10, name="Who did what (audit trail)")
+admin_groups.place(OutgoingEmail, "system", 10)
+admin_groups.place(LogEntry, "system", 20, name="Field history")
+admin_groups.place(Report, "system", 30)
+admin_groups.place(Group, "system", 60)
+admin_groups.place(TOTPDevice, "system", 70)
+admin_groups.place(AccessAttempt, "system", 80)
+admin_groups.place(AccessLog, "system", 81)
+admin_groups.place(AccessFailureLog, "system", 82)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -67,7 +82,7 @@ class AuditEventAdmin(AboutScopedAdmin):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(AboutScopedAdmin):
+class OutgoingEmailAdmin(SuperuserOnly, AboutScopedAdmin):
     list_display = ["created_at", "to", "subject", "template", "state", "sent_at", "attempts"]
     list_filter = ["template", ("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter)]
     search_fields = ["to", "subject"]
@@ -119,7 +134,7 @@ admin.site.unregister(LogEntry)
 
 
 @admin.register(LogEntry)
-class LogEntryAdmin(AboutScopedAdmin, AuditlogLogEntryAdmin):
+class LogEntryAdmin(SuperuserOnly, AboutScopedAdmin, AuditlogLogEntryAdmin):
     """django-auditlog's history list, scoped like the audit events. Its search
     named `actor__first_name`, which our User has not: every search was a 500."""
 

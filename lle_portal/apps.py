@@ -3,7 +3,8 @@ from django.apps import AppConfig
 
 class LlePortalConfig(AppConfig):
     name = "lle_portal"
-    verbose_name = "LLE Portal core"
+    # The breadcrumb over schools, people and the audit trail in the admin.
+    verbose_name = "School data, people and records"
 
     def ready(self) -> None:
         from . import audit, emails, reports, scoping  # noqa: F401 - registers the report-building task

@@ -6,10 +6,6 @@ from django.views.generic import RedirectView
 
 from . import health, staff_views, views
 
-admin.site.site_header = "LLE Portal administration"
-admin.site.site_title = "LLE Portal admin"
-admin.site.index_title = "Programme administration"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),

@@ -114,8 +114,11 @@ PAGES = {
                       staff_only(adviser=200, other_adviser=404)),
 }
 ADMIN = {**everyone((302, ADMIN_LOGIN)), "adviser": 200, "other_adviser": 200, "assessor": 403}
-for model in ("supportneed", "deployment", "visitrecord", "reimbursementstatement", "networkmeeting", "reminderlog"):
+for model in ("supportneed", "deployment", "visitrecord", "reimbursementstatement", "networkmeeting"):
     PAGES[f"admin_{model}"] = ("get", lambda w, m=model: f"/admin/deployments/{m}/", ADMIN)
+# What the reminder jobs sent: an internal table, for superusers only.
+PAGES["admin_reminderlog"] = ("get", lambda w: "/admin/deployments/reminderlog/",
+                              {**ADMIN, "adviser": 403, "other_adviser": 403})
 PAGES["admin_supportneed_add"] = ("get", lambda w: "/admin/deployments/supportneed/add/", ADMIN)
 # Another LA's need in the admin: Django's "does not exist" redirect to the admin index.
 PAGES["admin_supportneed_change"] = ("get", lambda w: f"/admin/deployments/supportneed/{w['need'].pk}/change/",

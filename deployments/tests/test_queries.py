@@ -58,7 +58,6 @@ PAGES = [
     ("adviser", "/admin/deployments/visitrecord/", 11),
     ("adviser", "/admin/deployments/reimbursementstatement/", 11),
     ("adviser", "/admin/deployments/networkmeeting/", 11),
-    ("adviser", "/admin/deployments/reminderlog/", 11),
 ]
 
 

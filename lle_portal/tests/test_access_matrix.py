@@ -328,6 +328,9 @@ MATRIX: dict[str, Route] = {
     "admin:view_on_site": page(admin_staff(302), own=_view_on_site),
     # An app with nothing the assessor may see does not exist for them.
     "admin:app_list": page(admin_staff(200, assessor=404), own=lambda w: {"app_label": "deployments"}),
+    # What the data suggests for a school (the support-need form's script): the school is
+    # named in the query string; with none, or another LA's, there is no such school.
+    "admin:deployments_supportneed_suggest": page(admin_staff(404, assessor=403)),
     # Authenticator devices are the superuser's business.
     # An uploaded import file: to its uploader (and superusers) only.
     "admin:lle_portal_importjob_file": page(admin_staff(404, adviser=200, assessor=403),
@@ -371,7 +374,8 @@ LOG = AdminModel(add=403, other_la=404)
 CLOSED = AdminModel(403, 403, 403, 403)
 ADMIN_MODELS: dict[str, AdminModel] = {
     "auth.group": CLOSED,
-    "auditlog.logentry": LOG,
+    # Internal tables: superuser-only (lle_portal/admin_groups.py, "system").
+    "auditlog.logentry": CLOSED,
     "otp_totp.totpdevice": CLOSED,
     "axes.accessattempt": CLOSED,
     "axes.accesslog": CLOSED,
@@ -390,7 +394,7 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "lle_portal.user": MADE_BY_SERVICES,
     "lle_portal.invitation": SCOPED,
     "lle_portal.auditevent": LOG,
-    "lle_portal.outgoingemail": LOG,
+    "lle_portal.outgoingemail": CLOSED,
     "lle_portal.report": CLOSED,
     "applications.applicationround": SCOPED,
     "applications.application": MADE_BY_SERVICES,
@@ -398,13 +402,13 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "applications.assessment": AdminModel(add=403, other_la=404, assessor=(200, 403, 200, 404)),
     "applications.lleprofile": MADE_BY_SERVICES,
     "applications.trainingcohort": SCOPED,
-    "applications.linkrequest": MADE_BY_SERVICES,
+    "applications.linkrequest": CLOSED,
     "deployments.supportneed": SCOPED,
     "deployments.deployment": MADE_BY_SERVICES,
     "deployments.visitrecord": MADE_BY_SERVICES,
     "deployments.reimbursementstatement": MADE_BY_SERVICES,
     "deployments.networkmeeting": SCOPED,
-    "deployments.reminderlog": AdminModel(add=403, other_la=404),
+    "deployments.reminderlog": CLOSED,
     "impact.survey": SCOPED,
 }
 
