@@ -60,6 +60,7 @@ admin_groups.staff_page("brokerage", 5, "Schools the data flags", "deployments:f
 admin_groups.staff_page("brokerage", 15, "Match all open needs", "deployments:match_all")
 admin_groups.staff_page("brokerage", 25, "Deployments overview", "deployments:overview")
 admin_groups.staff_page("reimbursement", 5, "Prepare, check and finalise statements", "deployments:statements")
+admin_groups.staff_page("reimbursement", 6, "Claim window for late visits", "deployments:claim_window")
 
 
 def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, objects, call, done: str) -> None:

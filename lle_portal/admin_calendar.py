@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 
-from . import models, school_calendar
+from . import admin_groups, models, school_calendar
 from .admin_scope import ScopedFormFields, ScopedToOwnLAs
 from .schooldata import academic_year_label, academic_year_of
 
@@ -78,6 +78,10 @@ class BankHolidayInline(ScopedFormFields, admin.StackedInline):
     fields = ("day", "name")
     extra = 0
     verbose_name_plural = "bank holidays and other days every school is closed"
+
+
+# School days decide when visits count and when a deployment starts: set up with brokerage.
+admin_groups.place(models.SchoolYearCalendar, "brokerage", 5, name="Term dates and bank holidays")
 
 
 @admin.register(models.SchoolYearCalendar)

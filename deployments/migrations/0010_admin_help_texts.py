@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('applications', '0010_declared_report_card_leadership_and_results'),
-        ('deployments', '0006_reimbursement_years_by_their_end'),
+        ('deployments', '0009_finalised_statements_never_change'),
         ('lle_portal', '0008_inspection_frameworks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

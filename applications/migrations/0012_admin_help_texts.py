@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0010_declared_report_card_leadership_and_results'),
+        ('applications', '0011_lleprofile_stood_down_on'),
         ('lle_portal', '0008_inspection_frameworks'),
     ]
 
