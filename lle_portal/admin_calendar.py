@@ -80,8 +80,9 @@ class BankHolidayInline(ScopedFormFields, admin.StackedInline):
     verbose_name_plural = "bank holidays and other days every school is closed"
 
 
-# School days decide when visits count and when a deployment starts: set up with brokerage.
-admin_groups.place(models.SchoolYearCalendar, "brokerage", 5, name="Term dates and bank holidays")
+# School days decide when visits count and when a deployment starts: set up once a
+# year with brokerage, so listed after its daily tables.
+admin_groups.place(models.SchoolYearCalendar, "brokerage", 50, name="Term dates and bank holidays")
 
 
 @admin.register(models.SchoolYearCalendar)
