@@ -1,11 +1,11 @@
 """Who vouches for an applicant, and whether the governing body has approved.
 
-Two rules (issue 11; DESIGN.md "an applicant never approves or sponsors their
-own application"):
+Two rules (docs/programme.md §5.3: "an applicant never approves or sponsors
+their own application"):
 
 - `vouching_problems`: the chair of governors and the sponsor are two other
   people: neither may be the applicant, and they may not be one person. The
-  sponsor vouches from outside the school (seed 002: an LA officer, the
+  sponsor vouches from outside the school (docs/programme.md §5.1: an LA officer, the
   diocese, a teaching school's head) and the chair for the school's own
   governing body; one person giving both would be one check, not two. The
   demo and the factories always name two different people. Addresses are

@@ -3,7 +3,7 @@
 - An earlier, closed round ("2025–26") whose 25 applicants were designated and
   trained: the pool of LLEs the deployments demo draws on.
 - The open round ("Norfolk LLE recruitment 2026–27", priority: secondary heads,
-  a default LA referee as in seed 000) with an application in every state:
+  a default LA referee; docs/programme.md §1.4, §2.4) with an application in every state:
   drafts at various stages, submitted, queried, working towards eligibility,
   verified, half scored, assessed, designated, not designated, deferred and
   withdrawn.
@@ -55,7 +55,7 @@ EARLIER_COHORT = "2025–26 LLE training cohort"
 EARLIER_POOL = 25
 
 # Good secondary schools of the demo GIAS extract, whose heads apply in the
-# open round (seed 000: the LA wants secondary heads). Sheringham is in the
+# open round (docs/programme.md §1.4, §2.3: the LA wants secondary heads). Sheringham is in the
 # same trust as the second assessor's school: the assign page shows the conflict.
 SECONDARY_URNS = (121164, 137461, 137621, 140815)
 SECOND_ASSESSOR_URN = 140534  # Attleborough Academy, Wensum Valley Academy Trust
@@ -67,8 +67,9 @@ DEFAULT_REFEREE = {
     "organisation": "Norfolk County Council, Children's Services",
 }
 
-# Seed 000, "Find out more": the three named people applicants may call. The
-# seed gives their phone numbers only; the roles say what the seed says of them.
+# docs/programme.md §1.4 (S0 "Find out more"): the three named people applicants
+# may call. The source gives their phone numbers only; the roles say what it says
+# of them.
 ROUND_CONTACTS = (
     {"name": "Simon Morley", "role": "LA contact for the LLE programme", "phone": "01603 307788",
      "email": f"simon.morley@{DEMO_DOMAIN}"},
@@ -218,7 +219,7 @@ def _open_round(ctx: DemoContext) -> ApplicationRound:
         "places": 6,
         "priority_phases": ["secondary"],
         "priority_specialisms": ["maths", "send", "new_heads"],
-        # The seed's reason for wanting secondary heads, with the demo's own LLEs counted
+        # The source's reason for wanting secondary heads (docs/programme.md §1.4), with the demo's own LLEs counted
         # (the phase itself is said by priority_phases, so it is not repeated here).
         "priority_notes": _lles_before(ctx),
         **{f"default_referee_{key}": value for key, value in DEFAULT_REFEREE.items()},

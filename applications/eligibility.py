@@ -1,11 +1,11 @@
 """Eligibility: the one place that decides whether an applicant meets each
-criterion (DESIGN.md §3; seeds 000, 001, 002).
+criterion (docs/programme.md §3).
 
 Every criterion is met, not met, or to be verified, with the reason in plain
 words. The check uses the applicant's answers *and* the imported official data
 (latest Ofsted inspection; results against the floor standard over three years)
 and flags every disagreement between them for verification. A head who does not
-yet meet a criterion may still apply, "working towards eligibility" (seed 002):
+yet meet a criterion may still apply, "working towards eligibility" (docs/programme.md §2.2):
 these results inform; they never block.
 
 Pages, the admin and the panel list call `eligibility_for` (one application) or
@@ -438,7 +438,7 @@ def _floor_standard(application: Application, official: OfficialData) -> Criteri
 
 def _performance(application: Application, official: OfficialData, rules: EligibilityRules) -> Criterion:
     """High levels of pupil performance or continued improvement over the last
-    three years (seed 000), read from the official results by the round's rule,
+    three years (docs/programme.md §3.5), read from the official results by the round's rule,
     and against the head's answer (a disagreement is flagged, as for the floor)."""
     title = CRITERIA["performance"]
     said = application.declared_results_good

@@ -434,7 +434,7 @@ class RefereeForm(forms.Form):
 
 class SubmitForm(forms.Form):
     """The declaration and, when a criterion is not met, "working towards
-    eligibility" (seed 002: such heads may still apply, saying so)."""
+    eligibility" (docs/programme.md §2.2: such heads may still apply, saying so)."""
 
     working_towards = forms.BooleanField(
         label="I am applying as working towards eligibility", required=False,

@@ -51,7 +51,7 @@ class FloorStandard(models.Model):
 
     A school is above the floor when its attainment measure reaches
     `attainment_min`, OR every progress measure reaches its minimum.
-    A year with no row here is "to be verified" (DESIGN.md §3).
+    A year with no row here is "to be verified" (docs/programme.md §3.6).
     """
 
     key_stage = models.CharField(max_length=3, choices=KeyStage.choices)
@@ -170,8 +170,8 @@ class ApplicationRound(models.Model):
 
 
 class RoundContact(models.Model):
-    """A person applicants may call or email about a round (seed 000 lists three
-    named contacts with phone numbers). Shown on the programme page and in the footer."""
+    """A person applicants may call or email about a round (docs/programme.md §2.4:
+    Norfolk listed three named contacts with phone numbers). Shown on the programme page and in the footer."""
 
     round = models.ForeignKey(ApplicationRound, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=150)
@@ -339,7 +339,7 @@ class Application(models.Model):
         return self.status == self.Status.DRAFT
 
     # Statuses in which a declined or expired reference can still be replaced
-    # by a new sponsor (seed 002: every applicant needs a sponsor's reference).
+    # by a new sponsor (docs/programme.md §5.4, §5.1: every applicant needs a sponsor's reference).
     SPONSOR_REPLACEABLE = (Status.SUBMITTED, Status.VERIFIED, Status.ASSESSED)
 
     def can_replace_sponsor(self) -> bool:
@@ -360,8 +360,8 @@ class Application(models.Model):
 
 
 class RefereeNomination(models.Model):
-    """The sponsor / referee the head nominates (seed 002). The emailed-link
-    reference itself is built by the references issue."""
+    """The sponsor / referee the head nominates (docs/programme.md §5.1). The
+    emailed-link reference itself is sent by applications.references."""
 
     class Role(models.TextChoices):
         LA_OFFICER = "la_officer", "Director of children's services or second-tier officer of the LA"
@@ -447,7 +447,7 @@ class ApplicationReminder(models.Model):
 
     The row is the claim: the reminder job creates it (in the same transaction
     as the email) before queueing, so a re-run or a second worker finds it and
-    sends nothing (DESIGN.md §4: "running one twice sends no second email").
+    sends nothing (docs/programme.md §13.1: "running one twice sends no second email").
     """
 
     class Kind(models.TextChoices):
@@ -469,7 +469,7 @@ class ApplicationReminder(models.Model):
 
 
 class TrainingCohort(models.Model):
-    """Training follows designation within 6-8 weeks (seed 001)."""
+    """Training follows designation within 6-8 weeks (docs/programme.md §7.2)."""
 
     round = models.ForeignKey(
         ApplicationRound, on_delete=models.PROTECT, related_name="cohorts",
@@ -554,7 +554,8 @@ class LinkRequestQuerySet(models.QuerySet):
 
 class LinkRequest(models.Model):
     """A question put to someone without an account through an emailed link:
-    the sponsor's reference (seed 002) or the chair of governors' approval.
+    the sponsor's reference or the chair of governors' approval (docs/programme.md
+    §5.4, §5.5).
 
     The link's token is never stored. It is derived from a random `nonce` with
     the server's secret key (so a reminder can carry the same link), and only

@@ -24,8 +24,8 @@ def _yes_no(label: str) -> forms.ChoiceField:
 
 
 class ReferenceForm(forms.Form):
-    """What a sponsor says (seed 002: ability to take on the role, and whether
-    they commit to deploying the applicant)."""
+    """What a sponsor says (docs/programme.md §5.2: ability to take on the role,
+    and whether they commit to deploying the applicant)."""
 
     ability = _text("The applicant's ability to take on the role of a Local Leader of Education")
     impact = _text("Evidence of the impact of their leadership")

@@ -4,7 +4,7 @@ each score with a descriptor of what it means for that competency.
 The competencies are fixed (they are the questions of Part B); the adviser
 words the descriptors for each round (ApplicationRound.rubric_descriptors),
 and any descriptor left blank falls back to DEFAULT_DESCRIPTORS below, drawn
-from the seeds' criteria (seeds 000-002: impact on pupil outcomes, continued
+from the programme's criteria (docs/programme.md §4.2: impact on pupil outcomes, continued
 improvement over three years, school-to-school support, a senior team able to
 lead while the LLE is away, half a day to one day a week).
 """

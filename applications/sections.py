@@ -14,7 +14,7 @@ IN_PROGRESS = "In progress"
 COMPLETED = "Completed"
 STATUS_TONES = {NOT_STARTED: "secondary", IN_PROGRESS: "info", COMPLETED: "success"}
 
-# Part B answers: word limits (seed 002 asks for concise evidence).
+# Part B answers: word limits (the portal's own; docs/programme.md §4.1).
 WORD_LIMITS = {
     "impact_on_outcomes": 500,
     "school_improvement": 500,

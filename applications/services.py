@@ -55,7 +55,7 @@ from .sections import SECTIONS_BY_KEY, incomplete_sections
 
 Status = Application.Status
 
-# Training must finish within 8 weeks of the panel's decision (seed 001: 6-8 weeks).
+# Training must finish within 8 weeks of the panel's decision (docs/programme.md §7.2: 6-8 weeks).
 TRAINING_WITHIN = timedelta(weeks=8)
 
 
@@ -371,8 +371,8 @@ def _panel_applications(round: ApplicationRound):
     """The round's complete applications, best first: the ranking rule.
 
     Ranked by the assessors' average total (to one decimal place, as shown),
-    then by the round's local priorities (seed 000: "particularly from secondary
-    schools") -- a priority phase first, then more of the priority specialisms
+    then by the round's local priorities (docs/programme.md §6.5, §2.3: "particularly from
+    secondary schools") -- a priority phase first, then more of the priority specialisms
     -- then by who submitted first.
     """
     average = (
@@ -452,7 +452,7 @@ class PanelRanking(Sequence):
                     .only("application_id", "scores", "submitted_at"),
                     to_attr="scored_assessments",
                 ),
-                # The panel reads the sponsor's reference (seed 002: "review of the reference").
+                # The panel reads the sponsor's reference (docs/programme.md §6.4: "review of the reference").
                 Prefetch(
                     "link_requests",
                     queryset=LinkRequest.objects.filter(kind=LinkRequest.Kind.REFERENCE,
@@ -561,7 +561,7 @@ def decisions_send(*, round: ApplicationRound, today=None) -> int:
 @transaction.atomic
 def cohort_join(*, profile: LLEProfile, cohort: TrainingCohort, by: User) -> LLEProfile:
     """Put a designated LLE in a training cohort that finishes within 8 weeks
-    of designation (seed 001), and tell them the dates."""
+    of designation (docs/programme.md §7.2), and tell them the dates."""
     profile = LLEProfile.objects.select_for_update(of=("self",)).select_related("user").get(pk=profile.pk)
     if profile.trained_on:
         raise ApplicationError(f"{profile.user} finished training on {profile.trained_on:%-d %B %Y}.")

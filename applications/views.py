@@ -83,7 +83,7 @@ def _join(items: list[str]) -> str:
 
 
 def round_state(round: ApplicationRound, now: datetime | None = None) -> str:
-    """The round's state in plain words (seed 002: "closed, the next round will be announced here")."""
+    """The round's state in plain words (docs/programme.md §2.1: "closed, the next round will be announced here")."""
     now = now or timezone.now()
     if now < round.opens_at:
         return f"Opens on {uk_datetime(round.opens_at)} — closes on {uk_datetime(round.closes_at)}"
@@ -94,7 +94,7 @@ def round_state(round: ApplicationRound, now: datetime | None = None) -> str:
 
 
 def round_priorities(round: ApplicationRound) -> list[str]:
-    """What the LA most wants this round (seed 000: Norfolk wants secondary heads)."""
+    """What the LA most wants this round (docs/programme.md §2.3: Norfolk wants secondary heads)."""
     names = [la.name for la in round.local_authorities.all()]
     who = _join(names) if names else "The local authority"
     wants = "particularly want" if len(names) > 1 else "particularly wants"
@@ -456,7 +456,7 @@ def _section_editable(application: Application, key: str) -> bool:
 
 
 def _referee_section(request: HttpRequest, application: Application, section: Section, return_to: str) -> HttpResponse:
-    """The sponsor (seed 002). Saved whole by referee_nominate: a half-typed
+    """The sponsor (docs/programme.md §5.1). Saved whole by referee_nominate: a half-typed
     sponsor is kept in the browser (autosave.js) and in the page, not in the database."""
     template = "applications/section.html"
     nomination = application.referee if _has_referee(application) else None
@@ -700,7 +700,7 @@ STAGE_ORDER = [Status.DRAFT, Status.SUBMITTED, Status.VERIFIED, Status.ASSESSED]
 
 
 def _stages(application: Application) -> list[dict[str, str]]:
-    """The assessment stages of seed 002 and training (seed 001), with the round's dates."""
+    """The assessment stages and training (docs/programme.md §6.1, §7.2), with the round's dates."""
     round = application.round
     status = application.status
     reached = STAGE_ORDER.index(status) if status in STAGE_ORDER else (4 if status in DECIDED else -1)

@@ -124,7 +124,7 @@ class ObjectiveProgressForm(forms.Form):
 
 
 class VisitRecordForm(forms.Form):
-    """A record of visit (seed 004). The colleague field is for the LLE, who
+    """A record of visit (docs/programme.md §9.6). The colleague field is for the LLE, who
     may record a visit a colleague delivered."""
 
     visit_date = forms.DateField(label="Date of the visit", widget=DateInput())

@@ -44,7 +44,7 @@ SPECIALISM_CAP = 30
 # proposed for half a day, which is worth less to the client school.
 CAPACITY_POINTS = 15
 
-# A new head's need is for a professional partner (seed 000): an LLE who offers
+# A new head's need is for a professional partner (docs/programme.md §7.4): an LLE who offers
 # mentoring of new heads meets it as if it were a focus area.
 PARTNER_SPECIALISM = Specialism.NEW_HEADS
 

@@ -3,7 +3,7 @@ schools with their objectives, records of visit, reimbursement of the LLE's
 school, termly network meetings, and the log of reminders sent.
 
 Status changes go through deployments.services only; these models hold the
-data and the integrity rules (DESIGN.md §3, seeds 001, 003, 004).
+data and the integrity rules (docs/programme.md §8, §9, §10).
 """
 
 from __future__ import annotations
@@ -42,13 +42,13 @@ from lle_portal.models import LocalAuthority, School
 
 from .terms import Term, term_dates, term_for
 
-# Half a day to one day a week (seeds 001, 003).
+# Half a day to one day a week (docs/programme.md §9.2).
 HALF_DAY = Decimal("0.5")
 ONE_DAY = Decimal("1.0")
 INTENSITY_CHOICES = [(HALF_DAY, "Half a day a week"), (ONE_DAY, "One day a week")]
 VISIT_LENGTH_CHOICES = [(HALF_DAY, "Half a day"), (ONE_DAY, "A full day")]
 
-# A deployment lasts from 6 months to 3 years (seeds 001, 003). The form checks
+# A deployment lasts from 6 months to 3 years (docs/programme.md §9.1). The form checks
 # calendar months exactly (services.duration_problem); the database guards
 # the same rule in days, which both SQLite and PostgreSQL can compute: 181
 # days is the shortest 6 calendar months (1 September to 1 March) and 1,096
@@ -67,7 +67,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def duration_problem(start_date: date, end_date: date) -> str:
-    """Why these dates are not 6 months to 3 years apart ('' when they are; seed 003)."""
+    """Why these dates are not 6 months to 3 years apart ('' when they are; docs/programme.md §9.1)."""
     if end_date < add_months(start_date, MIN_DEPLOYMENT_MONTHS):
         return (f"The agreed end point must be at least 6 months after the start: "
                 f"on or after {add_months(start_date, MIN_DEPLOYMENT_MONTHS):%-d %B %Y}.")
@@ -100,7 +100,7 @@ class DaysBetween(Func):
 
 
 class PriorityReason(models.TextChoices):
-    """Why a school is a priority for support (seeds 000, 001, 003)."""
+    """Why a school is a priority for support (docs/programme.md §8.2)."""
 
     BELOW_FLOOR = "below_floor", "Attainment below the floor standard"
     VULNERABLE = "vulnerable", (
@@ -135,7 +135,7 @@ class SupportNeedQuerySet(models.QuerySet):
 
 
 class SupportNeed(models.Model):
-    """A school identified as needing support, and why (seed 003)."""
+    """A school identified as needing support, and why (docs/programme.md §8.1)."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -305,7 +305,7 @@ class DeploymentQuerySet(models.QuerySet):
 
 
 class Deployment(models.Model):
-    """An agreed placement of an LLE with a client school (seed 003)."""
+    """An agreed placement of an LLE with a client school (docs/programme.md §8.5, §9)."""
 
     class Kind(models.TextChoices):
         LLE_SUPPORT = "lle_support", "LLE support"
@@ -466,7 +466,7 @@ class Deployment(models.Model):
 
 class DeploymentColleague(models.Model):
     """A member of the LLE's school staff who delivers some of the contracted
-    days, e.g. the deputy with the client school's deputy (seed 003)."""
+    days, e.g. the deputy with the client school's deputy (docs/programme.md §9.4)."""
 
     deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="colleagues")
     name = models.CharField(max_length=150)
@@ -522,7 +522,7 @@ class Objective(models.Model):
 
 
 class Activity(models.TextChoices):
-    """Typical work on a support day (seed 003)."""
+    """Typical work on a support day (docs/programme.md §9.6)."""
 
     NEGOTIATING_OBJECTIVES = "objectives", "Negotiating objectives for improvement"
     COACHING_HEAD = "coaching", "Coaching and mentoring the headteacher"
@@ -562,8 +562,8 @@ class VisitRecordQuerySet(models.QuerySet):
 
 
 class VisitRecord(models.Model):
-    """What happened on one support day (seed 004), recorded by the LLE or the
-    colleague who went, confirmed or queried by the client head."""
+    """What happened on one support day (docs/programme.md §9.6, §9.7), recorded
+    by the LLE or the colleague who went, confirmed or queried by the client head."""
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", "Awaiting confirmation"
@@ -688,7 +688,7 @@ class ReimbursementStatementQuerySet(models.QuerySet):
 
 class ReimbursementStatement(models.Model):
     """What one LA pays LLEs' schools for one term: the confirmed days of
-    visit not paid before, times each deployment's agreed rate (seed 001)."""
+    visit not paid before, times each deployment's agreed rate (docs/programme.md §10.3, §10.1)."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -860,7 +860,7 @@ class ReimbursementPolicy(models.Model):
 
 
 class NetworkMeeting(models.Model):
-    """The termly network meeting of the LA's LLEs (seed 004)."""
+    """The termly network meeting of the LA's LLEs (docs/programme.md §9.9)."""
 
     local_authority = models.ForeignKey(
         LocalAuthority, on_delete=models.PROTECT, related_name="network_meetings",

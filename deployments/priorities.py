@@ -1,12 +1,12 @@
 """Why a school may need support, suggested from the imported official data.
 
-Three of the priority reasons can be read from data (seeds 000, 003): results
+Three of the priority reasons can be read from data (docs/programme.md §8.2): results
 below the floor standard, a vulnerable school (latest inspection requires
 improvement or inadequate, or a category of concern), and a new first-time
 head in the first two years of headship. The adviser confirms them; the
-fourth (peer challenge, seed 001) only the head can ask for.
+fourth (peer challenge) only the head can ask for.
 
-The floor standard is data (applications.models.FloorStandard, DESIGN.md §3):
+The floor standard is data (applications.models.FloorStandard, docs/programme.md §3.6):
 a school is above the floor when its attainment measure reaches the minimum,
 or when every progress measure does. A year with no standard recorded is
 never guessed.
@@ -33,7 +33,7 @@ from lle_portal.schooldata import (
 
 from .models import PriorityReason
 
-# Professional partners mentor new heads "in their first two years of headship" (seed 000).
+# Professional partners mentor new heads "in their first two years of headship" (docs/programme.md §7.4).
 NEW_HEAD_YEARS = 2
 
 

@@ -52,7 +52,7 @@ VisitStatus = VisitRecord.Status
 # What the adviser's one-click proposal starts from; they change any of it in
 # the admin while the proposal is being negotiated.
 DEFAULT_LENGTH_MONTHS = 12
-# An example rate: each LA agrees its own with the LLE's school (seed 001).
+# An example rate: each LA agrees its own with the LLE's school (docs/programme.md §10.1).
 DEFAULT_RATE_PER_DAY = Decimal("350.00")
 # Deployments approaching their agreed end point (to the adviser and both heads).
 ENDING_SOON_DAYS = 30
@@ -470,7 +470,7 @@ def _require_party(by: User, deployment: Deployment, action: str) -> None:
 
 @transaction.atomic
 def objective_add(*, deployment: Deployment, by: User, title: str, measure_of_success: str) -> Objective:
-    """Objectives are negotiated between the LLE and the client head (seed 003)."""
+    """Objectives are negotiated between the LLE and the client head (docs/programme.md §9.3)."""
     deployment = _lock(deployment)
     _require(deployment, Status.PROPOSED, Status.AGREED, Status.ACTIVE, action="add objectives to")
     _require_party(by, deployment, "add objectives")
@@ -672,7 +672,7 @@ def visit_amend(
 
 @transaction.atomic
 def visit_flag_for_qa(*, visit: VisitRecord, by: User, note: str = "") -> VisitRecord:
-    """The adviser picks a record for quality assurance (seed 004)."""
+    """The adviser picks a record for quality assurance (docs/programme.md §9.8)."""
     visit = _lock_visit(visit)
     if not is_adviser_of(by, visit.deployment):
         raise DeploymentError("Only the adviser can flag a record of visit for quality assurance.")

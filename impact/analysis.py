@@ -1,6 +1,6 @@
 """Pupil-performance change in supported schools and LLE schools against the
-LA average (seed 004: "+16.9 points in supported schools against +1.1 for
-Norfolk"), computed from the official results the portal imports.
+LA average (docs/programme.md §11.1: "+16.9 points in supported schools
+against +1.1 for Norfolk"), computed from the official results the portal imports.
 
 For a measure and a pair of years, each group's figure is the average of its
 schools' changes (later value minus earlier value) over the schools that have
@@ -264,8 +264,8 @@ def performance_table(
     *, local_authority: LocalAuthority, measure: str = DEFAULT_MEASURE, year_from: int, year_to: int,
     phase: str = "",
 ) -> PerformanceTable:
-    """The table of seed 004 for one LA, measure and pair of years (cached until
-    results are imported again)."""
+    """The comparison table (docs/programme.md §11.1) for one LA, measure and pair
+    of years (cached until results are imported again)."""
     key = f"impact:table:{results_version()}:{local_authority.pk}:{measure}:{year_from}:{year_to}:{phase}"
     table = cache.get(key)
     if table is None:

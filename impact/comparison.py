@@ -1,4 +1,5 @@
-"""The matched comparison (difference-in-differences) beside seed 004's table.
+"""The matched comparison (difference-in-differences) beside the comparison
+table (docs/programme.md §11.3, §11.1).
 
 Schools are chosen for support because their results were low, and low
 results tend to rise anyway (regression to the mean), so "supported schools

@@ -1,8 +1,8 @@
-"""Demo surveys for Norfolk (`manage.py seed_demo`), after seed 004: LLEs and
-client headteachers surveyed in June of last academic year (closed, with
-enough answers for the results to show, and the seed's client comments
-published with consent), and this year's survey of client heads, open, which
-the demo client head can answer.
+"""Demo surveys for Norfolk (`manage.py seed_demo`; docs/programme.md §1.4, §11.5):
+LLEs and client headteachers surveyed in June of last academic year (closed,
+with enough answers for the results to show, and the client heads' comments
+the Norfolk programme published, published here with consent), and this
+year's survey of client heads, open, which the demo client head can answer.
 
 Idempotent: each survey is found by its LA and title and left alone when it
 exists, so a second run changes nothing and sends no email.
@@ -36,7 +36,7 @@ QUESTIONS = [
     ("Any comments on the programme?", "Any comments on the programme?", Question.Kind.TEXT, ""),
 ]
 
-# Seed 004: "Client Headteachers comments include:-"
+# docs/programme.md §1.4, §11.7 (S4): "Client Headteachers comments include:-"
 CLIENT_COMMENTS = [
     "An absolutely invaluable partnership having huge impact.",
     "Get it into more schools – it’s a fantastic way for professionals to share and develop skills.",
@@ -48,7 +48,7 @@ LLE_COMMENTS = [
     "Coaching another head sharpened my own leadership; protected time for it matters.",
     "Clearer objectives at the start would have helped us measure progress sooner.",
 ]
-# Seed 004: "The level of client satisfaction was stronger than that of LLEs."
+# docs/programme.md §1.4 (S4): "The level of client satisfaction was stronger than that of LLEs."
 # One row per respondent: (satisfaction, collaboration, expectations met, impact).
 LLE_ANSWERS = [(4, 5, True, 4), (4, 4, True, 3), (5, 4, True, 4), (3, 4, False, 3), (4, 5, True, 4),
                (4, 4, True, 4), (5, 5, True, 4)]
@@ -128,7 +128,7 @@ def _closed_june_survey(ctx: DemoContext, audience: str, people: list[User], row
             [Answer(invitation=invitation, question=q, **v) for q, v in zip(scale_and_yes, values, strict=True)]
         )
         if comment:
-            # Seed 004: "This feedback has been published and shared."
+            # docs/programme.md §11.7 (S4): "This feedback has been published and shared."
             published = audience == Survey.Audience.CLIENT_HEADS
             Answer.objects.create(
                 invitation=invitation, question=comment_question, text=comment,

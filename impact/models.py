@@ -1,5 +1,6 @@
-"""Impact: surveys of LLEs and client headteachers (seed 004: "Both Local
-Leaders of Education and client school heads were surveyed in June 2011").
+"""Impact: surveys of LLEs and client headteachers (docs/programme.md §11.5:
+"Both Local Leaders of Education and client school heads were surveyed in June
+2011").
 
 A survey belongs to one local authority and asks one audience (its LLEs, or
 the heads of its client schools). Status changes, invitations, reminders and
@@ -7,7 +8,8 @@ the publishing of comments go through impact.surveys only; these models hold
 the data and the integrity rules.
 
 Answers are personal: nobody reads one person's answers. Results are shown
-in aggregate, never for a group of fewer than five people (impact.surveys).
+in aggregate, never for a group of fewer than five people (impact.surveys;
+docs/programme.md §11.6).
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from lle_portal.models import LocalAuthority
 
 
 class Theme(models.TextChoices):
-    """What seed 004 measured: "happy with the service provided; convinced that
-    the relationship was collaborative and that it met their expectations";
-    the perceived "impact on school improvement"."""
+    """What the Norfolk surveys measured (docs/programme.md §11.5): "happy with
+    the service provided; convinced that the relationship was collaborative
+    and that it met their expectations"; the perceived "impact on school
+    improvement"."""
 
     SATISFACTION = "satisfaction", "Satisfied with the service"
     COLLABORATION = "collaboration", "The relationship was collaborative"

@@ -591,7 +591,8 @@ def _shown_surveys(surveys: QuerySet) -> QuerySet:
 
 def published_comments(*, local_authority: LocalAuthority, year: int) -> list[PublishedComment]:
     """Comments the adviser published (with consent) in the year's surveys,
-    client heads first, as seed 004 quotes them. One query."""
+    client heads first, as the Norfolk programme quoted them (docs/programme.md §11.7).
+    One query."""
     shown = _shown_surveys(_year_surveys(local_authority, year)).values("pk")
     rows = (
         Answer.objects.filter(question__survey__in=shown, published_at__isnull=False,

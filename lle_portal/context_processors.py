@@ -45,7 +45,7 @@ def _taking_part(user) -> dict[str, bool]:
     if has_role(user, User.Role.HEADTEACHER):
         taking_part = Q(lle_profile__isnull=False) | Q(colleague_roles__isnull=False)
         if school_id:
-            # The client head is the person named on the deployment (DESIGN §3).
+            # The client head is the person named on the deployment (docs/programme.md §12.3).
             taking_part |= Q(client_deployments__client_school=school_id)
         counts = {"deployments": Count("pk", filter=taking_part), "surveys": Count("survey_invitations"),
                   "applications": Count("applications", distinct=True),

@@ -67,7 +67,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.HEADTEACHER)
     # A headteacher's own school, a governor's school. For a head who
     # registered it is only a claim until the adviser of the school's LA
-    # confirms it (DESIGN §3 "who vouches for whom"); an invitation is the
+    # confirms it (docs/programme.md §12.1); an invitation is the
     # adviser's grant, so it is confirmed on acceptance. Whether a person may
     # act for a school is decided in one place: lle_portal.access.acts_for_school.
     school = models.ForeignKey(

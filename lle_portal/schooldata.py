@@ -189,7 +189,7 @@ def results_for_schools(
 
 class FloorRule(Protocol):
     """What a floor standard says (applications.models.FloorStandard; kept as
-    data per key stage and year, DESIGN.md §3)."""
+    data per key stage and year, docs/programme.md §3.6)."""
 
     key_stage: str
     year: int
@@ -329,7 +329,7 @@ def _record(newest_first: list[Inspection]) -> InspectionRecord:
 @dataclass(frozen=True)
 class EligibilityRules:
     """What counts, per application round (ApplicationRound.eligibility_rules
-    overrides these defaults; DESIGN.md §3, issue 12).
+    overrides these defaults; docs/programme.md §3.3, §3.5).
 
     - good leadership: in a graded inspection (to November 2025) leadership
       and management among `good_leadership_grades`; in a report card,
@@ -449,7 +449,7 @@ def leadership_outcome(record: InspectionRecord, rules: EligibilityRules | None 
 
 
 def inspection_concern(inspection: Inspection | None) -> str:
-    """Why the latest judged inspection makes a school vulnerable (seed 003), or ""."""
+    """Why the latest judged inspection makes a school vulnerable (docs/programme.md §8.2), or ""."""
     if inspection is None:
         return ""
     on = f"Inspected {_on(inspection)}"

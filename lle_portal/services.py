@@ -4,7 +4,7 @@ Accounts are made by invitation (an LA lead adviser invites a governor,
 headteacher or assessor to their own LAs' schools; a superuser also invites
 advisers), except that a headteacher may register to apply
 (`headteacher_register`). A person's role, school and LAs are granted, never
-claimed (DESIGN §3 "Who vouches for whom"): only a superuser changes roles,
+claimed (docs/programme.md §12.1): only a superuser changes roles,
 LAs or another person's email, no one edits their own LAs, and an email
 address changes only once the new address has confirmed it. Views, admin
 actions and tasks all call these functions; none of them takes a `request`.
@@ -74,7 +74,7 @@ def _grant_errors(
     errors: dict[str, str] = {}
     if role in User.Role.values and role not in ADVISER_GRANTABLE_ROLES:
         errors["role"] = "Only a superuser can invite an LA lead adviser."
-    # An adviser sees only the LAs they work for (DESIGN §1), so they may
+    # An adviser sees only the LAs they work for (docs/programme.md §12.2), so they may
     # only give access to those LAs' schools and data.
     own = set(by.local_authorities.values_list("pk", flat=True))
     if school is not None and school.local_authority_id not in own:

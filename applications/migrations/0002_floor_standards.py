@@ -1,4 +1,4 @@
-"""The DfE floor standards the eligibility check uses (DESIGN.md §3), as data."""
+"""The DfE floor standards the eligibility check uses (docs/programme.md §3.6), as data."""
 
 from django.db import migrations
 

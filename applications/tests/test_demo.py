@@ -35,7 +35,7 @@ def test_the_demo_has_every_state_a_trained_pool_and_is_idempotent():
     assert open_round.state == "open"
     assert open_round.priority_phases == ["secondary"]
     assert open_round.default_referee_name
-    # Seed 000's three named contacts, once each however often the demo is seeded.
+    # The three named contacts of docs/programme.md §1.4, once each however often the demo is seeded.
     assert [(c.name, c.phone) for c in open_round.contacts.all()] == [
         ("Simon Morley", "01603 307788"), ("Chris Snudden", "01603 303322"), ("Mary-Jane Edwards", "01603 303311")]
     states = set(open_round.applications.values_list("status", flat=True))

@@ -69,7 +69,7 @@ def norfolk(transactional_db):
         default_referee_name="Simon Morley", default_referee_email="simon.morley@norfolk.example",
         default_referee_organisation="Norfolk County Council", places=6,
     )
-    # Seed 000, "Find out more".
+    # The contacts of "Find out more" (docs/programme.md §1.4, §2.4).
     for order, (name, phone) in enumerate((("Simon Morley", "01603 307788"), ("Chris Snudden", "01603 303322"),
                                            ("Mary-Jane Edwards", "01603 303311"))):
         RoundContact.objects.create(round=round, name=name, phone=phone, order=order,

@@ -144,7 +144,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('client_head_name', models.CharField(blank=True, max_length=150, verbose_name="client headteacher's name")),
-                ('head_appointed_on', models.DateField(blank=True, help_text='A first-time head in their first two years is a professional-partner need (seed 000).', null=True, verbose_name='date the head took up their first headship')),
+                ('head_appointed_on', models.DateField(blank=True, help_text='A first-time head in their first two years is a professional-partner need.', null=True, verbose_name='date the head took up their first headship')),
                 ('reasons', models.JSONField(blank=True, default=list, verbose_name='priority reasons')),
                 ('suggested_reasons', models.JSONField(blank=True, default=list, editable=False)),
                 ('focus_areas', models.JSONField(blank=True, default=list)),

@@ -1,5 +1,5 @@
-"""The performance analysis reproduces a table whose answer is known: seed 004's
-Norfolk figures for 2010 to 2011 (KS2 % Level 4+ in English and maths: LLE
+"""The performance analysis reproduces a table whose answer is known: the
+Norfolk figures (docs/programme.md §11.1) for 2010 to 2011 (KS2 % Level 4+ in English and maths: LLE
 schools +7, supported schools +16.9, the LA +1.1; KS1 average point score:
 supported +0.3 against the LA's +0.1), built school by school, with missing
 values and a school whose measure changed."""
@@ -161,7 +161,7 @@ def test_phase_filter_keeps_only_schools_of_that_phase(norfolk_2011):
 
 
 def test_ks1_average_point_score(norfolk_2011):
-    """Seed 004: KS1 APS up 0.3 in supported schools against the LA's 0.1."""
+    """docs/programme.md §11.1: KS1 APS up 0.3 in supported schools against the LA's 0.1."""
     values = {
         "Supported 1": (D("15.2"), D("15.6")), "Supported 2": (D("14.8"), D("15.0")),  # +0.4, +0.2 → +0.3
         "O1": (D("15.0"), D("15.0")), "O2": (D("15.5"), D("15.3")),                    # 0, -0.2

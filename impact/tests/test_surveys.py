@@ -321,7 +321,7 @@ def test_programme_results_take_the_surveys_closing_in_the_academic_year(users):
     june, september = a_survey(), a_survey()
     respond(june, 5, scale=5)
     respond(september, 5, scale=1)
-    # Closed in June 2011 (seed 004's survey) and in September 2011, the next academic year.
+    # Closed in June 2011 (Norfolk's survey, docs/programme.md §11.5) and in September 2011, the next academic year.
     Survey.objects.filter(pk=june.pk).update(status="closed", closed_at=timezone.now(), opens_on=date(2011, 6, 1),
                                              closes_on=date(2011, 6, 30))
     Survey.objects.filter(pk=september.pk).update(status="closed", closed_at=timezone.now(),

@@ -24,7 +24,7 @@ def test_the_demo_has_results_to_show_an_open_survey_and_a_second_run_adds_nothi
     year = academic_year_of(timezone.localdate()) - 1
     results = surveys.programme_survey_results(local_authority=la, year=year)
     assert all(not r.lle.suppressed and not r.client.suppressed for r in results)
-    # Seed 004: client satisfaction was stronger than that of LLEs.
+    # docs/programme.md §1.4: client satisfaction was stronger than that of LLEs.
     assert results[0].client.agree_percent > results[0].lle.agree_percent
     published = surveys.published_comments(local_authority=la, year=year)
     assert [c.text for c in published] == CLIENT_COMMENTS

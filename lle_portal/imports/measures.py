@@ -65,8 +65,8 @@ MEASURES: dict[str, Measure] = {
     "PTL2BASICS_94": Measure(KeyStage.KS4, "% grade 4 or above in English and maths", True),
     "PTEBACC_E_PTQ_EE": Measure(KeyStage.KS4, "% entering the English Baccalaureate", True),
     "EBACCAPS": Measure(KeyStage.KS4, "EBacc average point score", value_range=EBACC_POINTS),
-    # Key stage 1 (seed 004 reports the KS1 average point score in reading,
-    # writing and maths). KS1 files have named these differently over the
+    # Key stage 1 (the Norfolk programme reported the KS1 average point score in
+    # reading, writing and maths; docs/programme.md §11.2). KS1 files have named these differently over the
     # years; rename a file's column to one of these before importing it.
     "KS1APS": Measure(KeyStage.KS1, "KS1 average point score in reading, writing and maths", value_range=KS1_POINTS),
     "KS1APS_READ": Measure(KeyStage.KS1, "KS1 average point score in reading", value_range=KS1_POINTS),

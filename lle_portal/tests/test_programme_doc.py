@@ -11,8 +11,6 @@ import importlib
 import re
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "programme.md"
 APPS = ("applications", "deployments", "impact", "lle_portal")
@@ -114,8 +112,6 @@ def test_every_file_the_page_names_exists():
     assert not missing, f"docs/programme.md names files that do not exist: {missing}"
 
 
-@pytest.mark.xfail(strict=True, reason="the comments still to move are listed for the lead (issue 16); once "
-                   "they cite docs/programme.md this passes: remove this marker")
 def test_no_comment_cites_a_document_outside_the_repository():
     this = Path(__file__).resolve()
     found = [

@@ -9,7 +9,7 @@ One unit: 1,000 deployments (3 objectives and 20 records of visit each, so
 20,000 records), their 1,000 support needs and 200 open ones, 500 applications
 in the open round, and the reimbursement lines of the confirmed visits of past
 terms. The 300 LLEs and the rounds stay as they are: places are limited to 300
-nationally (seed 001), so more data means more deployments per LLE.
+nationally (docs/programme.md §2.3), so more data means more deployments per LLE.
 
 PostgreSQL only (the results of earlier years are derived in SQL). Everything is
 deterministic (fixed seeds) so two runs measure the same pages.
