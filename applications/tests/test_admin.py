@@ -234,7 +234,7 @@ def test_add_to_cohort_asks_for_the_cohort_then_enforces_the_8_week_rule(adviser
     url = reverse("admin:applications_lleprofile_changelist")
 
     response = run_action(adviser_client, "add_to_cohort", [profile], url)
-    assert "Training must finish within 8 weeks" in response.content.decode()
+    assert "the cohort must finish within 8 weeks" in response.content.decode()
     assert "Spring cohort" in response.content.decode()
 
     response = run_action(adviser_client, "add_to_cohort", [profile], url, apply="yes", cohort=late.pk)

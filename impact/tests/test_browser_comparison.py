@@ -44,7 +44,7 @@ def test_the_demo_governor_sees_the_matched_estimate_on_the_dashboard_and_in_the
     assert page.get_by_role("heading", name="The programme in Norfolk, 2024/25").is_visible()
     row = page.get_by_role("row", name=re.compile(rf"^Supported schools {supported.schools} "))
     assert supported.change_display in row.inner_text()
-    for label in ("All schools in Norfolk", "England average (published)"):
+    for label in ("All schools in Norfolk", "England (published average)"):
         assert page.get_by_role("row", name=re.compile(re.escape(label))).first.is_visible()
     headline = page.locator(".matched-comparison__headline")
     text = headline.inner_text()
@@ -68,7 +68,7 @@ def test_the_demo_governor_sees_the_matched_estimate_on_the_dashboard_and_in_the
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = " ".join(text.split())
     assert "KS2 headline" in flat and "Supported schools" in flat and "All schools in Norfolk" in flat
-    assert "England average (published)" in flat
+    assert "England (published average)" in flat
     assert supported.change_display in flat
     assert f"Matched estimate: {matched.estimate_display} percentage points" in flat
     assert f"95% interval {matched.interval_display}" in flat
