@@ -398,5 +398,8 @@ def _statement(ctx: DemoContext, today: date) -> None:
     statement = services.statement_prepare(local_authority=ctx.la, academic_year=term.academic_year, term=term.term,
                                            by=ctx.people["adviser"])
     if statement.lines.filter(held="").exists():  # something to pay (held late claims are not)
-        services.statement_finalise(statement=statement, by=ctx.people["adviser"])
+        # Finalised three weeks after the term ended, as finance asks.
+        finalised = school_day_on_or_after(term.ends_on + timedelta(days=21))
+        services.statement_finalise(statement=statement, by=ctx.people["adviser"], at=timezone.make_aware(
+            datetime.combine(finalised, datetime.min.time().replace(hour=11))))
         services.statement_generate_pdf(statement_id=statement.pk)  # as for the contracts, above

@@ -679,7 +679,8 @@ class ReimbursementStatementQuerySet(models.QuerySet):
     def with_totals(self):
         """Each statement's days and amount: a subquery each, computed for the
         rows shown (a page), not a join and GROUP BY over every line there is."""
-        lines = ReimbursementLine.objects.filter(statement=OuterRef("pk")).order_by().values("statement")
+        lines = (ReimbursementLine.objects.filter(PAID_LINE, statement=OuterRef("pk"))
+                 .order_by().values("statement"))
         return self.annotate(
             total_days=Subquery(lines.annotate(days_sum=Sum("days")).values("days_sum")),
             total_amount=Subquery(lines.annotate(amount_sum=Sum("amount")).values("amount_sum")),
@@ -743,6 +744,10 @@ class ReimbursementStatement(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status == self.Status.FINALISED
+
+
+# The lines a statement pays (and totals): every line not held.
+PAID_LINE = Q(held="")
 
 
 class ReimbursementLine(models.Model):

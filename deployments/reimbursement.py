@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -47,7 +47,7 @@ from .models import (
     VisitRecord,
     add_months,
 )
-from .terms import TermDates, term_dates, term_for
+from .terms import TermDates, previous_term, term_dates, term_for
 
 Kind = ReimbursementLine.Kind
 Held = ReimbursementLine.Held
@@ -85,6 +85,19 @@ def money(amount: Decimal) -> str:
 
 
 # --- the claim window ----------------------------------------------------------------
+
+
+def term_to_prepare(local_authorities, today: date | None = None) -> TermDates:
+    """The term an adviser most likely prepares next: the last one that has
+    ended, unless its statement is already finalised for every one of their
+    LAs (a queryset); then the term under way, a draft to check as visits come in.
+    One query."""
+    today = today or timezone.localdate()
+    last = previous_term(today)
+    finalised = ReimbursementStatement.objects.filter(
+        academic_year=last.academic_year, term=last.term, status=ReimbursementStatement.Status.FINALISED,
+    ).values("local_authority_id")
+    return last if local_authorities.exclude(pk__in=finalised).exists() else term_for(today)
 
 
 def claim_window_months(local_authority: LocalAuthority | int) -> int:
@@ -261,9 +274,13 @@ def late_claim_approve(*, line: ReimbursementLine, by: User) -> ReimbursementLin
 
 
 @transaction.atomic
-def statement_finalise(*, statement: ReimbursementStatement, by: User) -> ReimbursementStatement:
+def statement_finalise(
+    *, statement: ReimbursementStatement, by: User, at: datetime | None = None
+) -> ReimbursementStatement:
     """Finalise for the finance team: its days are paid and never counted again,
-    and nothing on it changes after (held visits wait for the next statement)."""
+    and nothing on it changes after (held visits wait for the next statement).
+    `at`: when it was finalised, for a programme's earlier statements entered
+    afterwards (the demo's history); now otherwise."""
     statement = ReimbursementStatement.objects.select_for_update().get(pk=statement.pk)
     if not by.advises(statement.local_authority_id):
         raise _error("Only an adviser of this local authority can finalise its statements.")
@@ -279,7 +296,7 @@ def statement_finalise(*, statement: ReimbursementStatement, by: User) -> Reimbu
         raise _error("A record of visit on this draft has changed since it was prepared (corrected, withdrawn or "
                      "flagged for quality assurance). Prepare the statement again, check it, then finalise it.")
     statement.status = ReimbursementStatement.Status.FINALISED
-    statement.finalised_at = timezone.now()
+    statement.finalised_at = at or timezone.now()
     statement.finalised_by = by
     statement.save(update_fields=["status", "finalised_at", "finalised_by"])
     audit_record(verb="statement.finalised", target=statement, actor=by, data={"version": statement.version})

@@ -50,6 +50,7 @@ from .forms import (
 )
 from .models import (
     DEFAULT_CLAIM_WINDOW_MONTHS,
+    PAID_LINE,
     Deployment,
     Objective,
     ReimbursementLine,
@@ -64,12 +65,13 @@ from .reimbursement import (
     short_label,
     statement_pdf_current,
     statement_row,
+    term_to_prepare,
     visits_phrase,
 )
 from .reports import END_REPORT, STATEMENT, end_report_request, statement_report_subject
 from .services import DeploymentError
 from .signals import overview_version
-from .terms import previous_term, term_for
+from .terms import term_for
 
 ADVISER = User.Role.ADVISER
 HEADTEACHER = User.Role.HEADTEACHER
@@ -598,9 +600,9 @@ def _advisers_statements(request: HttpRequest):
 
 @role_required(ADVISER)
 def statements(request: HttpRequest) -> HttpResponse:
-    last = previous_term(timezone.localdate())
-    form = StatementPrepareForm(request.POST if request.method == "POST" else None, user=request.user,
-                                initial={"academic_year": last.academic_year, "term": last.term})
+    form = StatementPrepareForm(request.POST if request.method == "POST" else None, user=request.user)
+    next_term = term_to_prepare(form.fields["local_authority"].queryset)
+    form.initial.update({"academic_year": next_term.academic_year, "term": next_term.term})
     if request.method == "POST" and form.is_valid():
         try:
             statement = services.statement_prepare(by=request.user, **form.cleaned_data)
@@ -645,7 +647,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # carry every line). The held visits and arrears are few: listed whole.
     lines = statement.lines.all()
     kinds = ReimbursementLine.Kind
-    paid = Q(held="")
+    paid = PAID_LINE
     totals = lines.aggregate(
         line_count=Count("pk", filter=paid), school_count=Count("lle_school", distinct=True, filter=paid),
         total_days=Sum("days", filter=paid), total_amount=Sum("amount", filter=paid),

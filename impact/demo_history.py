@@ -33,7 +33,9 @@ from django.db.models import Avg
 from django.utils import timezone
 
 from applications.models import LLEProfile
-from deployments.models import Deployment, Objective, VisitRecord
+from deployments.models import PAID_LINE, Deployment, Objective, ReimbursementStatement, VisitRecord
+from deployments.reimbursement import statement_finalise, statement_prepare
+from deployments.terms import Term, term_dates
 from lle_portal.demo import DEMO_DOMAIN, DemoContext, school_day_on_or_after, school_day_on_or_before
 from lle_portal.models import AreaResult, Inspection, School, SchoolResult, User
 
@@ -67,6 +69,7 @@ def seed(ctx: DemoContext) -> None:
             if not governor or school_id != governor.school_id:
                 _uplift(school_id, year)
     _la_averages(ctx, list(chosen))
+    _statements(ctx, list(chosen))
     counts = ", ".join(f"{len(schools)} in {year - 1}/{str(year)[-2:]}" for year, schools in chosen.items())
     ctx.say(f"Impact history: {len(lles)} LLEs designated in {DESIGNATED.year}; deployments completed: {counts}"
             f" ({made} new).")
@@ -168,15 +171,36 @@ def _deployment(lle: LLEProfile, school_id: int, start: date, end: date) -> int:
                                  measure_of_success="Agreed with the client headteacher at the first visit.")
     VisitRecord.objects.bulk_create(
         VisitRecord(
-            deployment=deployment, visit_date=school_day_on_or_after(start + timedelta(days=14 * k + 1)),
-            days=Decimal("0.5"),
+            deployment=deployment, visit_date=day, days=Decimal("0.5"),
             activities=["coaching"], summary="Coaching session with the head.", progress="On track.",
             next_steps="Review at the next visit.", recorded_by=lle.user, status=VisitRecord.Status.CONFIRMED,
-            confirmed_at=finished,
+            confirmed_at=_at(school_day_on_or_after(day + timedelta(days=2)), 16),
         )
-        for k in range(16)
+        for day in [school_day_on_or_after(start + timedelta(days=14 * k + 1)) for k in range(16)]
     )
     return 1
+
+
+def _at(day: date, hour: int) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time().replace(hour=hour)))
+
+
+def _statements(ctx: DemoContext, years: list[int]) -> None:
+    """The terms of those years were paid as they ended: each term's statement,
+    finalised three weeks after it, so no visit of the history waits to be paid."""
+    adviser = ctx.people.get("adviser")
+    if adviser is None:
+        return
+    for year in years:
+        for term in Term:
+            if ReimbursementStatement.objects.filter(local_authority=ctx.la, academic_year=year,
+                                                     term=term).exists():
+                continue
+            dates = term_dates(year, term)
+            statement = statement_prepare(local_authority=ctx.la, academic_year=year, term=term, by=adviser)
+            if statement.lines.filter(PAID_LINE).exists():
+                statement_finalise(statement=statement, by=adviser,
+                                   at=_at(school_day_on_or_after(dates.ends_on + timedelta(days=21)), 11))
 
 
 def _la_averages(ctx: DemoContext, years: list[int]) -> None:

@@ -407,7 +407,7 @@ def seed_people(ctx: DemoContext) -> None:
     """The adviser, an assessor, a governor and the headteachers of good schools."""
     la = ctx.la
     adviser = ctx.login(
-        "adviser", email=f"adviser@{DEMO_DOMAIN}", full_name="Sarah Morley", role=User.Role.ADVISER,
+        "adviser", email=f"adviser@{DEMO_DOMAIN}", full_name="Sarah Whitfield", role=User.Role.ADVISER,
         job_title="LA lead adviser, school improvement",
     )
     adviser.local_authorities.set([la])

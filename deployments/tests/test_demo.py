@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from deployments.models import (
     Activity,
@@ -13,6 +14,7 @@ from deployments.models import (
     SupportNeed,
     VisitRecord,
 )
+from deployments.terms import previous_term
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -30,8 +32,11 @@ def test_the_demo_has_every_state_and_a_second_run_adds_nothing():
     assert visits.filter(colleague__isnull=False).exists()
     assert Deployment.objects.active().filter(contract_pdf="").count() == 0  # contracts made even with no worker
     assert NetworkMeeting.objects.get().attendance.exists()
-    statement = ReimbursementStatement.objects.get()
+    # Last term's statement is finalised with its PDF; the history's terms were paid as they ended.
+    last = previous_term(timezone.localdate())
+    statement = ReimbursementStatement.objects.get(academic_year=last.academic_year, term=last.term)
     assert statement.is_final and statement.pdf
+    assert all(s.is_final and s.finalised_at.date() > s.dates.ends_on for s in ReimbursementStatement.objects.all())
 
     counts = [Model.objects.count() for Model in (SupportNeed, Deployment, VisitRecord, NetworkMeeting)]
     call_command("seed_demo", stdout=io.StringIO())

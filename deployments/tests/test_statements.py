@@ -165,6 +165,29 @@ def test_arrears_older_than_the_claim_window_are_held_with_the_reason_never_paid
     assert len(held) == 1 and held[0][5] == "2025-11-05" and held[0][9] == ""  # no amount: not paid
 
 
+def test_the_list_of_statements_totals_what_each_pays_never_what_it_holds(client, users, old_arrears):
+    statement, old, recent = old_arrears
+    client.force_login(users["adviser"])
+
+    listed = client.get(reverse("deployments:statements")).context["page"].object_list
+    row = next(s for s in listed if s.pk == statement.pk)
+
+    assert (row.total_days, row.total_amount) == (Decimal("1.0"), Decimal("300.00"))  # the recent visit alone
+    assert services.statement_context(statement)["total_amount"] == row.total_amount
+
+
+def test_the_term_offered_to_prepare_is_the_last_one_ended_until_it_is_finalised(users, deployment):
+    from deployments.reimbursement import term_to_prepare
+    from lle_portal.models import LocalAuthority
+
+    las = LocalAuthority.objects.filter(pk=norfolk().pk)
+    december = date(2026, 12, 5)
+    assert (term_to_prepare(las, december).academic_year, term_to_prepare(las, december).term) == (2026, "summer")
+    visit(deployment, date(2026, 6, 3))
+    services.statement_finalise(statement=prepare(users, 2026, "summer"), by=users["adviser"])
+    assert (term_to_prepare(las, december).academic_year, term_to_prepare(las, december).term) == (2027, "autumn")
+
+
 def test_finalising_leaves_held_arrears_unpaid_for_the_next_statement(users, old_arrears):
     statement, old, _ = old_arrears
     services.statement_finalise(statement=statement, by=users["adviser"])

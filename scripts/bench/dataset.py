@@ -475,7 +475,7 @@ def build_staff(b: Builder) -> None:
     """The national adviser (every LA: the largest lists a staff page can show)
     and an assessor."""
     adviser = User.objects.create(
-        email=f"adviser@{DOMAIN}", full_name="Sarah Morley", role=User.Role.ADVISER, is_staff=True,
+        email=f"adviser@{DOMAIN}", full_name="Sarah Whitfield", role=User.Role.ADVISER, is_staff=True,
         password=b.password, job_title="National lead adviser",
     )
     adviser.local_authorities.set(LocalAuthority.objects.all())
