@@ -12,11 +12,13 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 import numpy as np
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import dateformat, timezone
 from scipy.optimize import linear_sum_assignment
 
 from applications.models import LLEProfile, Phase, Specialism
@@ -140,12 +142,43 @@ def load_lles(lles=None) -> list[LLEProfile]:
     return list(with_committed_days(lles).order_by("user__full_name", "pk"))
 
 
-def busy_pairs(*, school_ids: Iterable[int] | None = None) -> set[tuple[int, int]]:
-    """(LLE, client school) pairs with a deployment already in hand: one query."""
-    deployments = Deployment.objects.committing()
-    if school_ids is not None:
-        deployments = deployments.filter(client_school_id__in=list(school_ids))
-    return set(deployments.values_list("lle_id", "client_school_id"))
+@dataclass(frozen=True)
+class Pairings:
+    """What has already happened between LLEs and the needs being matched."""
+
+    # (LLE, client school): a deployment in hand (proposed, agreed or active).
+    busy: frozenset[tuple[int, int]] = frozenset()
+    # (LLE, need): a proposal not taken up (declined by the LLE or the client
+    # head, or withdrawn by the adviser), and when. Never proposed again for that need.
+    declined: dict[tuple[int, int], date] = field(default_factory=dict)
+
+    def is_busy(self, lle_id: int, school_id: int) -> bool:
+        return (lle_id, school_id) in self.busy
+
+    def declined_on(self, lle_id: int, need_id: int | None) -> date | None:
+        return self.declined.get((lle_id, need_id)) if need_id is not None else None
+
+
+def load_pairings(needs: Iterable[SupportNeed], *, lle_ids: Iterable[int] | None = None) -> Pairings:
+    """The deployments in hand at the needs' schools and the proposals not
+    taken up for the needs themselves: one query."""
+    needs = list(needs)
+    deployments = Deployment.objects.filter(
+        Q(status__in=DeploymentQuerySet.COMMITTING, client_school_id__in={n.client_school_id for n in needs})
+        | Q(status=Deployment.Status.WITHDRAWN, need_id__in=[n.pk for n in needs if n.pk])
+    )
+    if lle_ids is not None:
+        deployments = deployments.filter(lle_id__in=list(lle_ids))
+    busy, declined = set(), {}
+    rows = deployments.order_by().values_list("lle_id", "client_school_id", "need_id", "status",
+                                              Coalesce("finished_at", "updated_at"))
+    for lle_id, school_id, need_id, status, when in rows:
+        if status == Deployment.Status.WITHDRAWN:
+            day = timezone.localdate(when)
+            declined[lle_id, need_id] = max(day, declined.get((lle_id, need_id), day))
+        else:
+            busy.add((lle_id, school_id))
+    return Pairings(frozenset(busy), declined)
 
 
 # --- Scoring ----------------------------------------------------------------------
@@ -198,7 +231,7 @@ def specialism_reason(offered: Sequence[str], wanted: Sequence[str]) -> Reason:
         return Reason("specialisms", "No focus areas recorded for the need", 0)
     if not met:
         return Reason("specialisms", "No specialism meets the focus areas", 0)
-    labels = ", ".join(Specialism(s).label.lower() for s in met if s in Specialism.values)
+    labels = ", ".join(Specialism(s).label for s in met if s in Specialism.values)
     return Reason("specialisms", f"Specialisms meet {len(met)} of {len(wanted)} focus areas: {labels}",
                   min(SPECIALISM_CAP, SPECIALISM_POINTS * len(met)))
 
@@ -216,8 +249,9 @@ def capacity_reason(spare: Decimal, wanted: Decimal) -> Reason:
     return Reason("capacity", "No spare capacity", 0)
 
 
-def exclusions_for(lle: LLEProfile, client: School, *, spare: Decimal, busy: bool) -> list[str]:
-    """Why this LLE must not be proposed for this school, if at all."""
+def exclusions_for(lle: LLEProfile, client: School, *, spare: Decimal, busy: bool,
+                   declined_on: date | None = None) -> list[str]:
+    """Why this LLE must not be proposed for this school (and need), if at all."""
     reasons = []
     if lle.school_id == client.pk:
         reasons.append("This is the LLE's own school")
@@ -234,6 +268,8 @@ def exclusions_for(lle: LLEProfile, client: School, *, spare: Decimal, busy: boo
         reasons.append("No spare capacity")
     if busy:
         reasons.append("Already deployed to this school")
+    if declined_on is not None:
+        reasons.append(f"Declined on {dateformat.format(declined_on, 'j F Y')}")
     return reasons
 
 
@@ -242,9 +278,10 @@ def spare_days(lle: LLEProfile) -> Decimal:
     return max(Decimal(0), Decimal(lle.days_per_week) - Decimal(committed))
 
 
-def score_candidate(need: SupportNeed, lle: LLEProfile, *, busy: bool = False) -> Candidate:
+def score_candidate(need: SupportNeed, lle: LLEProfile, *, pairings: Pairings | None = None) -> Candidate:
     """One LLE for one need: the score, each reason for it, and any exclusion."""
     client = need.client_school
+    pairings = pairings or Pairings()
     spare = spare_days(lle)
     km = distance_between(lle.school, client)
     wanted = Decimal(need.days_per_week)
@@ -258,7 +295,8 @@ def score_candidate(need: SupportNeed, lle: LLEProfile, *, busy: bool = False) -
         lle=lle,
         score=round(sum(r.points for r in reasons), 1),
         reasons=reasons,
-        exclusions=exclusions_for(lle, client, spare=spare, busy=busy),
+        exclusions=exclusions_for(lle, client, spare=spare, busy=pairings.is_busy(lle.pk, client.pk),
+                                  declined_on=pairings.declined_on(lle.pk, need.pk)),
         distance_km=km,
         spare_days=spare,
         offer_days=min(wanted, spare) if spare >= HALF_DAY else Decimal(0),
@@ -271,11 +309,11 @@ def _rank_key(candidate: Candidate):
 
 
 def rank_candidates(need: SupportNeed, lles: list[LLEProfile] | None = None,
-                    busy: set[tuple[int, int]] | None = None) -> list[Candidate]:
+                    pairings: Pairings | None = None) -> list[Candidate]:
     """Every LLE for the need, best first; the excluded ones last, with why."""
     lles = load_lles() if lles is None else lles
-    busy = busy_pairs(school_ids=[need.client_school_id]) if busy is None else busy
-    candidates = [score_candidate(need, lle, busy=(lle.pk, need.client_school_id) in busy) for lle in lles]
+    pairings = load_pairings([need]) if pairings is None else pairings
+    candidates = [score_candidate(need, lle, pairings=pairings) for lle in lles]
     return sorted(candidates, key=_rank_key)
 
 
@@ -289,7 +327,7 @@ LATER_SLOT_PENALTY = 0.01
 
 
 def assign_all(needs: Sequence[SupportNeed], lles: list[LLEProfile] | None = None,
-               busy: set[tuple[int, int]] | None = None) -> list[Assignment]:
+               pairings: Pairings | None = None) -> list[Assignment]:
     """Propose one LLE for each need, maximising the total score, every LLE
     within their spare capacity.
 
@@ -301,7 +339,7 @@ def assign_all(needs: Sequence[SupportNeed], lles: list[LLEProfile] | None = Non
     whatever the solver picks.
     """
     lles = load_lles() if lles is None else lles
-    busy = busy_pairs(school_ids=[n.client_school_id for n in needs]) if busy is None else busy
+    pairings = load_pairings(needs) if pairings is None else pairings
     if not needs:
         return []
     slots: list[tuple[LLEProfile, int]] = [
@@ -314,7 +352,7 @@ def assign_all(needs: Sequence[SupportNeed], lles: list[LLEProfile] | None = Non
         wanted = Decimal(need.days_per_week)
         for j, (lle, k) in enumerate(slots):
             if k == 0:
-                candidates[lle.pk] = score_candidate(need, lle, busy=(lle.pk, need.client_school_id) in busy)
+                candidates[lle.pk] = score_candidate(need, lle, pairings=pairings)
             candidate = candidates[lle.pk]
             if not candidate.proposable:
                 continue

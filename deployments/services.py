@@ -230,10 +230,13 @@ def deployment_propose(
     lle.committed_days = sum(
         Decimal(d) for d in lle.deployments.committing().values_list("days_per_week", flat=True)
     )
-    busy = lle.deployments.committing().filter(client_school=need.client_school_id).exists()
-    excluded = matching.exclusions_for(lle, need.client_school, spare=matching.spare_days(lle), busy=busy)
+    pairings = matching.load_pairings([need], lle_ids=[lle.pk])
+    excluded = matching.exclusions_for(lle, need.client_school, spare=matching.spare_days(lle),
+                                       busy=pairings.is_busy(lle.pk, need.client_school_id),
+                                       declined_on=pairings.declined_on(lle.pk, need.pk))
     if excluded:
-        raise DeploymentError(f"{lle.user} cannot be proposed: " + "; ".join(excluded).lower() + ".")
+        why = "; ".join(reason[0].lower() + reason[1:] for reason in excluded)
+        raise DeploymentError(f"{lle.user} cannot be proposed: {why}.")
     days_per_week = Decimal(days_per_week)
     if days_per_week not in (HALF_DAY, ONE_DAY):
         raise DeploymentError("A deployment is half a day or one day a week.")

@@ -568,8 +568,13 @@ def match_all(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{deployment.lle.user} is proposed for {need.client_school.name}.")
         return redirect(request.path)
     assignments = matching.assign_all(needs)
+    # The dates accepting proposes, from the function the proposal uses: one
+    # pair per local authority's calendar, said once when they all agree.
+    schools = {need.client_school.local_authority_id: need.client_school for need in needs}
+    default_dates = sorted({services.default_dates(school) for school in schools.values()})
     return render(request, "deployments/staff/match_all.html", {
         "assignments": assignments,
+        "default_dates": default_dates[0] if len(default_dates) == 1 else None,
         "matched": sum(1 for a in assignments if a.candidate),
         "total_score": round(sum(a.candidate.score for a in assignments if a.candidate), 1),
     })

@@ -88,7 +88,7 @@ def test_each_specialism_meeting_a_focus_area_scores_up_to_a_cap():
     need = SupportNeedFactory(focus_areas=["maths", "literacy", "send", "data"])
     one = scored(need, LLEProfileFactory(specialisms=["maths", "governance"]))
     assert reason(one, "specialisms").points == SPECIALISM_POINTS
-    assert reason(one, "specialisms").label == "Specialisms meet 1 of 4 focus areas: mathematics"
+    assert reason(one, "specialisms").label == "Specialisms meet 1 of 4 focus areas: Mathematics"
     four = scored(need, LLEProfileFactory(specialisms=["maths", "literacy", "send", "data"]))
     assert reason(four, "specialisms").points == SPECIALISM_CAP
     none = scored(need, LLEProfileFactory(specialisms=["finance"]))
