@@ -68,3 +68,37 @@ def test_the_date_hint_gives_a_recent_example():
     field = SchoolSectionForm.base_fields["appointed_head_on"]
     assert "1/9/2018" not in field.help_text and "For example, 1/9/2021." in field.help_text
     assert "for example 1/9/2021" in field.error_messages["invalid"]
+
+
+@pytest.mark.browser
+def test_the_governor_sees_this_year_only_and_the_whole_measure_name(page, users, la, running_into_next_year):
+    """In Chromium: the Year list stops at this academic year, the numbers read in
+    the singular, and the trend chart's title carries the whole measure name.
+    Screenshot: /tmp/lle-screens/walkthrough-dashboard.png."""
+    import tempfile
+    from pathlib import Path
+
+    from lle_portal.models import KeyStage
+    from lle_portal.tests.axe import assert_no_serious_violations
+    from lle_portal.tests.factories import SchoolResultFactory
+
+    current = running_into_next_year
+    governor = users["governor"]
+    for year, value in ((2018, 61), (2019, 64)):
+        SchoolResultFactory(school=governor.school, key_stage=KeyStage.KS2, measure="PTRWM_EXP", year=year,
+                            value=value)
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(governor.email)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto(f"/impact/?measure=KS2_HEADLINE&year={current}")
+    offered = page.get_by_label("Year").locator("option").all_inner_texts()
+    assert offered and not any(f"{current}/{str(current + 1)[-2:]}" in text for text in offered)
+    numbers = " ".join(page.locator(".impact-numbers").inner_text().split())
+    assert "1 school supported" in numbers
+    assert "(1 school)" in page.locator("table").first.inner_text()
+    assert_no_serious_violations(page)
+    screens = Path(tempfile.gettempdir()) / "lle-screens"
+    screens.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(screens / "walkthrough-dashboard.png"), full_page=True)
