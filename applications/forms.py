@@ -56,8 +56,8 @@ def _date_field(label: str, **kwargs) -> forms.DateField:
         label=label,
         widget=forms.DateInput(attrs={"inputmode": "numeric", "class": "input-date"}, format="%d/%m/%Y"),
         input_formats=["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"],
-        help_text=f"{hint} For example, 1/9/2018.".strip(),
-        error_messages={"invalid": "Enter a real date as day/month/year, for example 1/9/2018."},
+        help_text=f"{hint} For example, 1/9/2021.".strip(),
+        error_messages={"invalid": "Enter a real date as day/month/year, for example 1/9/2021."},
         **kwargs,
     )
 

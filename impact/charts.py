@@ -219,7 +219,7 @@ def trend_chart(points: list[TrendPoint], school_name: str, measure_label: str) 
 def _trend_chart(points: list[TrendPoint], school_name: str, measure_label: str) -> Chart:
     chart = pygal.Line(
         **COMMON,
-        title=measure_label if len(measure_label) < 60 else measure_label[:57] + "…",
+        title=measure_label,  # pygal wraps a long name over lines: shown whole, never cut
         show_legend=True,
         legend_at_bottom=True,
         print_values=False,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, Sum
+from django.utils import timezone
 
 from deployments.models import Deployment, Objective, VisitRecord
 from lle_portal.models import LocalAuthority, School
@@ -87,7 +88,8 @@ def school_deployments(school: School, limit: int = 5) -> list[SchoolDeployment]
 def programme_years(local_authority: LocalAuthority) -> set[int]:
     """The academic years in which the LA's programme ran: a deployment under way
     or a survey closing (2 queries). Only years with something in them: a gap
-    between two deployments is not a year of the programme."""
+    between two deployments is not a year of the programme; nor is a year that
+    has not started (a deployment planned into next year is this year's)."""
     from .models import Survey
 
     years: set[int] = set()
@@ -100,4 +102,5 @@ def programme_years(local_authority: LocalAuthority) -> set[int]:
         years.update(range(academic_year_of(start), academic_year_of(max(start, last)) + 1))
     years.update(academic_year_of(day) for day in Survey.objects.filter(
         local_authority=local_authority).exclude(status=Survey.Status.DRAFT).values_list("closes_on", flat=True))
-    return years
+    current = academic_year_of(timezone.localdate())
+    return {year for year in years if year <= current}

@@ -312,7 +312,8 @@ def seed_recent_inspections(ctx: DemoContext) -> None:
         roll = rng.random()
 
         def day(start: date, days: int, rng: random.Random = rng) -> date:
-            return start + timedelta(days=rng.randrange(days))
+            # Ofsted inspects when the school is open: never at a weekend or in the holidays.
+            return school_day_on_or_before(start + timedelta(days=rng.randrange(days)))
 
         if roll < 0.4:
             usual, other = REPORT_CARD_FROM_GRADE[grade]

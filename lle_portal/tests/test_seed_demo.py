@@ -62,3 +62,14 @@ def test_running_it_twice_duplicates_nothing():
     first = row_counts()
     call_command("seed_demo", stdout=io.StringIO())
     assert row_counts() == first
+
+
+def test_every_demo_inspection_falls_on_a_school_day():
+    """Ofsted inspects when the school is open: no illustrative inspection at a
+    weekend or in the holidays."""
+    from lle_portal.demo import is_school_day
+
+    call_command("seed_demo", stdout=io.StringIO())
+    dates = list(Inspection.objects.filter(source="demo").values_list("inspection_date", flat=True))
+    assert len(dates) > 100
+    assert [day for day in dates if not is_school_day(day)] == []
