@@ -114,7 +114,7 @@ def test_a_need_is_matched_agreed_visited_confirmed_and_paid_once(programme, pag
     first = page.locator("#candidates tbody tr").first
     assert "Grace Okonjo" in first.inner_text()
     assert "Same phase (primary)" in first.inner_text()
-    assert "Specialisms meet 1 of 1 focus areas: mathematics" in first.inner_text()
+    assert "Specialisms meet 1 of 1 focus areas: Mathematics" in first.inner_text()
     page.locator("details.excluded summary").click()
     assert "Same trust (Broadland Trust)" in page.locator("details.excluded").inner_text()
     screenshot(page, "deployments-matches.png")
