@@ -33,6 +33,7 @@ from lle_portal.schooldata import PHASE_GROUP_OF_PHASE
 
 from . import matching, services
 from .models import (
+    PAID_LINE,
     Activity,
     Deployment,
     NetworkMeeting,
@@ -397,7 +398,7 @@ def _statement(ctx: DemoContext, today: date) -> None:
         return
     statement = services.statement_prepare(local_authority=ctx.la, academic_year=term.academic_year, term=term.term,
                                            by=ctx.people["adviser"])
-    if statement.lines.filter(held="").exists():  # something to pay (held late claims are not)
+    if statement.lines.filter(PAID_LINE).exists():  # something to pay (held late claims are not)
         # Finalised three weeks after the term ended, as finance asks.
         finalised = school_day_on_or_after(term.ends_on + timedelta(days=21))
         services.statement_finalise(statement=statement, by=ctx.people["adviser"], at=timezone.make_aware(

@@ -41,6 +41,7 @@ from .models import (
     HALF_DAY,
     MAX_CLAIM_WINDOW_MONTHS,
     ONE_DAY,
+    PAID_LINE,
     ReimbursementLine,
     ReimbursementPolicy,
     ReimbursementStatement,
@@ -143,8 +144,8 @@ def _adjustments_due(statement: ReimbursementStatement) -> list[ReimbursementLin
     final = ReimbursementStatement.Status.FINALISED
     paid = (
         ReimbursementLine.objects.filter(
-            statement__local_authority_id=statement.local_authority_id, statement__status=final,
-            held="", adjusts__isnull=True, visit__corrected_at__isnull=False,
+            PAID_LINE, statement__local_authority_id=statement.local_authority_id, statement__status=final,
+            adjusts__isnull=True, visit__corrected_at__isnull=False,
         )
         .select_related("visit", "statement")
         .annotate(
@@ -286,9 +287,9 @@ def statement_finalise(
         raise _error("Only an adviser of this local authority can finalise its statements.")
     if statement.is_final:
         raise _error("This statement is already finalised.")
-    if not statement.lines.filter(held="").exists():
+    if not statement.lines.filter(PAID_LINE).exists():
         raise _error("There are no confirmed days to pay on this statement.")
-    changed = statement.lines.filter(held="", adjusts__isnull=True).filter(
+    changed = statement.lines.filter(PAID_LINE, adjusts__isnull=True).filter(
         Q(visit__qa_flagged_at__isnull=False) | Q(visit__withdrawn_at__isnull=False) | ~Q(visit__days=F("days"))
     )
     if changed.exists():

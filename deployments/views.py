@@ -700,14 +700,14 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for term in sorted({term for term, _ in arrears}, key=lambda t: t.starts_on)
     ]
     held = [statement_row(line, dates, months) for line in
-            lines.exclude(held="").select_related(*related).order_by("visit__visit_date", "pk")[:HELD_SHOWN]]
+            lines.exclude(PAID_LINE).select_related(*related).order_by("visit__visit_date", "pk")[:HELD_SHOWN]]
     report = None
     if not statement_pdf_current(statement):
         report = latest_reports(STATEMENT, [statement_report_subject(statement)]).get(
             statement_report_subject(statement))
     return render(request, "deployments/staff/statement.html", {
         "statement": statement, "dates": dates, "schools": list(groups.values()), "page": page, "held": held,
-        "held_count": lines.exclude(held="").count() if len(held) >= HELD_SHOWN else len(held),
+        "held_count": lines.exclude(PAID_LINE).count() if len(held) >= HELD_SHOWN else len(held),
         "arrears_by_period": arrears_by_period, "claim_window_months": months,
         "school_count": totals["school_count"], "totals": totals,
         "total_days": totals["total_days"] or Decimal(0), "total_amount": totals["total_amount"] or Decimal(0),
@@ -814,7 +814,7 @@ def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "The record of visit is corrected. If it was paid, the next statement "
                                       "carries the difference as an adjustment.")
             return redirect(visit.deployment)
-    paid_on = visit.reimbursement_lines.filter(held="", adjusts__isnull=True).select_related("statement").first()
+    paid_on = visit.reimbursement_lines.filter(PAID_LINE, adjusts__isnull=True).select_related("statement").first()
     return render(request, "deployments/staff/visit_correct.html", {
         "visit": visit, "deployment": visit.deployment, "form": form, "paid_on": paid_on,
     })
