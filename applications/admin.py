@@ -9,11 +9,10 @@ edits them. Every status change is an action that calls a service.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count, Q, QuerySet
@@ -25,6 +24,7 @@ from django.utils.html import format_html, format_html_join
 
 from lle_portal import admin_groups
 from lle_portal.admin import ScopedFormFields, ScopedToOwnLAs, UrnSearchMixin
+from lle_portal.admin_actions import run_for_each
 from lle_portal.admin_scope import SuperuserOnly
 from lle_portal.models import AuditEvent, Grade, LocalAuthority, OutgoingEmail, ReportCardGrade, User
 from lle_portal.schooldata import EligibilityRules
@@ -45,7 +45,6 @@ from .models import (
 )
 from .rubric import DEFAULT_DESCRIPTORS, RUBRIC, SCORES
 from .rubric import descriptor as rubric_descriptor
-from .services import ApplicationError
 
 # Where each table sits in the admin's task groups (lle_portal/admin_groups.py).
 admin_groups.place(ApplicationRound, "recruitment", 10)
@@ -84,20 +83,6 @@ def _specialisms(values: list[str]) -> str:
 def _phases(values: list[str]) -> str:
     labels = dict(Phase.choices)
     return ", ".join(labels.get(v, v) for v in values) or "–"
-
-
-def _run(model_admin: admin.ModelAdmin, request: HttpRequest, objects, action: Callable, done: str) -> None:
-    """Call a service for each object; report each refusal and the count done."""
-    count = 0
-    for obj in objects:
-        try:
-            action(obj)
-        except ApplicationError as error:
-            model_admin.message_user(request, f"{obj}: {error}", messages.WARNING)
-        else:
-            count += 1
-    if count:
-        model_admin.message_user(request, f"{done}: {count}.", messages.SUCCESS)
 
 
 # --------------------------------------------------------------------------
@@ -507,13 +492,15 @@ class ApplicationAdmin(UrnSearchMixin, ScopedAdmin):
 
     @admin.action(description="Record the LA's approval", permissions=["change"])
     def record_la_approval(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(self, request, queryset,
-             lambda a: services.application_la_approve(application=a, by=request.user), "LA approval recorded")
+        run_for_each(self, request, queryset,
+                     lambda a: services.application_la_approve(application=a, by=request.user),
+                     "LA approval recorded: {count}.")
 
     @admin.action(description="Withdraw the application", permissions=["change"])
     def withdraw(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(self, request, queryset, lambda a: services.application_withdraw(
-            application=a, by=request.user, reason="Withdrawn by the LA lead adviser."), "Withdrawn")
+        run_for_each(self, request, queryset, lambda a: services.application_withdraw(
+            application=a, by=request.user, reason="Withdrawn by the LA lead adviser."),
+                     "Withdrawn: {count}.")
 
 
 # --------------------------------------------------------------------------
@@ -725,8 +712,9 @@ class LLEProfileAdmin(ScopedAdmin):
         form = CohortChoiceForm(request.POST if "apply" in request.POST else None, cohorts=cohorts)
         if form.is_bound and form.is_valid():
             cohort = form.cleaned_data["cohort"]
-            _run(self, request, queryset,
-                 lambda p: services.cohort_join(profile=p, cohort=cohort, by=request.user), f"Added to {cohort}")
+            run_for_each(self, request, queryset,
+                         lambda p: services.cohort_join(profile=p, cohort=cohort, by=request.user),
+                         f"Added to {cohort}: {{count}}.")
             return None
         return self._ask(
             request, queryset, form=form, action="add_to_cohort", title="Add to a training cohort",
@@ -740,8 +728,9 @@ class LLEProfileAdmin(ScopedAdmin):
         form = TrainingDateForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
             on: date = form.cleaned_data["trained_on"]
-            _run(self, request, queryset,
-                 lambda p: services.training_complete(profile=p, on=on, by=request.user), "Training recorded")
+            run_for_each(self, request, queryset,
+                         lambda p: services.training_complete(profile=p, on=on, by=request.user),
+                         "Training recorded: {count}.")
             return None
         return self._ask(
             request, queryset, form=form, action="mark_training_complete", title="Mark training complete",
@@ -841,22 +830,14 @@ class LinkRequestAdmin(SuperuserOnly, ScopedAdmin):
             ((e.subject, e.to, e.state, e.sent_at.strftime("%-d %b %Y %H:%M") if e.sent_at else "") for e in emails),
         ) or "–"
 
-    def _each(self, request: HttpRequest, queryset: QuerySet, service: Callable, done: str) -> None:
-        count = 0
-        for obj in queryset:
-            try:
-                service(link_request=obj, by=request.user)
-            except references.ReferenceError as error:
-                self.message_user(request, f"{obj}: {error}", messages.WARNING)
-            else:
-                count += 1
-        if count:
-            self.message_user(request, f"{done}: {count}.", messages.SUCCESS)
-
     @admin.action(description="Resend with a new link (the old link stops working)", permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._each(request, queryset, references.link_request_resend, "Resent")
+        run_for_each(self, request, queryset,
+                     lambda obj: references.link_request_resend(link_request=obj, by=request.user),
+                     "Resent: {count}.")
 
     @admin.action(description="Cancel the request", permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._each(request, queryset, references.link_request_cancel, "Cancelled")
+        run_for_each(self, request, queryset,
+                     lambda obj: references.link_request_cancel(link_request=obj, by=request.user),
+                     "Cancelled: {count}.")

@@ -28,6 +28,7 @@ from django.utils import timezone
 from lle_portal import private_links
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
+from lle_portal.errors import DomainError
 from lle_portal.models import OutgoingEmail, User
 
 from .approvals import application_vouching_problems
@@ -56,7 +57,7 @@ FIELDS = {Kind.REFERENCE: REFERENCE_FIELDS, Kind.GOVERNORS_APPROVAL: GOVERNORS_F
 DRAFT_MAX_CHARS = 20_000
 
 
-class ReferenceError(Exception):  # noqa: A001 - the domain's word; shadows nothing used here
+class ReferenceError(DomainError):  # noqa: A001 - the domain's word; shadows nothing used here
     """A change the rules do not allow; the message is for the person who tried."""
 
 

@@ -35,6 +35,7 @@ from django.utils import timezone
 from lle_portal.access import acts_for_school
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
+from lle_portal.errors import DomainError
 from lle_portal.models import User
 
 from .approvals import application_vouching_problems, sponsor_email_of, vouching_problems
@@ -59,7 +60,7 @@ Status = Application.Status
 TRAINING_WITHIN = timedelta(weeks=8)
 
 
-class ApplicationError(Exception):
+class ApplicationError(DomainError):
     """A change the rules do not allow; the message is for the person who tried."""
 
 

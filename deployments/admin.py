@@ -27,6 +27,7 @@ from applications.models import LLEProfile
 from lle_portal import admin_groups
 from lle_portal.access import confirmed_heads
 from lle_portal.admin import ScopedFormFields, ScopedToOwnLAs, UrnSearchMixin
+from lle_portal.admin_actions import run_for_each
 from lle_portal.admin_scope import SuperuserOnly
 from lle_portal.models import School
 
@@ -46,7 +47,6 @@ from .models import (
     VisitRecord,
 )
 from .priorities import suggest_reasons
-from .services import DeploymentError
 
 # Where each table sits in the admin's task groups (lle_portal/admin_groups.py).
 admin_groups.place(SupportNeed, "brokerage", 10)
@@ -61,20 +61,6 @@ admin_groups.staff_page("brokerage", 15, "Match all open needs", "deployments:ma
 admin_groups.staff_page("brokerage", 25, "Deployments overview", "deployments:overview")
 admin_groups.staff_page("reimbursement", 5, "Prepare, check and finalise statements", "deployments:statements")
 admin_groups.staff_page("reimbursement", 6, "Claim window for late visits", "deployments:claim_window")
-
-
-def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, objects, call, done: str) -> None:
-    """Call a service for each selected row; report what happened and each refusal."""
-    changed = 0
-    for obj in objects:
-        try:
-            call(obj)
-        except DeploymentError as error:
-            modeladmin.message_user(request, f"{obj}: {error}", messages.ERROR)
-        else:
-            changed += 1
-    if changed:
-        modeladmin.message_user(request, f"{changed} {done}.", messages.SUCCESS)
 
 
 # --------------------------------------------------------------------------
@@ -226,9 +212,9 @@ class SupportNeedAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
 
     @admin.action(description="Close the selected support needs")
     def close_needs(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(self, request, queryset,
+        run_for_each(self, request, queryset,
              lambda need: services.support_need_close(need=need, by=request.user, reason="Closed by the adviser."),
-             "support needs closed")
+                     "{count} support needs closed.", refused_level=messages.ERROR)
 
 
 # --------------------------------------------------------------------------
@@ -308,13 +294,13 @@ class DeploymentAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
 
     @admin.action(description="Start the selected agreed deployments")
     def start_deployments(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(self, request, queryset, lambda d: services.deployment_start(deployment=d, by=request.user),
-             "deployments started")
+        run_for_each(self, request, queryset, lambda d: services.deployment_start(deployment=d, by=request.user),
+                     "{count} deployments started.", refused_level=messages.ERROR)
 
     @admin.action(description="Record the selected deployments as completed")
     def complete_deployments(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(self, request, queryset, lambda d: services.deployment_complete(deployment=d, by=request.user),
-             "deployments completed")
+        run_for_each(self, request, queryset, lambda d: services.deployment_complete(deployment=d, by=request.user),
+                     "{count} deployments completed.", refused_level=messages.ERROR)
 
     @admin.action(description="Generate the contract agreement PDF again")
     def regenerate_contracts(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -379,13 +365,13 @@ class VisitRecordAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
     @admin.action(description="Flag for quality assurance")
     def flag_for_qa(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(self, request, queryset, lambda v: services.visit_flag_for_qa(visit=v, by=request.user),
-             "records of visit flagged for quality assurance")
+        run_for_each(self, request, queryset, lambda v: services.visit_flag_for_qa(visit=v, by=request.user),
+                     "{count} records of visit flagged for quality assurance.", refused_level=messages.ERROR)
 
     @admin.action(description="Clear the quality-assurance flag")
     def clear_qa_flag(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(self, request, queryset, lambda v: services.visit_clear_qa_flag(visit=v, by=request.user),
-             "quality-assurance flags cleared")
+        run_for_each(self, request, queryset, lambda v: services.visit_clear_qa_flag(visit=v, by=request.user),
+                     "{count} quality-assurance flags cleared.", refused_level=messages.ERROR)
 
 
 # --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from lle_portal import school_calendar
 from lle_portal.access import acts_for_school
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
+from lle_portal.errors import DomainError
 from lle_portal.models import School, SchoolResult, User
 from lle_portal.schooldata import academic_year_of
 
@@ -58,7 +59,7 @@ DEFAULT_RATE_PER_DAY = Decimal("350.00")
 ENDING_SOON_DAYS = 30
 
 
-class DeploymentError(Exception):
+class DeploymentError(DomainError):
     """A change the rules do not allow; the message is for the person who tried.
     `field`: the form field the message is about, when there is one."""
 

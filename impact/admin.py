@@ -21,28 +21,14 @@ from django.utils.html import format_html
 
 from lle_portal import admin_groups
 from lle_portal.admin import ScopedFormFields, ScopedToOwnLAs
+from lle_portal.admin_actions import run_for_each
 
 from . import surveys
 from .models import Question, Survey
-from .surveys import SurveyError
 
 # Where the table sits in the admin's task groups (lle_portal/admin_groups.py).
 admin_groups.place(Survey, "surveys", 10)
 admin_groups.staff_page("surveys", 5, "Results and comments to publish", "impact:staff_survey_list")
-
-
-def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, objects, call, done: str) -> None:
-    """Call a service for each selected survey; report what happened and each refusal."""
-    changed = 0
-    for obj in objects:
-        try:
-            call(obj)
-        except SurveyError as error:
-            modeladmin.message_user(request, f"{obj}: {error}", messages.ERROR)
-        else:
-            changed += 1
-    if changed:
-        modeladmin.message_user(request, f"{changed} {done}.", messages.SUCCESS)
 
 
 class QuestionInline(ScopedFormFields, admin.TabularInline):
@@ -115,9 +101,10 @@ class SurveyAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
     @admin.action(description="Open and send invitations")
     def open_surveys(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(self, request, queryset, lambda s: surveys.survey_open(survey=s, by=request.user),
-             "surveys opened and invitations sent")
+        run_for_each(self, request, queryset, lambda s: surveys.survey_open(survey=s, by=request.user),
+                     "{count} surveys opened and invitations sent.", refused_level=messages.ERROR)
 
     @admin.action(description="Close")
     def close_surveys(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(self, request, queryset, lambda s: surveys.survey_close(survey=s, by=request.user), "surveys closed")
+        run_for_each(self, request, queryset, lambda s: surveys.survey_close(survey=s, by=request.user),
+                     "{count} surveys closed.", refused_level=messages.ERROR)

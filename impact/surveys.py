@@ -37,6 +37,7 @@ from deployments.models import Deployment
 from lle_portal.access import acts_for_school
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
+from lle_portal.errors import DomainError
 from lle_portal.models import LocalAuthority, User
 from lle_portal.schooldata import academic_year_dates
 
@@ -59,7 +60,7 @@ AUDIENCE_LABELS = {Audience.LLES: "LLE", Audience.CLIENT_HEADS: "Client headteac
 THEME_ORDER = (Theme.SATISFACTION, Theme.COLLABORATION, Theme.EXPECTATIONS, Theme.IMPACT)
 
 
-class SurveyError(Exception):
+class SurveyError(DomainError):
     """A change the rules do not allow; the message is for the person who tried."""
 
 

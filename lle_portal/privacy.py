@@ -45,6 +45,7 @@ from django.utils import timezone
 
 from . import services
 from .audit import audit_record
+from .errors import DomainError
 from .models import AuditEvent, EmailChange, Invitation, OutgoingEmail, User
 
 # Six years after the last activity (the limitation period for most claims).
@@ -56,7 +57,7 @@ SECRET_FIELDS = frozenset({"password", "token_hash", "nonce", "key", "secret", "
 FREE_TEXT_EVENT_KEYS = frozenset({"reason", "note", "answering", "comment", "comments"})
 
 
-class PrivacyError(Exception):
+class PrivacyError(DomainError):
     """An export or erasure that cannot be done; the message says why."""
 
 

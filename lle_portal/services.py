@@ -31,6 +31,7 @@ from django.utils import timezone
 from . import private_links
 from .audit import audit_record
 from .emails import email_queue
+from .errors import DomainError
 from .models import EmailChange, Invitation, LocalAuthority, OutgoingEmail, School, User
 from .throttle import throttle_count, throttle_hit
 
@@ -686,7 +687,7 @@ def email_change_confirm(*, token: str) -> User:
 # --- a head's link to a school: claimed at registration, granted by the adviser ---
 
 
-class SchoolLinkError(Exception):
+class SchoolLinkError(DomainError):
     """A confirmation the rules do not allow; the message is for the adviser."""
 
 
