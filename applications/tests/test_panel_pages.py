@@ -14,8 +14,7 @@ from applications.models import Application, Assessment
 from applications.rubric import RUBRIC
 from applications.staff_views import PANEL_PAGE_SIZE
 from applications.tests.factories import ApplicationRoundFactory
-from applications.tests.test_panel_queries import bulk_applications
-from applications.tests.test_transitions import assess, assessed_application, submitted_application, verify
+from applications.tests.states import assess, assessed_application, bulk_applications, submitted_application, verify
 from lle_portal.tests.factories import AssessorFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from applications import services
 from applications.models import Application, Assessment, Verification
 from applications.rubric import RUBRIC
 from applications.tests.factories import ApplicationRoundFactory
-from applications.tests.test_transitions import assessed_application, submitted_application, verify
+from applications.tests.states import assessed_application, submitted_application, verify
 from lle_portal.models import OutgoingEmail
 from lle_portal.tests.factories import AssessorFactory, InspectionFactory, SchoolFactory
 
