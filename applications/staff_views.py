@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from lle_portal.access import acts_for_school, role_required
 from lle_portal.models import OutgoingEmail, User
 
-from . import references, services
+from . import panel, references, services
 from .approvals import CHAIR_LINKS, chair_approval
 from .eligibility import eligibility_for, eligibility_for_many, with_eligibility_data
 from .filters import AssignmentFilter, PanelFilter
@@ -268,7 +268,7 @@ def staff_assess(request: HttpRequest, pk: int) -> HttpResponse:
 def _panel(request: HttpRequest, round: ApplicationRound, *, bound: tuple[int, DecisionForm] | None = None,
            status: int = 200) -> HttpResponse:
     """The ranked panel list; `bound` is a decision form sent back with errors."""
-    ranking = services.panel_ranking(round=round)
+    ranking = panel.panel_ranking(round=round)
     filterset = PanelFilter(request.GET, queryset=round.applications.all())
     if filterset.is_bound and any(request.GET.get(name) for name in filterset.filters):
         ranking = ranking.only(set(filterset.qs.values_list("pk", flat=True)))
@@ -308,7 +308,7 @@ def _panel(request: HttpRequest, round: ApplicationRound, *, bound: tuple[int, D
 
 def _panel_url(application: Application) -> str:
     """The panel page the application is on, at its card."""
-    position = services.panel_ranking(round=application.round).position(application.pk) or 0
+    position = panel.panel_ranking(round=application.round).position(application.pk) or 0
     page = position // PANEL_PAGE_SIZE + 1
     query = f"?page={page}" if page > 1 else ""
     return reverse("applications:staff_panel", args=[application.round_id]) + f"{query}#app-{application.pk}"

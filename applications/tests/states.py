@@ -144,8 +144,9 @@ def bulk_applications(round: ApplicationRound, n: int, *, assessed: bool = False
     ])
     if assessed:
         assessor = AssessorFactory()
+        marks = {a.pk: {k: 1 + (a.pk + j) % 4 for j, k in enumerate(RUBRIC)} for a in applications}
         Assessment.objects.bulk_create([
-            Assessment(application=a, assessor=assessor, scores={k: 1 + (a.pk + j) % 4 for j, k in enumerate(RUBRIC)},
+            Assessment(application=a, assessor=assessor, scores=marks[a.pk], total=sum(marks[a.pk].values()),
                        comments="Bulk.", submitted_at=now)
             for a in applications
         ])
