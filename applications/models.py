@@ -334,9 +334,12 @@ class Application(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("applications:detail", args=[self.pk])
 
+    # The head changes their answers only in a draft (applications.rules.can_change_answers).
+    EDITABLE = (Status.DRAFT,)
+
     @property
     def is_editable(self) -> bool:
-        return self.status == self.Status.DRAFT
+        return self.status in self.EDITABLE
 
     # Statuses in which a declined or expired reference can still be replaced
     # by a new sponsor (docs/programme.md §5.4, §5.1: every applicant needs a sponsor's reference).

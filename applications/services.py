@@ -21,6 +21,7 @@ from lle_portal.emails import email_queue
 from lle_portal.errors import DomainError
 from lle_portal.models import User
 
+from . import rules
 from .approvals import application_vouching_problems, sponsor_email_of, vouching_problems
 from .eligibility import CRITERIA, NOT_MET, eligibility_for
 from .models import (
@@ -43,17 +44,17 @@ TRAINING_WITHIN = timedelta(weeks=8)
 
 
 class ApplicationError(DomainError):
-    """A change the rules do not allow; the message is for the person who tried."""
+    """A change the rules (applications.rules) do not allow; the message is for the person who tried."""
 
 
 def _lock(application: Application) -> Application:
     return Application.objects.select_for_update().get(pk=application.pk)
 
 
-def _require(application: Application, *allowed: str, action: str) -> None:
-    if application.status not in allowed:
-        state = application.get_status_display().lower()
-        raise ApplicationError(f"You cannot {action} an application that is {state}.")
+def _require(application: Application, allowed: tuple[str, ...], *, action: str) -> None:
+    refusal = rules.status_refusal(application, allowed, action)
+    if refusal:
+        raise ApplicationError(refusal)
 
 
 # --- the head's application --------------------------------------------------
@@ -82,7 +83,7 @@ def application_save(*, application: Application, section: str, data: dict[str, 
     sections never overwrite each other's answers.
     """
     application = _lock(application)
-    _require(application, Status.DRAFT, action="change")
+    rules.can_change_answers.require(application, by, error=ApplicationError)
     if data.get("chair_of_governors_email"):
         problem = vouching_problems(applicant_email=application.applicant.email,
                                     chair_email=data["chair_of_governors_email"],
@@ -103,9 +104,9 @@ def application_save(*, application: Application, section: str, data: dict[str, 
 def referee_nominate(*, application: Application, by: User, **details: Any) -> RefereeNomination:
     """Name or change the sponsor. The emailed-link request is the references issue's."""
     application = _lock(application)
-    replacing = application.status != Status.DRAFT and application.can_replace_sponsor()
-    if not replacing:
-        _require(application, Status.DRAFT, action="change the sponsor of")
+    rules.can_change_sponsor.require(application, by, error=ApplicationError)
+    # After submission only a declined or expired sponsor is replaced (the rule).
+    replacing = application.status != Status.DRAFT
     problem = vouching_problems(applicant_email=application.applicant.email, sponsor_email=details.get("email", ""),
                                 chair_email=application.chair_of_governors_email).get("sponsor")
     if problem:
@@ -133,17 +134,7 @@ def application_submit(
     """Submit a complete draft while its round is open (checked here, to the second)."""
     application = _lock(application)
     at = at or timezone.now()
-    if application.applicant_id != by.pk:
-        raise ApplicationError("Only the applicant can submit their application.")
-    _require(application, Status.DRAFT, action="submit")
-    if not application.round.is_open(at):
-        raise ApplicationError(
-            f"The round closed at {timezone.localtime(application.round.closes_at):%-d %B %Y, %H:%M}. "
-            "Applications can no longer be submitted."
-        )
-    missing = incomplete_sections(application)
-    if missing:
-        raise ApplicationError("Complete every section first: " + ", ".join(s.title for s in missing) + ".")
+    rules.can_submit.require(application, by, at, error=ApplicationError)
     # Checked again here: what was saved before the rule (or through the admin) is caught too.
     problems = application_vouching_problems(application)
     if problems:
@@ -175,9 +166,7 @@ def application_submit(
 @transaction.atomic
 def application_withdraw(*, application: Application, by: User, reason: str = "") -> Application:
     application = _lock(application)
-    if application.applicant_id != by.pk and not by.is_adviser:
-        raise ApplicationError("Only the applicant or the adviser can withdraw an application.")
-    _require(application, Status.DRAFT, Status.SUBMITTED, Status.VERIFIED, Status.ASSESSED, action="withdraw")
+    rules.can_withdraw.require(application, by, error=ApplicationError)
     application.status = Status.WITHDRAWN
     application.withdrawn_at = timezone.now()
     application.save(update_fields=["status", "withdrawn_at", "updated_at"])
@@ -197,7 +186,8 @@ def application_verify_criterion(
     if outcome not in Verification.Outcome.values:
         raise ApplicationError("Choose confirmed, not met or query.")
     application = _lock(application)
-    _require(application, Status.SUBMITTED, action="verify")
+    rules.can_act_as_adviser.require(application, by, action="verify Part A", error=ApplicationError)
+    _require(application, rules.VERIFIABLE, action="verify")
     verification, _ = Verification.objects.update_or_create(
         application=application, criterion=criterion,
         defaults={"outcome": outcome, "note": note, "verified_by": by},
@@ -210,7 +200,9 @@ def application_verify_criterion(
 @transaction.atomic
 def application_la_approve(*, application: Application, by: User) -> Application:
     application = _lock(application)
-    _require(application, Status.SUBMITTED, Status.VERIFIED, Status.ASSESSED, action="approve")
+    rules.can_act_as_adviser.require(application, by, action="approve it", error=ApplicationError)
+    _require(application, rules.LA_APPROVABLE, action="approve")
+    # Recorded once (rules.can_record_la_approval): approving again changes nothing.
     if application.la_approved_at is None:
         application.la_approved_at = timezone.now()
         application.la_approved_by = by
@@ -223,7 +215,8 @@ def application_la_approve(*, application: Application, by: User) -> Application
 def application_mark_verified(*, application: Application, by: User) -> Application:
     """Part A verified: every criterion has the adviser's outcome, none a query."""
     application = _lock(application)
-    _require(application, Status.SUBMITTED, action="mark as verified")
+    rules.can_act_as_adviser.require(application, by, action="verify Part A", error=ApplicationError)
+    _require(application, rules.VERIFIABLE, action="mark as verified")
     outcomes = dict(application.verifications.values_list("criterion", "outcome"))
     open_items = [CRITERIA[k] for k in CRITERIA if k != "approvals" and outcomes.get(k) in (None, "query")]
     if open_items:
@@ -254,7 +247,8 @@ def assessor_conflict(application: Application, assessor: User) -> str:
 @transaction.atomic
 def assessment_assign(*, application: Application, assessor: User, by: User) -> Assessment:
     application = _lock(application)
-    _require(application, Status.VERIFIED, Status.ASSESSED, action="assign an assessor to")
+    rules.can_act_as_adviser.require(application, by, action="assign its assessors", error=ApplicationError)
+    _require(application, rules.ASSIGNABLE, action="assign an assessor to")
     if not assessor.is_assessor:
         raise ApplicationError(f"{assessor} is not an assessor.")
     conflict = assessor_conflict(application, assessor)
@@ -277,12 +271,8 @@ def assessment_assign(*, application: Application, assessor: User, by: User) -> 
 @transaction.atomic
 def assessment_submit(*, assessment: Assessment, scores: dict[str, int], comments: str, by: User) -> Assessment:
     assessment = Assessment.objects.select_for_update(of=("self",)).select_related("application").get(pk=assessment.pk)
-    if assessment.assessor_id != by.pk:
-        raise ApplicationError("Only the assigned assessor can score this application.")
-    if assessment.submitted_at:
-        raise ApplicationError("This assessment has already been submitted.")
-    application = _lock(assessment.application)
-    _require(application, Status.VERIFIED, action="score")
+    assessment.application = application = _lock(assessment.application)
+    rules.can_score.require(assessment, by, error=ApplicationError)
     if set(scores) != set(RUBRIC) or any(not 1 <= int(v) <= 4 for v in scores.values()):
         raise ApplicationError("Give a score from 1 to 4 for every competency.")
     assessment.scores = {k: int(v) for k, v in scores.items()}
@@ -314,7 +304,9 @@ def panel_decide(*, application: Application, decision: str, reasons: str, by: U
     # Lock the round first: two decisions at once must not exceed its places.
     round = ApplicationRound.objects.select_for_update().get(pk=application.round_id)
     application = _lock(application)
-    _require(application, Status.ASSESSED, action="decide on")
+    rules.can_act_as_adviser.require(application, by, action="record the panel's decision",
+                                     error=ApplicationError)
+    _require(application, rules.DECIDABLE, action="decide on")
     if decision not in Application.Decision.values:
         raise ApplicationError("Choose designated, not designated or deferred.")
     if not reasons.strip():

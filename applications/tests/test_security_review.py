@@ -68,12 +68,15 @@ def test_it_refuses_an_adviser_exporting_a_national_assessors_data_with_another_
 
     from django.urls import reverse
 
+    from applications.tests.factories import ApplicationRoundFactory
     from applications.tests.states import GOOD_SCORES, submitted_application, verify
     from lle_portal.models import AuditEvent
 
     suffolk_adviser, assessor = users["other_adviser"], users["assessor"]
     suffolk = suffolk_adviser.local_authorities.get()
+    # A Suffolk round's application: only Suffolk's adviser verifies it (applications.rules.advises).
     application = verify(submitted_application(
+        ApplicationRoundFactory(local_authorities=[suffolk]),
         applicant=HeadteacherFactory(full_name="Suffolk Applicant", school=SchoolFactory(local_authority=suffolk))),
         suffolk_adviser)
     assessment = services.assessment_assign(application=application, assessor=assessor, by=suffolk_adviser)
