@@ -91,13 +91,11 @@ def _recipient(application: Application, kind: str) -> tuple[str, str]:
     problem = application_vouching_problems(application).get("sponsor" if kind == Kind.REFERENCE else "chair")
     if problem:
         raise ReferenceError(f"Not sent: the person named is not valid for this applicant. {problem}")
+    nobody = rules.nobody_named(application, kind)
+    if nobody:
+        raise ReferenceError(nobody)
     if kind == Kind.REFERENCE:
-        nomination = getattr(application, "referee", None)
-        if nomination is None:
-            raise ReferenceError("Name your sponsor first.")
-        return nomination.name, nomination.email
-    if not application.chair_of_governors_email:
-        raise ReferenceError("Give the chair of governors' name and email address first.")
+        return application.referee.name, application.referee.email
     return application.chair_of_governors_name or "Chair of governors", application.chair_of_governors_email
 
 
