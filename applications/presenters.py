@@ -298,7 +298,7 @@ def stages(application: Application) -> list[dict[str, str]]:
     status = application.status
     reached = STAGE_ORDER.index(status) if status in STAGE_ORDER else (4 if status in DECIDED else -1)
     told = decision_told(application)
-    stages = [
+    steps = [
         ("Submit your application",
          f"Submitted on {uk_datetime(application.submitted_at)}." if application.submitted_at
          else f"By {uk_datetime(round.closes_at)}.", reached >= 1),
@@ -311,10 +311,10 @@ def stages(application: Application) -> list[dict[str, str]]:
     profile = LLEProfile.objects.filter(application=application).first() if status == Status.DESIGNATED else None
     if profile is not None and profile.trained_on:
         # Training is recorded by staff on the LLE profile: once it is, it is done.
-        stages.append(("Induction and training", f"Training completed on {uk_date(profile.trained_on)}.", True))
+        steps.append(("Induction and training", f"Training completed on {uk_date(profile.trained_on)}.", True))
     elif not (told and status != Status.DESIGNATED):
         # Training is recorded by staff on the LLE profile; here it is only what comes next.
-        stages.append((
+        steps.append((
             "Induction and training",
             f"Induction: {uk_date(round.induction_date)}. Training starts: {uk_date(round.training_starts)}. "
             "Training is completed within 6 to 8 weeks of the decision.",
@@ -322,7 +322,7 @@ def stages(application: Application) -> list[dict[str, str]]:
         ))
     result = []
     current_found = False
-    for title, detail, done in stages:
+    for title, detail, done in steps:
         if done:
             state = "Done"
         elif not current_found and status != Status.WITHDRAWN:
