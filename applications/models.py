@@ -334,9 +334,12 @@ class Application(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("applications:detail", args=[self.pk])
 
+    # The head changes their answers only in a draft (applications.rules.can_change_answers).
+    EDITABLE = (Status.DRAFT,)
+
     @property
     def is_editable(self) -> bool:
-        return self.status == self.Status.DRAFT
+        return self.status in self.EDITABLE
 
     # Statuses in which a declined or expired reference can still be replaced
     # by a new sponsor (docs/programme.md §5.4, §5.1: every applicant needs a sponsor's reference).
@@ -416,6 +419,9 @@ class Assessment(models.Model):
     assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments")
     # {"impact_on_outcomes": 3, ...}: 1 (weak) to 4 (strong), keys from applications.rubric.
     scores = models.JSONField(default=dict, blank=True)
+    # The sum of the scores, stored when the assessment is submitted
+    # (services.assessment_submit); empty until then. The panel ranks by it.
+    total = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     comments = models.TextField(blank=True)
     assigned_at = models.DateTimeField(auto_now_add=True)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -436,10 +442,6 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"Assessment of {self.application} by {self.assessor}"
-
-    @property
-    def total(self) -> int | None:
-        return sum(self.scores.values()) if self.submitted_at else None
 
 
 class ApplicationReminder(models.Model):

@@ -31,6 +31,7 @@ from lle_portal.emails import email_queue
 from lle_portal.errors import DomainError
 from lle_portal.models import OutgoingEmail, User
 
+from . import rules
 from .approvals import application_vouching_problems
 from .models import Application, LinkRequest, LinkRequestChaser
 
@@ -90,13 +91,11 @@ def _recipient(application: Application, kind: str) -> tuple[str, str]:
     problem = application_vouching_problems(application).get("sponsor" if kind == Kind.REFERENCE else "chair")
     if problem:
         raise ReferenceError(f"Not sent: the person named is not valid for this applicant. {problem}")
+    nobody = rules.nobody_named(application, kind)
+    if nobody:
+        raise ReferenceError(nobody)
     if kind == Kind.REFERENCE:
-        nomination = getattr(application, "referee", None)
-        if nomination is None:
-            raise ReferenceError("Name your sponsor first.")
-        return nomination.name, nomination.email
-    if not application.chair_of_governors_email:
-        raise ReferenceError("Give the chair of governors' name and email address first.")
+        return application.referee.name, application.referee.email
     return application.chair_of_governors_name or "Chair of governors", application.chair_of_governors_email
 
 
@@ -150,6 +149,17 @@ def link_request_send(*, application: Application, kind: str = Kind.REFERENCE, b
     return _create(application=application, kind=kind, name=name, email=email, by=by)
 
 
+@transaction.atomic
+def link_request_send_now(*, application: Application, kind: str, by: User) -> LinkRequest:
+    """The head's "Send request now", before submitting (or after a request
+    was cancelled): allowed by rules.can_send_request."""
+    application = Application.objects.select_for_update(of=("self",)).select_related("referee").get(
+        pk=application.pk)
+    latest = application.link_requests.filter(kind=kind).order_by("-created_at", "-pk").first()
+    rules.can_send_request.require(application, by, kind, latest, error=ReferenceError)
+    return link_request_send(application=application, kind=kind, by=by)
+
+
 def link_requests_on_submit(*, application: Application, by: User) -> list[LinkRequest]:
     """Called after the application is submitted: the sponsor's and the chair's requests."""
     made = []
@@ -169,8 +179,8 @@ def _lock(link_request: LinkRequest) -> LinkRequest:
 def link_request_resend(*, link_request: LinkRequest, by: User) -> LinkRequest:
     """Staff: a new link to the same person; the old link stops working at once."""
     link_request = _lock(link_request)
-    if link_request.status in (Status.RECEIVED, Status.DECLINED):
-        raise ReferenceError("This request has been answered; it cannot be sent again.")
+    rules.can_act_as_adviser.require(link_request.application, by, action="send it again", error=ReferenceError)
+    rules.can_resend.require(link_request, error=ReferenceError)
     if link_request.status == Status.REQUESTED:
         _close(link_request, Status.CANCELLED)
     audit_record(verb="reference.resent", target=link_request.application, actor=by,
@@ -182,8 +192,8 @@ def link_request_resend(*, link_request: LinkRequest, by: User) -> LinkRequest:
 @transaction.atomic
 def link_request_cancel(*, link_request: LinkRequest, by: User) -> LinkRequest:
     link_request = _lock(link_request)
-    if link_request.status != Status.REQUESTED:
-        raise ReferenceError(f"This request is {link_request.get_status_display().lower()}; it cannot be cancelled.")
+    rules.can_act_as_adviser.require(link_request.application, by, action="cancel it", error=ReferenceError)
+    rules.can_cancel.require(link_request, error=ReferenceError)
     _close(link_request, Status.CANCELLED)
     audit_record(verb="reference.cancelled", target=link_request.application, actor=by,
                  data={"request": link_request.pk})

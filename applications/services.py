@@ -7,29 +7,12 @@ writes the audit trail and queues its email after commit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import (
-    Avg,
-    BooleanField,
-    Case,
-    DecimalField,
-    ExpressionWrapper,
-    F,
-    Func,
-    OuterRef,
-    Prefetch,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, Round
+from django.db.models import F, Q
 from django.utils import timezone
 
 from lle_portal.access import acts_for_school
@@ -38,6 +21,7 @@ from lle_portal.emails import email_queue
 from lle_portal.errors import DomainError
 from lle_portal.models import User
 
+from . import rules
 from .approvals import application_vouching_problems, sponsor_email_of, vouching_problems
 from .eligibility import CRITERIA, NOT_MET, eligibility_for
 from .models import (
@@ -45,7 +29,6 @@ from .models import (
     ApplicationReminder,
     ApplicationRound,
     Assessment,
-    LinkRequest,
     LLEProfile,
     RefereeNomination,
     TrainingCohort,
@@ -61,17 +44,17 @@ TRAINING_WITHIN = timedelta(weeks=8)
 
 
 class ApplicationError(DomainError):
-    """A change the rules do not allow; the message is for the person who tried."""
+    """A change the rules (applications.rules) do not allow; the message is for the person who tried."""
 
 
 def _lock(application: Application) -> Application:
     return Application.objects.select_for_update().get(pk=application.pk)
 
 
-def _require(application: Application, *allowed: str, action: str) -> None:
-    if application.status not in allowed:
-        state = application.get_status_display().lower()
-        raise ApplicationError(f"You cannot {action} an application that is {state}.")
+def _require(application: Application, allowed: tuple[str, ...], *, action: str) -> None:
+    refusal = rules.status_refusal(application, allowed, action)
+    if refusal:
+        raise ApplicationError(refusal)
 
 
 # --- the head's application --------------------------------------------------
@@ -100,7 +83,7 @@ def application_save(*, application: Application, section: str, data: dict[str, 
     sections never overwrite each other's answers.
     """
     application = _lock(application)
-    _require(application, Status.DRAFT, action="change")
+    rules.can_change_answers.require(application, by, error=ApplicationError)
     if data.get("chair_of_governors_email"):
         problem = vouching_problems(applicant_email=application.applicant.email,
                                     chair_email=data["chair_of_governors_email"],
@@ -121,9 +104,9 @@ def application_save(*, application: Application, section: str, data: dict[str, 
 def referee_nominate(*, application: Application, by: User, **details: Any) -> RefereeNomination:
     """Name or change the sponsor. The emailed-link request is the references issue's."""
     application = _lock(application)
-    replacing = application.status != Status.DRAFT and application.can_replace_sponsor()
-    if not replacing:
-        _require(application, Status.DRAFT, action="change the sponsor of")
+    rules.can_change_sponsor.require(application, by, error=ApplicationError)
+    # After submission only a declined or expired sponsor is replaced (the rule).
+    replacing = application.status != Status.DRAFT
     problem = vouching_problems(applicant_email=application.applicant.email, sponsor_email=details.get("email", ""),
                                 chair_email=application.chair_of_governors_email).get("sponsor")
     if problem:
@@ -151,17 +134,7 @@ def application_submit(
     """Submit a complete draft while its round is open (checked here, to the second)."""
     application = _lock(application)
     at = at or timezone.now()
-    if application.applicant_id != by.pk:
-        raise ApplicationError("Only the applicant can submit their application.")
-    _require(application, Status.DRAFT, action="submit")
-    if not application.round.is_open(at):
-        raise ApplicationError(
-            f"The round closed at {timezone.localtime(application.round.closes_at):%-d %B %Y, %H:%M}. "
-            "Applications can no longer be submitted."
-        )
-    missing = incomplete_sections(application)
-    if missing:
-        raise ApplicationError("Complete every section first: " + ", ".join(s.title for s in missing) + ".")
+    rules.can_submit.require(application, by, at, error=ApplicationError)
     # Checked again here: what was saved before the rule (or through the admin) is caught too.
     problems = application_vouching_problems(application)
     if problems:
@@ -193,9 +166,7 @@ def application_submit(
 @transaction.atomic
 def application_withdraw(*, application: Application, by: User, reason: str = "") -> Application:
     application = _lock(application)
-    if application.applicant_id != by.pk and not by.is_adviser:
-        raise ApplicationError("Only the applicant or the adviser can withdraw an application.")
-    _require(application, Status.DRAFT, Status.SUBMITTED, Status.VERIFIED, Status.ASSESSED, action="withdraw")
+    rules.can_withdraw.require(application, by, error=ApplicationError)
     application.status = Status.WITHDRAWN
     application.withdrawn_at = timezone.now()
     application.save(update_fields=["status", "withdrawn_at", "updated_at"])
@@ -215,7 +186,8 @@ def application_verify_criterion(
     if outcome not in Verification.Outcome.values:
         raise ApplicationError("Choose confirmed, not met or query.")
     application = _lock(application)
-    _require(application, Status.SUBMITTED, action="verify")
+    rules.can_act_as_adviser.require(application, by, action="verify Part A", error=ApplicationError)
+    _require(application, rules.VERIFIABLE, action="verify")
     verification, _ = Verification.objects.update_or_create(
         application=application, criterion=criterion,
         defaults={"outcome": outcome, "note": note, "verified_by": by},
@@ -228,7 +200,9 @@ def application_verify_criterion(
 @transaction.atomic
 def application_la_approve(*, application: Application, by: User) -> Application:
     application = _lock(application)
-    _require(application, Status.SUBMITTED, Status.VERIFIED, Status.ASSESSED, action="approve")
+    rules.can_act_as_adviser.require(application, by, action="approve it", error=ApplicationError)
+    _require(application, rules.LA_APPROVABLE, action="approve")
+    # Recorded once (rules.can_record_la_approval): approving again changes nothing.
     if application.la_approved_at is None:
         application.la_approved_at = timezone.now()
         application.la_approved_by = by
@@ -241,7 +215,8 @@ def application_la_approve(*, application: Application, by: User) -> Application
 def application_mark_verified(*, application: Application, by: User) -> Application:
     """Part A verified: every criterion has the adviser's outcome, none a query."""
     application = _lock(application)
-    _require(application, Status.SUBMITTED, action="mark as verified")
+    rules.can_act_as_adviser.require(application, by, action="verify Part A", error=ApplicationError)
+    _require(application, rules.VERIFIABLE, action="mark as verified")
     outcomes = dict(application.verifications.values_list("criterion", "outcome"))
     open_items = [CRITERIA[k] for k in CRITERIA if k != "approvals" and outcomes.get(k) in (None, "query")]
     if open_items:
@@ -272,7 +247,8 @@ def assessor_conflict(application: Application, assessor: User) -> str:
 @transaction.atomic
 def assessment_assign(*, application: Application, assessor: User, by: User) -> Assessment:
     application = _lock(application)
-    _require(application, Status.VERIFIED, Status.ASSESSED, action="assign an assessor to")
+    rules.can_act_as_adviser.require(application, by, action="assign its assessors", error=ApplicationError)
+    _require(application, rules.ASSIGNABLE, action="assign an assessor to")
     if not assessor.is_assessor:
         raise ApplicationError(f"{assessor} is not an assessor.")
     conflict = assessor_conflict(application, assessor)
@@ -295,18 +271,16 @@ def assessment_assign(*, application: Application, assessor: User, by: User) -> 
 @transaction.atomic
 def assessment_submit(*, assessment: Assessment, scores: dict[str, int], comments: str, by: User) -> Assessment:
     assessment = Assessment.objects.select_for_update(of=("self",)).select_related("application").get(pk=assessment.pk)
-    if assessment.assessor_id != by.pk:
-        raise ApplicationError("Only the assigned assessor can score this application.")
-    if assessment.submitted_at:
-        raise ApplicationError("This assessment has already been submitted.")
-    application = _lock(assessment.application)
-    _require(application, Status.VERIFIED, action="score")
+    assessment.application = application = _lock(assessment.application)
+    rules.can_score.require(assessment, by, error=ApplicationError)
     if set(scores) != set(RUBRIC) or any(not 1 <= int(v) <= 4 for v in scores.values()):
         raise ApplicationError("Give a score from 1 to 4 for every competency.")
     assessment.scores = {k: int(v) for k, v in scores.items()}
+    # Stored once, here: the panel's ranking and every page read this total.
+    assessment.total = sum(assessment.scores.values())
     assessment.comments = comments
     assessment.submitted_at = timezone.now()
-    assessment.save(update_fields=["scores", "comments", "submitted_at"])
+    assessment.save(update_fields=["scores", "total", "comments", "submitted_at"])
     audit_record(verb="assessment.submitted", target=application, actor=by,
                  data={"total": assessment.total})
     if not application.assessments.filter(submitted_at__isnull=True).exists():
@@ -323,164 +297,6 @@ def places_left(round: ApplicationRound) -> int:
     return round.places - round.applications.filter(decision=Application.Decision.DESIGNATED).count()
 
 
-# Applications the panel sees: every assessor has scored them (decided or not).
-PANEL_STATUSES = (Status.ASSESSED, Status.DESIGNATED, Status.NOT_DESIGNATED, Status.DEFERRED)
-
-
-@dataclass
-class PanelEntry:
-    application: Application
-    rank: int
-    totals: list[int]
-    average: Decimal | None
-    priority_phase: bool
-    priority_specialisms: list[str]
-
-
-class _MarksTotal(Func):
-    """Assessment.total in SQL: the sum of the marks in `scores` (a JSON object
-    of criterion: mark), so that the ranking can be done by the database."""
-
-    template = "(SELECT SUM(mark.value::numeric) FROM jsonb_each_text(%(expressions)s) AS mark)"
-    output_field = DecimalField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        template = "(SELECT SUM(mark.value) FROM json_each(%(expressions)s) AS mark)"
-        return self.as_sql(compiler, connection, template=template, **extra)
-
-
-class _ListHolds(Func):
-    """Whether a JSON list column holds a value (Application.specialisms)."""
-
-    arity = 2
-    output_field = BooleanField()
-    # PostgreSQL's jsonb `?` finds a string among a top-level array's elements.
-    template = "(%(expressions)s)"
-    arg_joiner = " ? "
-
-    def __init__(self, field: str, value: str):
-        super().__init__(F(field), Value(value))
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="EXISTS (SELECT 1 FROM json_each(%(expressions)s)",
-            arg_joiner=") AS item WHERE item.value = ", **extra,
-        )
-
-
-def _panel_applications(round: ApplicationRound):
-    """The round's complete applications, best first: the ranking rule.
-
-    Ranked by the assessors' average total (to one decimal place, as shown),
-    then by the round's local priorities (docs/programme.md §6.5, §2.3: "particularly from
-    secondary schools") -- a priority phase first, then more of the priority specialisms
-    -- then by who submitted first.
-    """
-    average = (
-        Assessment.objects.filter(application=OuterRef("pk"), submitted_at__isnull=False)
-        .values("application").annotate(average=Round(Avg(_MarksTotal("scores")), 1)).values("average")
-    )
-    phases = [phase for phase in round.priority_phases if phase]
-    specialisms = [Case(When(_ListHolds("specialisms", s), then=Value(1)), default=Value(0))
-                   for s in round.priority_specialisms]
-    order = [Coalesce("average", Value(Decimal(0))).desc()]
-    # Only the priorities the round has (a constant in ORDER BY would be read as a column number).
-    if phases:
-        order.append(F("priority_phase").desc())
-        priority_phase = ExpressionWrapper(Q(phase_offered__in=phases), output_field=BooleanField())
-    else:
-        priority_phase = Value(False, output_field=BooleanField())
-    if specialisms:
-        order.append(sum(specialisms[1:], specialisms[0]).desc())
-    return (
-        round.applications.filter(status__in=PANEL_STATUSES)
-        .annotate(average=Subquery(average, output_field=DecimalField()), priority_phase=priority_phase)
-        .order_by(*order, "submitted_at", "pk")
-    )
-
-
-class PanelRanking(Sequence):
-    """The ranked panel of a round, as a sequence of PanelEntry.
-
-    A national round has thousands of complete applications: the ranking itself
-    is one query of ids (ranked by the database), and an entry's application,
-    scores and reference are loaded only for the slice asked for (a page of
-    the panel: three queries), so the page costs the same however big the round.
-    """
-
-    def __init__(self, round: ApplicationRound, ranked: list[tuple[int, int, str]]):
-        self.round = round
-        self._ranked = ranked  # (rank, pk, status), best first
-
-    @classmethod
-    def of(cls, round: ApplicationRound) -> PanelRanking:
-        order = _panel_applications(round).values_list("pk", "status")
-        return cls(round, [(rank, pk, status) for rank, (pk, status) in enumerate(order, start=1)])
-
-    def __len__(self) -> int:
-        return len(self._ranked)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return self._entries(self._ranked[index])
-        return self._entries([self._ranked[index]])[0]
-
-    def __iter__(self):
-        return iter(self._entries(self._ranked))
-
-    def only(self, pks: set[int]) -> PanelRanking:
-        """These applications, keeping their rank in the whole round."""
-        return PanelRanking(self.round, [row for row in self._ranked if row[1] in pks])
-
-    def count_status(self, status: str) -> int:
-        return sum(1 for _, _, s in self._ranked if s == status)
-
-    def position(self, pk: int) -> int | None:
-        """Where the application stands in this list (0 first), None if absent."""
-        return next((i for i, row in enumerate(self._ranked) if row[1] == pk), None)
-
-    def _entries(self, rows: list[tuple[int, int, str]]) -> list[PanelEntry]:
-        if not rows:
-            return []
-        loaded = (
-            _panel_applications(self.round).filter(pk__in=[pk for _, pk, _ in rows])
-            .for_list()
-            .select_related("decided_by")
-            .prefetch_related(
-                Prefetch(
-                    "assessments",
-                    queryset=Assessment.objects.filter(submitted_at__isnull=False).order_by("pk")
-                    .only("application_id", "scores", "submitted_at"),
-                    to_attr="scored_assessments",
-                ),
-                # The panel reads the sponsor's reference (docs/programme.md §6.4: "review of the reference").
-                Prefetch(
-                    "link_requests",
-                    queryset=LinkRequest.objects.filter(kind=LinkRequest.Kind.REFERENCE,
-                                                        status=LinkRequest.Status.RECEIVED),
-                    to_attr="received_references",
-                ),
-            )
-            .in_bulk()
-        )
-        entries = []
-        for rank, pk, _ in rows:
-            application = loaded[pk]
-            entries.append(PanelEntry(
-                application=application, rank=rank,
-                totals=[a.total for a in application.scored_assessments],
-                average=application.average, priority_phase=application.priority_phase,
-                priority_specialisms=[s for s in application.specialisms if s in self.round.priority_specialisms],
-            ))
-        return entries
-
-
-def panel_ranking(*, round: ApplicationRound) -> PanelRanking:
-    """The round's complete applications, best first (see _panel_applications
-    for the rule); entries are read a slice at a time."""
-    return PanelRanking.of(round)
-
-
 @transaction.atomic
 def panel_decide(*, application: Application, decision: str, reasons: str, by: User) -> Application:
     """Record the panel's decision. Designation creates the LLE profile; the
@@ -488,7 +304,9 @@ def panel_decide(*, application: Application, decision: str, reasons: str, by: U
     # Lock the round first: two decisions at once must not exceed its places.
     round = ApplicationRound.objects.select_for_update().get(pk=application.round_id)
     application = _lock(application)
-    _require(application, Status.ASSESSED, action="decide on")
+    rules.can_act_as_adviser.require(application, by, action="record the panel's decision",
+                                     error=ApplicationError)
+    _require(application, rules.DECIDABLE, action="decide on")
     if decision not in Application.Decision.values:
         raise ApplicationError("Choose designated, not designated or deferred.")
     if not reasons.strip():

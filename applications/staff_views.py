@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 
 from lle_portal.access import acts_for_school, role_required
 from lle_portal.models import OutgoingEmail, User
+from lle_portal.service_calls import add_to_form, attempt
 
-from . import references, services
+from . import panel, references, rules, services
 from .approvals import CHAIR_LINKS, chair_approval
 from .eligibility import eligibility_for, eligibility_for_many, with_eligibility_data
 from .filters import AssignmentFilter, PanelFilter
@@ -95,7 +96,7 @@ def staff_verify(request: HttpRequest, pk: int) -> HttpResponse:
     eligibility = eligibility_for(application)
     data = request.POST if request.method == "POST" else None
     form = VerificationForm(data, eligibility=eligibility, verifications=verifications)
-    can_verify = application.status == Status.SUBMITTED
+    can_verify = rules.can_verify(application)
     if request.method == "POST" and can_verify and form.is_valid():
         try:
             for criterion, outcome, note in form.changes():
@@ -121,6 +122,7 @@ def staff_verify(request: HttpRequest, pk: int) -> HttpResponse:
         "eligibility": eligibility,
         "form": form,
         "can_verify": can_verify,
+        "can_record_la_approval": rules.can_record_la_approval(application),
         "approvals": eligibility["approvals"],
         "chair_approval": chair_approval(application),
         # A missing one-to-one raises an AttributeError subclass: getattr's default applies.
@@ -143,7 +145,10 @@ def link_requests_for_staff(application: Application) -> list[LinkRequest]:
     ).order_by("created_at"):
         emails.setdefault(email.object_id, []).append(email)
     for link_request in link_requests:
+        link_request.application = application  # read by the rules below, without a query each
         link_request.emails = emails.get(str(link_request.pk), [])
+        link_request.can_resend = rules.can_resend(link_request)
+        link_request.can_cancel = rules.can_cancel(link_request)
     return link_requests
 
 
@@ -152,18 +157,15 @@ def link_requests_for_staff(application: Application) -> list[LinkRequest]:
 def staff_link_request(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Resend (a new link; the old one stops working) or cancel a request."""
     link_request = get_object_or_404(LinkRequest.objects.for_adviser(request.user), pk=pk)
-    try:
-        if action == "resend":
-            link_request = references.link_request_resend(link_request=link_request, by=request.user)
-            messages.success(request, f"A new link was sent to {link_request.recipient_name}; the old one no "
-                                      "longer works.")
-        elif action == "cancel":
-            references.link_request_cancel(link_request=link_request, by=request.user)
-            messages.success(request, f"The request to {link_request.recipient_name} is cancelled.")
-        else:
-            raise Http404("No such action.")
-    except references.ReferenceError as error:
-        messages.error(request, str(error))
+    if action == "resend":
+        # The new request goes to the same person.
+        attempt(request, lambda: references.link_request_resend(link_request=link_request, by=request.user),
+                success=f"A new link was sent to {link_request.recipient_name}; the old one no longer works.")
+    elif action == "cancel":
+        attempt(request, lambda: references.link_request_cancel(link_request=link_request, by=request.user),
+                success=f"The request to {link_request.recipient_name} is cancelled.")
+    else:
+        raise Http404("No such action.")
     return redirect("applications:staff_verify", pk=link_request.application_id)
 
 
@@ -171,12 +173,8 @@ def staff_link_request(request: HttpRequest, pk: int, action: str) -> HttpRespon
 @require_POST
 def staff_la_approve(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(_advisers_applications(request), pk=pk)
-    try:
-        services.application_la_approve(application=application, by=request.user)
-    except ApplicationError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"The LA's approval of {application} is recorded.")
+    attempt(request, lambda: services.application_la_approve(application=application, by=request.user),
+            success=f"The LA's approval of {application} is recorded.")
     return redirect("applications:staff_verify", pk=application.pk)
 
 
@@ -186,7 +184,7 @@ def staff_la_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(ADVISER)
 def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(_advisers_applications(request).for_list(), pk=pk)
-    can_assign = application.status in (Status.VERIFIED, Status.ASSESSED)
+    can_assign = rules.can_assign_assessors(application)
     data = request.POST if request.method == "POST" else None
     form = AssignAssessorsForm(data, application=application) if can_assign else None
     if request.method == "POST":
@@ -231,24 +229,18 @@ def staff_assess(request: HttpRequest, pk: int) -> HttpResponse:
         Assessment.objects.filter(assessor=request.user).select_related("application__round"), pk=pk
     )
     application = assessment.application
-    can_score = assessment.submitted_at is None and application.status == Status.VERIFIED
+    can_score = rules.can_score(assessment, request.user)
     form = (AssessmentForm(request.POST if request.method == "POST" else None, round=application.round)
             if can_score else None)
     if request.method == "POST":
         if form is None:
             messages.error(request, "This assessment can no longer be changed.")
             return redirect("applications:staff_assess", pk=assessment.pk)
-        if form.is_valid():
-            try:
-                services.assessment_submit(
-                    assessment=assessment, scores=form.scores(), comments=form.cleaned_data["comments"],
-                    by=request.user,
-                )
-            except ApplicationError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, f"Your scores for {application} are submitted. Thank you.")
-                return redirect("applications:staff_assess", pk=assessment.pk)
+        if form.is_valid() and add_to_form(form, lambda: services.assessment_submit(
+                assessment=assessment, scores=form.scores(), comments=form.cleaned_data["comments"], by=request.user,
+        )):
+            messages.success(request, f"Your scores for {application} are submitted. Thank you.")
+            return redirect("applications:staff_assess", pk=assessment.pk)
     return render(request, "applications/staff/assess.html", {
         "assessment": assessment,
         "application": application,
@@ -268,7 +260,7 @@ def staff_assess(request: HttpRequest, pk: int) -> HttpResponse:
 def _panel(request: HttpRequest, round: ApplicationRound, *, bound: tuple[int, DecisionForm] | None = None,
            status: int = 200) -> HttpResponse:
     """The ranked panel list; `bound` is a decision form sent back with errors."""
-    ranking = services.panel_ranking(round=round)
+    ranking = panel.panel_ranking(round=round)
     filterset = PanelFilter(request.GET, queryset=round.applications.all())
     if filterset.is_bound and any(request.GET.get(name) for name in filterset.filters):
         ranking = ranking.only(set(filterset.qs.values_list("pk", flat=True)))
@@ -291,7 +283,7 @@ def _panel(request: HttpRequest, round: ApplicationRound, *, bound: tuple[int, D
         pk = entry.application.pk
         entry.eligibility = eligibility[pk]
         entry.specialism_labels = [Specialism(s).label for s in entry.priority_specialisms]
-        if entry.application.status == Status.ASSESSED:
+        if rules.can_decide(entry.application):
             entry.form = bound[1] if bound and bound[0] == pk else DecisionForm(prefix=f"app-{pk}")
     return render(request, "applications/staff/panel.html", {
         "round": round,
@@ -308,7 +300,7 @@ def _panel(request: HttpRequest, round: ApplicationRound, *, bound: tuple[int, D
 
 def _panel_url(application: Application) -> str:
     """The panel page the application is on, at its card."""
-    position = services.panel_ranking(round=application.round).position(application.pk) or 0
+    position = panel.panel_ranking(round=application.round).position(application.pk) or 0
     page = position // PANEL_PAGE_SIZE + 1
     query = f"?page={page}" if page > 1 else ""
     return reverse("applications:staff_panel", args=[application.round_id]) + f"{query}#app-{application.pk}"

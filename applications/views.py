@@ -4,7 +4,9 @@ submission, the status page and withdrawal.
 
 Views are thin: they check access, bind a form, call a service in
 applications.services and redirect. Every lookup of an application goes through
-the signed-in head (`_own_application`), so another head's id is a 404.
+the signed-in head (`_own_application`), so another head's id is a 404. What
+the pages say (answers, status, stages, timeline) is applications.presenters;
+which actions they offer is applications.rules, as the services decide.
 Staff pages are in staff_views (applications/staff_urls.py).
 """
 
@@ -12,13 +14,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,22 +24,27 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lle_portal.access import role_required
-from lle_portal.forms import school_label
-from lle_portal.imports.measures import MEASURES, measure_label
-from lle_portal.models import AuditEvent, OutgoingEmail, User
+from lle_portal.models import User
+from lle_portal.service_calls import add_to_form, attempt
 
-from . import references, services
+from . import references, rules, services
 from .eligibility import CRITERIA, OfficialData, eligibility_for
 from .forms import SECTION_FORMS, PerformanceSectionForm, RefereeForm, SchoolSectionForm, SubmitForm, WithdrawForm
-from .models import (
-    Application,
-    ApplicationRound,
-    Grade,
-    LinkRequest,
-    LLEProfile,
-    Phase,
-    RefereeNomination,
-    Specialism,
+from .models import Application, ApplicationRound, LinkRequest, RefereeNomination
+from .presenters import (
+    answer_rows,
+    answers_summary,
+    decision_told,
+    has_referee,
+    link_request_rows,
+    official_results,
+    round_priorities,
+    round_state,
+    serving_lle,
+    stages,
+    status_in_words,
+    timeline,
+    uk_datetime,
 )
 from .sections import COMPLETED, SECTIONS, SECTIONS_BY_KEY, Section, section_status
 from .sections import task_list as section_tasks
@@ -56,58 +59,6 @@ SECTION_CRITERIA = {
     "offer": ("senior_team",),
     "approvals": ("approvals",),
 }
-# Mirrors services.application_withdraw, which has the final say.
-WITHDRAWABLE = (Status.DRAFT, Status.SUBMITTED, Status.VERIFIED, Status.ASSESSED)
-# The panel's decision is told to the head by email on or after the round's
-# decisions-by date (services.decisions_send); until then the pages say "with the panel".
-DECIDED = (Status.DESIGNATED, Status.NOT_DESIGNATED, Status.DEFERRED)
-
-
-# --- words and dates ---------------------------------------------------------------
-
-
-def uk_datetime(value: datetime) -> str:
-    """'Friday 6 January 2027 at 17:00', in UK time whatever the season (GMT or BST)."""
-    local = timezone.localtime(value)
-    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"
-
-
-def uk_date(value: date | None, missing: str = "To be confirmed") -> str:
-    if value is None:
-        return missing
-    return f"{value:%A} {value.day} {value:%B %Y}"
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def round_state(round: ApplicationRound, now: datetime | None = None) -> str:
-    """The round's state in plain words (docs/programme.md §2.1: "closed, the next round will be announced here")."""
-    now = now or timezone.now()
-    if now < round.opens_at:
-        return f"Opens on {uk_datetime(round.opens_at)} — closes on {uk_datetime(round.closes_at)}"
-    if now < round.closes_at:
-        # The badge beside it already says "Open": this line says until when.
-        return f"Closes on {uk_datetime(round.closes_at)}"
-    return "Closed — the next round will be announced here"
-
-
-def round_priorities(round: ApplicationRound) -> list[str]:
-    """What the LA most wants this round (docs/programme.md §2.3: Norfolk wants secondary heads)."""
-    names = [la.name for la in round.local_authorities.all()]
-    who = _join(names) if names else "The local authority"
-    wants = "particularly want" if len(names) > 1 else "particularly wants"
-    lines = []
-    phases = [Phase(p).label.lower() for p in round.priority_phases if p in Phase.values]
-    if phases:
-        lines.append(f"{who} {wants} {_join(phases)} headteachers.")
-    specialisms = [Specialism(s).label.lower() for s in round.priority_specialisms if s in Specialism.values]
-    if specialisms:
-        lines.append(f"Headteachers who offer {_join(specialisms)} are especially welcome.")
-    if round.priority_notes.strip():
-        lines.append(round.priority_notes.strip())
-    return lines
 
 
 def _referee_role(round: ApplicationRound) -> str:
@@ -149,12 +100,6 @@ class RoundView:
     state_text: str
     priorities: list[str]
     application: Application | None
-
-
-def serving_lle(user) -> LLEProfile | None:
-    """The head's own LLE profile while they serve: a designated LLE is not
-    offered an application to become one."""
-    return LLEProfile.objects.filter(user=user, is_active=True).first()
 
 
 def programme(request: HttpRequest) -> HttpResponse:
@@ -258,100 +203,7 @@ def task_list(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-# --- the answers, for Check your answers and read-only sections ---------------------
-
-
-def _display(application: Application, name: str) -> str:
-    value = getattr(application, name)
-    if name == "school":
-        return school_label(application.school) if application.school else ""
-    if value is None or value == "" or value == []:
-        return ""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, date):
-        return f"{value.day} {value:%B %Y}"
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f} year{'s' if value != 1 else ''}"
-    if name == "specialisms":
-        return ", ".join(Specialism(v).label for v in value if v in Specialism.values)
-    if name in ("declared_overall_effectiveness", "declared_leadership"):
-        return Grade(value).label
-    display = getattr(application, f"get_{name}_display", None)
-    return str(display()) if display else str(value)
-
-
-def answer_rows(application: Application, section: Section) -> list[dict[str, str]]:
-    """Each question of a section with the head's answer in words."""
-    if section.key == "referee":
-        nomination = getattr(application, "referee", None) if _has_referee(application) else None
-        labels = RefereeForm.base_fields
-        return [
-            {"label": labels[name].label, "value": "" if nomination is None else (
-                nomination.get_role_display() if name == "role" else getattr(nomination, name)), "field": name}
-            for name in RefereeForm.FIELDS
-        ]
-    form_class = SECTION_FORMS[section.key]
-    return [
-        {"label": form_class.base_fields[name].label, "value": _display(application, name), "field": name}
-        for name in section.fields if not _other_scale(application, name)
-    ]
-
-
-def _other_scale(application: Application, name: str) -> bool:
-    """A leadership question on the scale the head did not answer on (a
-    report card's, or the 1-4 grade's): not asked, so not listed."""
-    if name == "declared_report_card_leadership":
-        return application.declared_report_card_leadership is None
-    if name in ("declared_overall_effectiveness", "declared_leadership"):
-        return application.declared_report_card_leadership is not None and getattr(application, name) is None
-    return False
-
-
-def _has_referee(application: Application) -> bool:
-    try:
-        return application.referee is not None
-    except RefereeNomination.DoesNotExist:
-        return False
-
-
-def _summary(application: Application) -> list[dict[str, Any]]:
-    return [
-        {
-            "section": s,
-            "status": section_status(application, s),
-            "rows": answer_rows(application, s),
-            "change_url": reverse("applications:section", args=[application.pk, s.key]) + "?return=check",
-        }
-        for s in SECTIONS
-    ]
-
-
 # --- a section -------------------------------------------------------------------------
-
-
-def _official_results(official: OfficialData, school_id: int | None) -> list[dict[str, Any]]:
-    """The school's published results for the last three years, one table per key stage."""
-    school_results = official.results.get(school_id) if school_id else None
-    tables = []
-    for stage, by_year in sorted(school_results.by_key_stage.items()) if school_results else []:
-        years = sorted(by_year)[-3:]
-        measures = {m for values in by_year.values() for m in values}
-        order = [m for m in MEASURES if m in measures] + sorted(m for m in measures if m not in MEASURES)
-        rows = []
-        for measure in order:
-            cells = []
-            for year in years:
-                value = by_year[year].get(measure)
-                marker = school_results.marker(stage, year, measure)
-                if value is None:
-                    cells.append(f"Not published ({marker})" if marker else "Not published")
-                else:
-                    suffix = "%" if MEASURES.get(measure) and MEASURES[measure].is_percentage else ""
-                    cells.append(f"{value.normalize():f}{suffix}")
-            rows.append({"label": measure_label(measure), "cells": cells})
-        tables.append({"key_stage": stage, "years": years, "rows": rows})
-    return tables
 
 
 def _section_context(application: Application, section: Section, form=None, **extra) -> dict[str, Any]:
@@ -372,7 +224,7 @@ def _section_context(application: Application, section: Section, form=None, **ex
     }
     if section.key == "performance":
         context["latest_inspection"] = official.inspections.get(application.school_id)
-        context["result_tables"] = _official_results(official, application.school_id)
+        context["result_tables"] = official_results(official, application.school_id)
     if section.key == "referee":
         context["default_referee"] = application.round.default_referee_name and application.round.default_referee_email
     return context
@@ -395,7 +247,7 @@ def _after_save(request: HttpRequest, application: Application, return_to: str, 
 def section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     application = _own_application(request, pk)
     section = _section_or_404(key)
-    if request.method == "POST" and not _section_editable(application, key):
+    if request.method == "POST" and not rules.can_change_section(application, request.user, key):
         return _refuse_change(request, application)
     return_to = request.POST.get("return") or request.GET.get("return", "")
     return_to = "check" if return_to == "check" else ""
@@ -405,7 +257,8 @@ def section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     form_class = SECTION_FORMS[key]
     template = "applications/section.html"
     if request.method == "GET":
-        form = _form(form_class, application=application) if application.is_editable else None
+        form = _form(form_class, application=application) if rules.can_change_answers(application, request.user) \
+            else None
         return render(request, template, _section_context(application, section, form, return_to=return_to))
 
     action = request.POST.get("action", "continue")
@@ -449,20 +302,14 @@ def _save_valid_answers(request: HttpRequest, application: Application, section:
     return _own_application(request, application.pk)
 
 
-def _section_editable(application: Application, key: str) -> bool:
-    # A submitted application is read-only, except that a head whose sponsor
-    # declined (or never answered) names another one.
-    return application.is_editable or (key == "referee" and application.can_replace_sponsor())
-
-
 def _referee_section(request: HttpRequest, application: Application, section: Section, return_to: str) -> HttpResponse:
     """The sponsor (docs/programme.md §5.1). Saved whole by referee_nominate: a half-typed
     sponsor is kept in the browser (autosave.js) and in the page, not in the database."""
     template = "applications/section.html"
-    nomination = application.referee if _has_referee(application) else None
+    nomination = application.referee if has_referee(application) else None
     round = application.round
     if request.method == "GET":
-        editable = _section_editable(application, "referee")
+        editable = rules.can_change_section(application, request.user, "referee")
         form = RefereeForm(initial=RefereeForm.initial_from(nomination), application=application) if editable \
             else None
         return render(request, template, _section_context(application, section, form, return_to=return_to))
@@ -513,7 +360,7 @@ def autosave(request: HttpRequest, pk: int, key: str) -> JsonResponse:
     form_class = SECTION_FORMS.get(key)
     if form_class is None:
         raise Http404("This section is saved with its buttons.")
-    if not application.is_editable:
+    if not rules.can_change_answers(application, request.user):
         return JsonResponse({"error": "Your application has been submitted, so it can no longer be changed."},
                             status=409)
     form = form_class(request.POST, application=application, partial=True)
@@ -545,23 +392,18 @@ def check(request: HttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
     eligibility = eligibility_for(application)
     needs_working_towards = bool(eligibility.not_met)
-    summary = _summary(application)
+    summary = answers_summary(application)
     incomplete = [item for item in summary if item["status"] != COMPLETED]
     form = None
     if application.is_editable:
         data = request.POST if request.method == "POST" else None
         form = SubmitForm(data, needs_working_towards=needs_working_towards)
-        if request.method == "POST" and form.is_valid():
-            try:
-                application = services.application_submit(
-                    application=application, by=request.user,
-                    working_towards=form.cleaned_data.get("working_towards", False),
-                    notes=form.cleaned_data.get("working_towards_notes", ""),
-                )
-            except services.ApplicationError as error:
-                form.add_error(None, str(error))
-            else:
-                return redirect("applications:submitted", pk=application.pk)
+        if request.method == "POST" and form.is_valid() and add_to_form(form, lambda: services.application_submit(
+                application=application, by=request.user,
+                working_towards=form.cleaned_data.get("working_towards", False),
+                notes=form.cleaned_data.get("working_towards_notes", ""),
+        )):
+            return redirect("applications:submitted", pk=application.pk)
     elif request.method == "POST":
         return _refuse_change(request, application)
     return render(request, "applications/check.html", {
@@ -572,6 +414,7 @@ def check(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "closes": uk_datetime(application.round.closes_at),
         "round_open": application.round.is_open(),
+        "can_submit": rules.can_submit(application, request.user),
     })
 
 
@@ -582,181 +425,11 @@ def submitted(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("applications:task_list", pk=application.pk)
     return render(request, "applications/submitted.html", {
         "application": application,
-        "stages": _stages(application),
+        "stages": stages(application),
     })
 
 
 # --- the status page ----------------------------------------------------------------------
-
-
-@dataclass
-class TimelineEntry:
-    when: datetime
-    text: str
-
-    @property
-    def when_text(self) -> str:
-        local = timezone.localtime(self.when)
-        return f"{local.day} {local:%B %Y}, {local:%H:%M}"
-
-
-def _event_text(event: AuditEvent, application: Application) -> str | None:
-    """What an audit event means to the applicant; None for what is not theirs to see."""
-    verb, data = event.verb, event.data or {}
-    by_someone_else = event.actor_id is not None and event.actor_id != application.applicant_id
-    texts = {
-        "application.started": "You started your application.",
-        "application.submitted": "You submitted your application"
-                                 + (f" (reference {application.reference_number})." if application.reference_number
-                                    else "."),
-        "referee.nominated": f"You named {data.get('referee', 'your sponsor')} as your sponsor.",
-        "referee.changed": f"You changed your sponsor to {data.get('referee', 'someone else')}.",
-        "application.la_approved": "The local authority approved your application.",
-        "application.verified": "The adviser verified Part A of your application against official data.",
-        "application.assessed": "Part B of your application was assessed.",
-        "application.decision_emailed": "The designation panel's decision was sent to you.",
-        "application.withdrawn": ("The adviser withdrew your application." if by_someone_else
-                                  else "You withdrew your application."),
-        # The reference's own text is for staff only: the head sees that it happened, never what it says.
-        "reference.requested": "We asked your sponsor for their reference.",
-        "reference.received": "Your sponsor gave their reference.",
-        "reference.given": "Your sponsor gave their reference.",
-        "reference.declined": "Your sponsor declined to give a reference.",
-        "reference.expired": "Your sponsor's link to give a reference expired.",
-        "approval.requested": "We asked your chair of governors for the governing body's approval.",
-        "approval.received": "Your chair of governors answered for the governing body.",
-        "approval.declined": "Your chair of governors did not give the governing body's approval.",
-        "approval.expired": "Your chair of governors' link to give the approval expired.",
-    }
-    return texts.get(verb)
-
-
-EMAIL_TEXTS = {
-    "application_submitted": "We emailed you a confirmation with your reference number.",
-    "application_decision": "We emailed you the designation panel's decision.",
-}
-
-
-def timeline(application: Application) -> list[TimelineEntry]:
-    """What has happened, from the audit trail and the emails sent to the head (3 queries at most)."""
-    application_type = ContentType.objects.get_for_model(Application)
-    about = Q(content_type=application_type, object_id=str(application.pk))
-    if _has_referee(application):
-        about |= Q(content_type=ContentType.objects.get_for_model(RefereeNomination),
-                   object_id=str(application.referee.pk))
-    entries = []
-    for event in AuditEvent.objects.filter(about).order_by("created_at", "pk"):
-        text = _event_text(event, application)
-        if text:
-            entries.append(TimelineEntry(event.created_at, text))
-    emails = OutgoingEmail.objects.filter(
-        content_type=application_type, object_id=str(application.pk), to__iexact=application.applicant.email
-    ).order_by("created_at")
-    for email in emails:
-        text = EMAIL_TEXTS.get(email.template, f"We emailed you: {email.subject}.")
-        entries.append(TimelineEntry(email.sent_at or email.created_at, text))
-    return sorted(entries, key=lambda e: e.when)
-
-
-def decision_told(application: Application) -> bool:
-    return application.status in DECIDED and application.decision_emailed_at is not None
-
-
-def status_in_words(application: Application) -> tuple[str, str]:
-    """(headline, explanation) of where the application is."""
-    round = application.round
-    decisions_by = uk_date(round.decisions_by)
-    if application.status == Status.DRAFT:
-        if round.is_open():
-            return "Not submitted", f"You can change your answers and submit until {uk_datetime(round.closes_at)}."
-        closed = uk_datetime(round.closes_at)
-        return "Not submitted", f"The round closed on {closed}; this draft can no longer be submitted."
-    if application.status == Status.SUBMITTED:
-        return "Submitted", "The adviser is checking Part A of your application against official data."
-    if application.status == Status.VERIFIED:
-        return "Part A verified", "Part B of your application is being assessed."
-    if application.status == Status.ASSESSED:
-        return "Part B assessed", f"Your application goes to the designation panel. You will hear by {decisions_by}."
-    if application.status in DECIDED and not decision_told(application):
-        return "With the designation panel", f"You will hear the panel's decision by {decisions_by}."
-    if application.status == Status.DESIGNATED:
-        profile = LLEProfile.objects.filter(application=application).first()
-        if profile is not None and profile.trained_on:
-            # Said as it stands now, not as the decision email said it a year ago.
-            return "Designated", (f"You were designated a Local Leader of Education on "
-                                  f"{uk_date(profile.designated_on)} and completed your training on "
-                                  f"{uk_date(profile.trained_on)}.")
-        return "Designated", ("You have been designated as a Local Leader of Education. "
-                              "Training follows within 6 to 8 weeks.")
-    if application.status == Status.NOT_DESIGNATED:
-        return "Not designated", "The panel did not designate you this round. Its reasons are in the email we sent you."
-    if application.status == Status.DEFERRED:
-        return "Deferred", "The panel deferred its decision. The email we sent you says what happens next."
-    when = timezone.localtime(application.withdrawn_at) if application.withdrawn_at else None
-    return "Withdrawn", f"This application was withdrawn{f' on {when.day} {when:%B %Y}' if when else ''}."
-
-
-STAGE_ORDER = [Status.DRAFT, Status.SUBMITTED, Status.VERIFIED, Status.ASSESSED]
-
-
-def _stages(application: Application) -> list[dict[str, str]]:
-    """The assessment stages and training (docs/programme.md §6.1, §7.2), with the round's dates."""
-    round = application.round
-    status = application.status
-    reached = STAGE_ORDER.index(status) if status in STAGE_ORDER else (4 if status in DECIDED else -1)
-    told = decision_told(application)
-    stages = [
-        ("Submit your application",
-         f"Submitted on {uk_datetime(application.submitted_at)}." if application.submitted_at
-         else f"By {uk_datetime(round.closes_at)}.", reached >= 1),
-        ("Verification of Part A", "The adviser checks your answers against official school data.", reached >= 2),
-        ("Assessment of Part B", "Experienced professionals in school-to-school support assess your evidence.",
-         reached >= 3),
-        ("Review of your reference", "Your sponsor's reference is read by staff only.", reached >= 3),
-        ("Designation panel", f"Decisions by {uk_date(round.decisions_by)}.", told),
-    ]
-    profile = LLEProfile.objects.filter(application=application).first() if status == Status.DESIGNATED else None
-    if profile is not None and profile.trained_on:
-        # Training is recorded by staff on the LLE profile: once it is, it is done.
-        stages.append(("Induction and training", f"Training completed on {uk_date(profile.trained_on)}.", True))
-    elif not (told and status != Status.DESIGNATED):
-        # Training is recorded by staff on the LLE profile; here it is only what comes next.
-        stages.append((
-            "Induction and training",
-            f"Induction: {uk_date(round.induction_date)}. Training starts: {uk_date(round.training_starts)}. "
-            "Training is completed within 6 to 8 weeks of the decision.",
-            False,
-        ))
-    result = []
-    current_found = False
-    for title, detail, done in stages:
-        if done:
-            state = "Done"
-        elif not current_found and status != Status.WITHDRAWN:
-            state, current_found = "Now", True
-        else:
-            state = "To come"
-        result.append({"title": title, "detail": detail, "state": state})
-    return result
-
-
-def link_request_rows(application: Application) -> list[dict[str, Any]]:
-    """The sponsor's and the chair's requests as the head may see them: the state, never the answers."""
-    latest: dict[str, LinkRequest] = {}
-    for link_request in application.link_requests.only(
-        "kind", "status", "reminder_count", "recipient_name", "created_at", "responded_at", "application_id",
-    ).order_by("created_at"):
-        latest[link_request.kind] = link_request
-    rows = []
-    for kind, label in LinkRequest.Kind.choices:
-        link_request = latest.get(kind)
-        if link_request is not None and link_request.status == LinkRequest.Status.CANCELLED:
-            link_request = None
-        rows.append({
-            "kind": kind, "label": label, "request": link_request,
-            "status": link_request.head_status if link_request else "Not requested yet",
-        })
-    return rows
 
 
 @role_required(HEADTEACHER)
@@ -767,7 +440,7 @@ def send_request(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind not in LinkRequest.Kind.values:
         raise Http404("No such request.")
     try:
-        link_request = references.link_request_send(application=application, kind=kind, by=request.user)
+        link_request = references.link_request_send_now(application=application, kind=kind, by=request.user)
     except references.ReferenceError as error:
         messages.error(request, str(error))
     else:
@@ -779,17 +452,19 @@ def send_request(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
     headline, explanation = status_in_words(application)
+    link_requests = link_request_rows(application)
+    for row in link_requests:
+        row["can_send"] = rules.can_send_request(application, request.user, row["kind"], row["latest"])
     return render(request, "applications/detail.html", {
         "application": application,
         "headline": headline,
         "explanation": explanation,
         "timeline": timeline(application),
-        "stages": _stages(application) if application.status != Status.WITHDRAWN else [],
-        "nomination": application.referee if _has_referee(application) else None,
-        "can_withdraw": application.status in WITHDRAWABLE,
+        "stages": stages(application) if application.status != Status.WITHDRAWN else [],
+        "nomination": application.referee if has_referee(application) else None,
+        "can_withdraw": rules.can_withdraw(application, request.user),
         "decision_told": decision_told(application),
-        "link_requests": link_request_rows(application),
-        "can_send_requests": application.status not in (Status.WITHDRAWN, *DECIDED),
+        "link_requests": link_requests,
         "can_replace_sponsor": application.can_replace_sponsor(),
     })
 
@@ -798,19 +473,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
-    if application.status not in WITHDRAWABLE:
+    if not rules.can_withdraw(application, request.user):
         messages.error(request, f"This application is {application.get_status_display().lower()} "
                                 "and can no longer be withdrawn.")
         return redirect("applications:detail", pk=application.pk)
     form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.application_withdraw(application=application, by=request.user,
-                                          reason=form.cleaned_data["reason"])
-        except services.ApplicationError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, "Your application has been withdrawn.")
+        attempt(request, lambda: services.application_withdraw(
+            application=application, by=request.user, reason=form.cleaned_data["reason"]),
+            success="Your application has been withdrawn.")
         return redirect("applications:detail", pk=application.pk)
     return render(request, "applications/withdraw.html", {"application": application, "form": form})
 

@@ -49,13 +49,13 @@ def footer_contacts() -> dict:
 @register.inclusion_tag("applications/_featured_round.html", takes_context=True)
 def featured_round(context) -> dict:
     """The open round (or the next one) with its closing date and one call to action."""
-    from ..views import round_state  # the programme page's words, for the same round
+    from ..presenters import round_state  # the programme page's words, for the same round
 
     request = context.get("request")
     user = getattr(request, "user", None)
     now = timezone.now()
     rounds = ApplicationRound.objects.prefetch_related("local_authorities").featured(now)
-    from ..views import serving_lle
+    from ..presenters import serving_lle
 
     mine = {}
     is_head = bool(user and user.is_authenticated and user.is_headteacher)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from applications import services
 from applications.models import Application, ApplicationRound, LLEProfile, TrainingCohort
 from applications.tests.factories import ApplicationRoundFactory
-from applications.tests.test_transitions import assessed_application, submitted_application, verify
+from applications.tests.states import assessed_application, submitted_application, verify
 from lle_portal.models import LocalAuthority
 from lle_portal.tests.factories import InspectionFactory
 

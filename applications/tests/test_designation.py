@@ -9,7 +9,7 @@ from django.utils import timezone
 from applications import services, tasks
 from applications.models import Application
 from applications.tests.factories import ApplicationRoundFactory
-from applications.tests.test_transitions import assessed_application
+from applications.tests.states import assessed_application
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,7 @@ from applications.models import Application, Assessment, LinkRequest, RefereeNom
 from applications.rubric import RUBRIC
 from applications.staff_forms import VERIFIED_CRITERIA
 from applications.tests.factories import ApplicationFactory, ApplicationRoundFactory
-from applications.tests.test_transitions import assessed_application, submitted_application, verify
+from applications.tests.states import assessed_application, submitted_application, verify
 from lle_portal.tests.fuzz import (
     assert_answered,
     assert_shows_errors,

@@ -15,8 +15,7 @@ from applications.models import Application, Assessment, LinkRequest, RoundConta
 from applications.rubric import DEFAULT_DESCRIPTORS
 from applications.templatetags.programme import lower_first
 from applications.tests.factories import ApplicationFactory, ApplicationRoundFactory
-from applications.tests.test_references import LINK, norfolk, sent_to, submit  # noqa: F401
-from applications.tests.test_transitions import submitted_application
+from applications.tests.states import LINK, norfolk, sent_to, submit, submitted_application  # noqa: F401
 from lle_portal.tests.factories import SchoolFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,13 +9,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from applications import services
+from applications import panel, services
 from applications.models import Application, Assessment
 from applications.rubric import RUBRIC
 from applications.staff_views import PANEL_PAGE_SIZE
 from applications.tests.factories import ApplicationRoundFactory
-from applications.tests.test_panel_queries import bulk_applications
-from applications.tests.test_transitions import assess, assessed_application, submitted_application, verify
+from applications.tests.states import assess, assessed_application, bulk_applications, submitted_application, verify
 from lle_portal.tests.factories import AssessorFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +48,7 @@ def test_the_ranking_averages_every_assessors_total_to_one_decimal_place(users):
                                    by=assessor)
     ten = assessed_application(users["adviser"], round, scores=scores_totalling(10))
 
-    ranking = services.panel_ranking(round=round)
+    ranking = panel.panel_ranking(round=round)
     assert [e.application for e in ranking] == [two, ten]
     assert (ranking[0].average, sorted(ranking[0].totals)) == (Decimal("10.5"), [9, 12])
     assert (ranking[1].average, ranking[1].totals) == (Decimal("10.0"), [10])
@@ -63,7 +62,7 @@ def test_at_the_same_score_the_priority_phase_then_more_priority_specialisms_com
     two = assessed_application(adviser, round, phase_offered="primary", specialisms=["maths", "send"])
     secondary = assessed_application(adviser, round, phase_offered="secondary", specialisms=["leadership"])
 
-    ranking = services.panel_ranking(round=round)
+    ranking = panel.panel_ranking(round=round)
     assert [e.application for e in ranking] == [secondary, two, one, none]
     assert [e.rank for e in ranking] == [1, 2, 3, 4]
     assert ranking[1].priority_specialisms == ["maths", "send"] and not ranking[1].priority_phase
@@ -75,7 +74,7 @@ def test_an_application_still_being_scored_is_not_on_the_panel(users):
     waiting = verify(submitted_application(round), users["adviser"])
     services.assessment_assign(application=waiting, assessor=AssessorFactory(), by=users["adviser"])
 
-    assert [e.application for e in services.panel_ranking(round=round)] == [scored]
+    assert [e.application for e in panel.panel_ranking(round=round)] == [scored]
     assert not Assessment.objects.filter(application=waiting, submitted_at__isnull=False).exists()
 
 
@@ -86,7 +85,7 @@ def ranks_on(page: str) -> list[int]:
 def test_the_panel_is_shown_a_page_at_a_time_with_the_rounds_rank_numbers(adviser_client):
     round = ApplicationRoundFactory(places=100)
     bulk_applications(round, PANEL_PAGE_SIZE + 5, assessed=True)
-    ranking = services.panel_ranking(round=round)
+    ranking = panel.panel_ranking(round=round)
     url = reverse("applications:staff_panel", args=[round.pk])
 
     first = adviser_client.get(url).content.decode()
@@ -102,7 +101,7 @@ def test_the_panel_is_shown_a_page_at_a_time_with_the_rounds_rank_numbers(advise
 def test_a_filtered_panel_keeps_the_rank_each_application_has_in_the_round(adviser_client):
     round = ApplicationRoundFactory(places=100)
     bulk_applications(round, 12, assessed=True)
-    ranking = services.panel_ranking(round=round)
+    ranking = panel.panel_ranking(round=round)
     wanted = [e for e in ranking if e.application.phase_offered == "secondary"]
 
     page = adviser_client.get(reverse("applications:staff_panel", args=[round.pk]),
@@ -115,7 +114,7 @@ def test_a_filtered_panel_keeps_the_rank_each_application_has_in_the_round(advis
 def test_a_decision_returns_the_adviser_to_the_panel_page_of_that_application(adviser_client):
     round = ApplicationRoundFactory(places=100)
     bulk_applications(round, PANEL_PAGE_SIZE + 3, assessed=True)
-    on_page_two = services.panel_ranking(round=round)[PANEL_PAGE_SIZE + 1].application
+    on_page_two = panel.panel_ranking(round=round)[PANEL_PAGE_SIZE + 1].application
 
     response = adviser_client.post(reverse("applications:staff_decide", args=[on_page_two.pk]), {
         f"app-{on_page_two.pk}-decision": "deferred", f"app-{on_page_two.pk}-reasons": "Next round.",
@@ -132,7 +131,7 @@ def test_a_decision_returns_the_adviser_to_the_panel_page_of_that_application(ad
 def test_a_refused_decision_is_shown_with_its_application_on_its_page(adviser_client):
     round = ApplicationRoundFactory(places=100)
     bulk_applications(round, PANEL_PAGE_SIZE + 3, assessed=True)
-    on_page_two = services.panel_ranking(round=round)[PANEL_PAGE_SIZE + 2].application
+    on_page_two = panel.panel_ranking(round=round)[PANEL_PAGE_SIZE + 2].application
 
     response = adviser_client.post(reverse("applications:staff_decide", args=[on_page_two.pk]), {
         f"app-{on_page_two.pk}-decision": "designated", f"app-{on_page_two.pk}-reasons": "",
@@ -175,9 +174,9 @@ def test_the_staff_home_lists_the_oldest_applications_to_verify_and_links_to_all
 
 
 def test_the_average_of_a_single_assessment_is_its_total(users):
-    # The database's sum of the JSON marks is Assessment.total.
+    # The database's average of the stored totals is Assessment.total.
     round = ApplicationRoundFactory()
     application = assess(verify(submitted_application(round), users["adviser"]), users["adviser"],
                          scores=scores_totalling(7))
     assessment = application.assessments.get()
-    assert services.panel_ranking(round=round)[0].average == Decimal(assessment.total)
+    assert panel.panel_ranking(round=round)[0].average == Decimal(assessment.total)

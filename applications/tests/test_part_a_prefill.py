@@ -10,7 +10,7 @@ from django.urls import reverse
 from applications.eligibility import TO_VERIFY, eligibility_for
 from applications.sections import COMPLETED, SECTIONS_BY_KEY, section_status
 from applications.tests.factories import ApplicationFactory
-from applications.tests.test_transitions import submitted_application
+from applications.tests.states import submitted_application
 from lle_portal.tests.factories import InspectionFactory, SchoolResultFactory
 
 pytestmark = pytest.mark.django_db

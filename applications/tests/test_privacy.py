@@ -12,8 +12,7 @@ from django.utils import timezone
 from applications import references, services
 from applications.models import Application, LinkRequest, RefereeNomination
 from applications.tests.factories import ApplicationRoundFactory
-from applications.tests.test_references import ANSWERS
-from applications.tests.test_transitions import submitted_application
+from applications.tests.states import ANSWERS, submitted_application
 from lle_portal import privacy
 from lle_portal.tests.factories import LocalAuthorityFactory
 from lle_portal.tests.privacy_search import tables_containing

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from applications.eligibility import CRITERIA
 from applications.models import Application
+from applications.presenters import round_state
 from applications.tests.factories import ApplicationFactory, ApplicationRoundFactory
-from applications.views import round_state
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from django.utils.crypto import salted_hmac
 from applications import references
 from applications.models import LinkRequest, LinkRequestChaser
 from applications.tests.factories import ApplicationRoundFactory
-from applications.tests.test_transitions import submitted_application
+from applications.tests.states import submitted_application
 from lle_portal import private_links, services
 from lle_portal.models import OutgoingEmail, User
 from lle_portal.tasks import send_email

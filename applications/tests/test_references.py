@@ -1,7 +1,6 @@
 """References and the governing body's approval through emailed links:
 tokens, the sponsor's page, chasers, and who may see what."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from applications import references, tasks
 from applications.approvals import chair_approval
 from applications.models import LinkRequest, LinkRequestChaser
 from applications.tests.factories import ApplicationFactory, ApplicationRoundFactory
-from applications.tests.test_transitions import submitted_application
+from applications.tests.states import ANSWERS, link_in, sent_to, submit
 from lle_portal import private_links
 from lle_portal.models import OutgoingEmail
 from lle_portal.tests.factories import AdviserFactory, HeadteacherFactory, LocalAuthorityFactory, UserFactory
@@ -24,18 +23,6 @@ pytestmark = pytest.mark.django_db
 
 Kind = LinkRequest.Kind
 Status = LinkRequest.Status
-LINK = re.compile(r"http://testserver(/programme/reference/[A-Za-z0-9_-]+/)")
-
-ANSWERS = {
-    "action": "submit",
-    "ability": "An outstanding leader who has already supported two schools.",
-    "impact": "Reading results rose by twenty points in three years.",
-    "senior_team": "The deputy has led the school during two secondments.",
-    "commits_to_deploy": "yes",
-    "safeguarding_concerns": "no",
-    "safeguarding_details": "",
-    "recommendation": "strongly",
-}
 
 
 @pytest.fixture(autouse=True)
@@ -54,20 +41,6 @@ def norfolk():
 @pytest.fixture
 def adviser(norfolk):
     return AdviserFactory(local_authorities=[norfolk])
-
-
-def submit(django_capture_on_commit_callbacks, norfolk) -> LinkRequest:
-    with django_capture_on_commit_callbacks(execute=True):
-        application = submitted_application(round=ApplicationRoundFactory(local_authorities=[norfolk]))
-    return application.link_requests.get(kind=Kind.REFERENCE)
-
-
-def link_in(message) -> str:
-    return LINK.search(message.body).group(1)
-
-
-def sent_to(address: str) -> list:
-    return [m for m in mail.outbox if address in m.to]
 
 
 # --- the request and its token ------------------------------------------------------
@@ -525,7 +498,7 @@ def test_the_emailed_links_are_an_internal_table_only_a_superuser_opens_in_the_a
 
 
 def test_the_panel_reads_the_sponsors_reference(client, django_capture_on_commit_callbacks, norfolk, adviser):
-    from applications.tests.test_transitions import assessed_application
+    from applications.tests.states import assessed_application
 
     round = ApplicationRoundFactory(local_authorities=[norfolk])
     with django_capture_on_commit_callbacks(execute=True):

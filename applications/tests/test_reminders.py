@@ -11,7 +11,7 @@ from django.utils import timezone
 from applications import services, tasks
 from applications.models import ApplicationReminder, Assessment
 from applications.tests.factories import ApplicationFactory, ApplicationRoundFactory
-from applications.tests.test_transitions import submitted_application, verify
+from applications.tests.states import submitted_application, verify
 from lle_portal.tests.factories import AssessorFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 
 from applications import services
 from applications.models import LLEProfile
-from applications.tests.test_transitions import assessed_application
+from applications.tests.states import assessed_application
 from lle_portal import services as core_services
 from lle_portal.tests.factories import HeadteacherFactory, SchoolFactory
 
@@ -45,7 +45,7 @@ def test_it_designates_the_confirmed_head_of_the_applications_school(users, la):
 def test_it_tells_the_verifying_adviser_that_the_applicants_headship_is_only_a_claim(client, users, la):
     from django.urls import reverse
 
-    from applications.tests.test_transitions import submitted_application
+    from applications.tests.states import submitted_application
 
     adviser = users["adviser"]
     school = SchoolFactory(local_authority=la)
@@ -68,12 +68,15 @@ def test_it_refuses_an_adviser_exporting_a_national_assessors_data_with_another_
 
     from django.urls import reverse
 
-    from applications.tests.test_transitions import GOOD_SCORES, submitted_application, verify
+    from applications.tests.factories import ApplicationRoundFactory
+    from applications.tests.states import GOOD_SCORES, submitted_application, verify
     from lle_portal.models import AuditEvent
 
     suffolk_adviser, assessor = users["other_adviser"], users["assessor"]
     suffolk = suffolk_adviser.local_authorities.get()
+    # A Suffolk round's application: only Suffolk's adviser verifies it (applications.rules.advises).
     application = verify(submitted_application(
+        ApplicationRoundFactory(local_authorities=[suffolk]),
         applicant=HeadteacherFactory(full_name="Suffolk Applicant", school=SchoolFactory(local_authority=suffolk))),
         suffolk_adviser)
     assessment = services.assessment_assign(application=application, assessor=assessor, by=suffolk_adviser)

@@ -13,7 +13,7 @@ from applications.eligibility import MET, eligibility_for
 from applications.forms import ApprovalsSectionForm, RefereeForm
 from applications.models import Application, LinkRequest
 from applications.tests.factories import ApplicationFactory, ApplicationRoundFactory
-from applications.tests.test_transitions import submitted_application
+from applications.tests.states import submitted_application
 from lle_portal.email_identity import email_identity, same_mailbox
 from lle_portal.tests.factories import AdviserFactory, HeadteacherFactory, LocalAuthorityFactory
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from applications import services
 from applications.models import Application
 from applications.tests.factories import ApplicationRoundFactory
-from applications.tests.test_transitions import submitted_application, verify
+from applications.tests.states import submitted_application, verify
 from lle_portal.tests.factories import AssessorFactory
 
 ROLES = ["anonymous", "headteacher", "governor", "assessor", "adviser", "other_adviser"]

@@ -12,7 +12,7 @@ from applications import services
 from applications.models import Application
 from applications.rubric import RUBRIC
 from applications.tests.factories import ApplicationRoundFactory
-from applications.tests.test_transitions import assessed_application, submitted_application
+from applications.tests.states import assessed_application, submitted_application
 from lle_portal.tests.factories import InspectionFactory, SchoolResultFactory
 
 pytestmark = pytest.mark.browser

@@ -6,11 +6,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import services
+from applications import panel, services
 from applications.models import Application, Assessment, Verification
 from applications.rubric import RUBRIC
 from applications.tests.factories import ApplicationRoundFactory
-from applications.tests.test_transitions import assessed_application, submitted_application, verify
+from applications.tests.states import assessed_application, submitted_application, verify
 from lle_portal.models import OutgoingEmail
 from lle_portal.tests.factories import AssessorFactory, InspectionFactory, SchoolFactory
 
@@ -195,7 +195,7 @@ def test_the_panel_ranks_by_average_score_then_by_the_rounds_priority_phase(advi
     primary = assessed_application(adviser, round, phase_offered="primary")
     secondary = assessed_application(adviser, round, phase_offered="secondary")
 
-    ranking = services.panel_ranking(round=round)
+    ranking = panel.panel_ranking(round=round)
     assert [e.application for e in ranking] == [secondary, primary, low]
     assert ranking[0].priority_phase and ranking[0].average == 12
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from applications import eligibility
 from applications.eligibility import CRITERIA, for_staff
-from applications.tests.test_transitions import submitted_application
+from applications.tests.states import submitted_application
 from lle_portal.tests.factories import InspectionFactory
 
 SECOND_PERSON = re.compile(r"\b(you|your|yours|yourself)\b", re.IGNORECASE)

@@ -1,58 +1,24 @@
 """Every status change of an application goes through a service, and every
-change the rules do not allow raises ApplicationError. The helpers at the top
-are shared by the other staff-side tests."""
+change the rules do not allow raises ApplicationError. The helpers that reach each state are in
+applications/tests/states.py."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
 from applications import services
-from applications.models import Application, ApplicationRound, LLEProfile, TrainingCohort, Verification
-from applications.rubric import RUBRIC
+from applications.models import Application, LLEProfile, TrainingCohort
 from applications.services import ApplicationError
-from applications.staff_forms import VERIFIED_CRITERIA
 from applications.tests.factories import ApplicationFactory, ApplicationRoundFactory
+from applications.tests.states import GOOD_SCORES, assessed_application, submitted_application, verify
 from lle_portal.models import AuditEvent, User
 from lle_portal.tests.factories import AssessorFactory, SchoolFactory
 
 Status = Application.Status
-GOOD_SCORES = dict.fromkeys(RUBRIC, 3)
-
-
-# --- helpers: an application at each stage, made through the services ---------
-
-
-def submitted_application(round: ApplicationRound | None = None, **fields) -> Application:
-    fields.setdefault("declared_inspection_date", date(2019, 3, 12))
-    application = ApplicationFactory(complete=True, round=round or ApplicationRoundFactory(), **fields)
-    return services.application_submit(application=application, by=application.applicant)
-
-
-def verify(application: Application, adviser: User) -> Application:
-    for criterion in VERIFIED_CRITERIA:
-        services.application_verify_criterion(
-            application=application, criterion=criterion, outcome=Verification.Outcome.CONFIRMED, by=adviser
-        )
-    return services.application_mark_verified(application=application, by=adviser)
-
-
-def assess(application: Application, adviser: User, assessors: list[User] | None = None,
-           scores: dict[str, int] | None = None) -> Application:
-    for assessor in assessors or [AssessorFactory()]:
-        assessment = services.assessment_assign(application=application, assessor=assessor, by=adviser)
-        services.assessment_submit(assessment=assessment, scores=scores or GOOD_SCORES,
-                                   comments="Clear evidence of impact.", by=assessor)
-    application.refresh_from_db()
-    return application
-
-
-def assessed_application(adviser: User, round: ApplicationRound | None = None, **kwargs) -> Application:
-    scores = kwargs.pop("scores", None)
-    return assess(verify(submitted_application(round, **kwargs), adviser), adviser, scores=scores)
 
 
 @pytest.fixture

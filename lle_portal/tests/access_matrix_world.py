@@ -24,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from applications import references, services
 from applications.models import LinkRequest
 from applications.tests.factories import ApplicationFactory, ApplicationRoundFactory
-from applications.tests.test_transitions import submitted_application, verify
+from applications.tests.states import submitted_application, verify
 from deployments.models import ReimbursementStatement
 from deployments.reports import END_REPORT
 from deployments.tests.factories import (

@@ -338,6 +338,7 @@ def add_applications(b: Builder, count: int) -> None:
         Assessment(
             application=a, assessor=assessor, submitted_at=now,
             scores={"impact_on_outcomes": 3, "school_improvement": 3, "supporting_others": 2 + a.pk % 3},
+            total=3 + 3 + 2 + a.pk % 3,  # the sum of the scores, stored at submission
         )
         for a in applications if a.status in scored
     ], batch_size=BATCH)
