@@ -39,7 +39,7 @@ def test_the_migration_fills_the_total_of_assessments_submitted_before_it(users)
     unsubmitted = Assessment.objects.create(application=application, assessor=users["assessor"],
                                             scores=dict.fromkeys(RUBRIC, 4))
 
-    migration = importlib.import_module("applications.migrations.0013_i16apps_assessment_total")
+    migration = importlib.import_module("applications.migrations.0013_assessment_total")
     migration.store_totals(apps, None)
 
     assessment.refresh_from_db()
