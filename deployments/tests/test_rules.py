@@ -1,0 +1,60 @@
+"""Each page offers exactly the actions the services accept (deployments/rules.py).
+
+For every action, every state the rule may depend on (generated from the
+models' enums) and every person (the LLE, the client head, a colleague who
+delivers days, the adviser of the school's LA, an adviser of another LA and
+another headteacher): the page that offers the action shows it exactly when
+calling the service as that person succeeds.
+"""
+
+import pytest
+
+from .rules_world import (
+    DEPLOYMENT_ACTIONS,
+    VISIT_ACTIONS,
+    Role,
+    deployment_states,
+    end_report_action,
+    make_deployment,
+    make_need,
+    make_visit,
+    mismatches,
+    need_states,
+    people,
+    propose_action,
+    visit_states,
+)
+
+pytestmark = pytest.mark.django_db
+
+# What each deployment rule depends on besides the status: the dates, or who has accepted.
+DEPENDS_ON = {"accept": {"acceptance": True}, "start": {"timing": True}, "complete": {"timing": True}}
+DEPLOYMENT_CASES = [
+    (name, state)
+    for name in [*DEPLOYMENT_ACTIONS, "ask for the end report"]
+    for state in deployment_states(**DEPENDS_ON.get(name, {}))
+]
+
+
+@pytest.mark.parametrize(("name", "state"), DEPLOYMENT_CASES, ids=[f"{n}: {s}" for n, s in DEPLOYMENT_CASES])
+def test_the_deployment_page_offers_an_action_exactly_when_the_service_accepts_it(client, name, state):
+    deployment = make_deployment(state)
+    action = DEPLOYMENT_ACTIONS.get(name) or end_report_action(client)
+    assert mismatches(client, deployment, people(deployment), deployment.get_absolute_url(), action) == []
+
+
+VISIT_CASES = [(name, state) for name in VISIT_ACTIONS for state in visit_states()]
+
+
+@pytest.mark.parametrize(("name", "state"), VISIT_CASES, ids=[f"{n}: {s}" for n, s in VISIT_CASES])
+def test_a_record_of_visit_offers_an_action_exactly_when_the_service_accepts_it(client, name, state):
+    visit = make_visit(state)
+    everyone = people(visit.deployment)
+    assert mismatches(client, visit, everyone, visit.deployment.get_absolute_url(), VISIT_ACTIONS[name]) == []
+
+
+@pytest.mark.parametrize("status", list(need_states()), ids=str)
+def test_the_matching_list_offers_a_proposal_exactly_when_the_service_accepts_it(client, status):
+    need, everyone = make_need(status)
+    action = propose_action(everyone[Role.LLE])
+    assert mismatches(client, need, everyone, need.get_absolute_url(), action) == []
