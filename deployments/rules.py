@@ -129,16 +129,20 @@ Who = User | Part
 
 def _part(who: Who, deployment: Deployment) -> Part:
     if isinstance(who, Part):
-        assert who.deployment_id == deployment.pk, "a Part is for its own deployment"
-        return who
+        return _own(who, deployment.pk)
     return part_of(who, deployment)
 
 
 def _visit_part(who: Who, visit: VisitRecord) -> Part:
     if isinstance(who, Part):
-        assert who.deployment_id == visit.deployment_id, "a Part is for its own deployment"
-        return who
+        return _own(who, visit.deployment_id)
     return part_of(who, visit.deployment)
+
+
+def _own(part: Part, deployment_id: int) -> Part:
+    if part.deployment_id != deployment_id:
+        raise ValueError("A Part answers for its own deployment only.")
+    return part
 
 
 def _status_refusal(deployment: Deployment, action: str, *allowed: str) -> str:

@@ -1,9 +1,13 @@
 """Brokerage and deployment services: every write and status change.
 
 Views, admin actions and Celery tasks call these; none of them changes a
-status itself. Each transition locks the row, checks the current status (a
-`DeploymentError` when the move is not allowed), writes the audit trail, and
-queues its emails, which are sent after the transaction commits.
+status itself. Each transition locks the row, checks its rule
+(deployments/rules.py, which the pages read too: a `DeploymentError` with the
+rule's message when the move is not allowed), writes the audit trail, and
+queues its emails (deployments/notify.py), which are sent after the
+transaction commits. Reimbursement statements are written in
+deployments/reimbursement.py, the documents read in deployments/reports.py,
+and the reminder jobs are deployments/reminders.py.
 
 Deployment: proposed → agreed (the LLE and the client head each accept) →
 active → completed; or proposed → not taken up; or agreed/active → ended early.
