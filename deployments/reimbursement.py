@@ -34,6 +34,7 @@ from lle_portal.audit import audit_record
 from lle_portal.models import LocalAuthority, User
 from lle_portal.schooldata import academic_year_label
 
+from . import rules
 from .models import (
     DEFAULT_CLAIM_WINDOW_MONTHS,
     HALF_DAY,
@@ -46,7 +47,7 @@ from .models import (
     VisitRecord,
     add_months,
 )
-from .rules import DeploymentError
+from .rules import DeploymentError, refuse
 from .terms import TermDates, previous_term, term_dates, term_for
 
 Kind = ReimbursementLine.Kind
@@ -246,13 +247,8 @@ def late_claim_approve(*, line: ReimbursementLine, by: User) -> ReimbursementLin
     """The adviser approves arrears held as older than the claim window: they
     are paid on this draft (a new version). Audited."""
     line = ReimbursementLine.objects.select_related("statement", "visit").get(pk=line.pk)
-    statement = ReimbursementStatement.objects.select_for_update().get(pk=line.statement_id)
-    if not by.advises(statement.local_authority_id):
-        raise _error("Only an adviser of this local authority can approve a late claim.")
-    if statement.is_final:
-        raise _error("This statement is finalised; the held visit is considered on the next one.")
-    if line.held != Held.CLAIM_WINDOW:
-        raise _error("This visit is not held for approval.")
+    statement = line.statement = ReimbursementStatement.objects.select_for_update().get(pk=line.statement_id)
+    refuse(rules.approve_late_claim_refusal(by, line))
     line.held = Held.NO
     line.approved_at = timezone.now()
     line.approved_by = by
@@ -315,14 +311,9 @@ def visit_correct(
     visit = VisitRecord.objects.select_for_update(of=("self",)).select_related(
         "deployment__client_school"
     ).get(pk=visit.pk)
-    if not by.advises(visit.deployment.client_school.local_authority_id):
-        raise _error("Only the adviser can correct a confirmed record of visit.")
-    if visit.status != VisitRecord.Status.CONFIRMED:
-        raise _error("Only a confirmed record of visit is corrected here; the client head queries the others.")
+    refuse(rules.correct_visit_refusal(by, visit))
     if not reason.strip():
         raise _error("Say why the record is corrected: the statements show it.")
-    if visit.withdrawn_at:
-        raise _error("This record of visit is already withdrawn from payment.")
     before = visit.days
     if withdraw:
         visit.withdrawn_at = timezone.now()

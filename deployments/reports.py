@@ -131,6 +131,9 @@ class StatementRow:
     section: str  # This term / Arrears / Adjustment / Held, not paid
     label: str  # e.g. "Summer term 2025/26 — arrears"
     note: str
+    # What the adviser reading the statement's page may do with the line (deployments.rules).
+    can_correct: bool = False
+    can_approve: bool = False
 
     @property
     def visit(self) -> VisitRecord:

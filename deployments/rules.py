@@ -26,7 +26,7 @@ from lle_portal.access import acts_for_school
 from lle_portal.errors import DomainError
 from lle_portal.models import User
 
-from .models import Deployment, DeploymentColleague, SupportNeed, VisitRecord
+from .models import Deployment, DeploymentColleague, ReimbursementLine, SupportNeed, VisitRecord
 
 Status = Deployment.Status
 VisitStatus = VisitRecord.Status
@@ -302,15 +302,47 @@ def propose_refusal(user: User, need: SupportNeed, *, advises: bool | None = Non
     `SupportNeed.objects.for_adviser(user)` knows it, and saves the query."""
     if need.status != SupportNeed.Status.OPEN:
         return f"This support need is {need.get_status_display().lower()}, not open."
-    if advises is None:
-        advises = user.is_authenticated and user.advises(need.client_school.local_authority_id)
-    if not advises:
+    if not _advises(user, need.client_school.local_authority_id, advises):
         return f"{need.client_school.name} is not in your local authorities."
     return ""
 
 
 def close_need_refusal(need: SupportNeed) -> str:
     return "This support need is already closed." if need.status == SupportNeed.Status.CLOSED else ""
+
+
+# --- reimbursement --------------------------------------------------------------------------
+
+
+def _advises(user: User, local_authority_id: int | None, advises: bool | None) -> bool:
+    if advises is not None:
+        return advises
+    return user.is_authenticated and user.advises(local_authority_id)
+
+
+def approve_late_claim_refusal(user: User, line: ReimbursementLine, *, advises: bool | None = None) -> str:
+    """The adviser approves arrears held as older than the claim window, on a draft.
+    `advises`, when known: the statement page reads statements of the adviser's LAs only."""
+    statement = line.statement
+    if not _advises(user, statement.local_authority_id, advises):
+        return "Only an adviser of this local authority can approve a late claim."
+    if statement.is_final:
+        return "This statement is finalised; the held visit is considered on the next one."
+    if line.held != ReimbursementLine.Held.CLAIM_WINDOW:
+        return "This visit is not held for approval."
+    return ""
+
+
+def correct_visit_refusal(user: User, visit: VisitRecord, *, advises: bool | None = None) -> str:
+    """The adviser corrects a confirmed record of visit found wrong (its length,
+    or withdrawn from payment), once withdrawn never again."""
+    if not _advises(user, visit.deployment.client_school.local_authority_id, advises):
+        return "Only the adviser can correct a confirmed record of visit."
+    if visit.status != VisitStatus.CONFIRMED:
+        return "Only a confirmed record of visit is corrected here; the client head queries the others."
+    if visit.withdrawn_at:
+        return "This record of visit is already withdrawn from payment."
+    return ""
 
 
 # --- the booleans a page reads ---------------------------------------------------------------
@@ -382,6 +414,14 @@ def can_propose(user: User, need: SupportNeed, *, advises: bool | None = None) -
 
 def can_close_need(need: SupportNeed) -> bool:
     return not close_need_refusal(need)
+
+
+def can_approve_late_claim(user: User, line: ReimbursementLine, *, advises: bool | None = None) -> bool:
+    return not approve_late_claim_refusal(user, line, advises=advises)
+
+
+def can_correct_visit(user: User, visit: VisitRecord, *, advises: bool | None = None) -> bool:
+    return not correct_visit_refusal(user, visit, advises=advises)
 
 
 def deployment_actions(part: Part, deployment: Deployment, today: date) -> dict[str, bool]:

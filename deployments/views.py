@@ -653,7 +653,12 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     groups: dict[int, dict] = {}
     for line in page.object_list:
         group = groups.setdefault(line.lle_school_id, {"school": line.lle_school, "rows": []})
-        group["rows"].append(statement_row(line, dates, months))
+        row = statement_row(line, dates, months)
+        # One "Correct" link for each visit, on the line that pays it; the statement is
+        # one of the adviser's LAs' (_advisers_statements), and so are its visits.
+        row.can_correct = line.kind != kinds.ADJUSTMENT and rules.can_correct_visit(
+            request.user, line.visit, advises=True)
+        group["rows"].append(row)
     subtotals = {
         row["lle_school"]: row for row in lines.filter(paid, lle_school__in=list(groups))
         .order_by().values("lle_school").annotate(days=Sum("days"), amount=Sum("amount"), count=Count("pk"))
@@ -678,6 +683,8 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     held = [statement_row(line, dates, months) for line in
             lines.exclude(PAID_LINE).select_related(*related).order_by("visit__visit_date", "pk")[:HELD_SHOWN]]
+    for row in held:
+        row.can_approve = rules.can_approve_late_claim(request.user, row.line, advises=True)
     report = None
     if not statement_pdf_current(statement):
         report = latest_reports(STATEMENT, [statement_report_subject(statement)]).get(

@@ -1,8 +1,8 @@
-"""Support for test_rules.py: a deployment, a record of visit or a support need
-in any state, the people around it, and each action one of them might take.
+"""Support for test_rules.py: a deployment, a record of visit, a support need
+or a line of a reimbursement statement in any state, the people around it, and each action one of them might take.
 
 Every state is generated from the models' enums (`deployment_states`,
-`visit_states`, `need_states`), never picked by hand, so a new status is
+`visit_states`, `need_states`, `line_states`), never picked by hand, so a new status is
 tested as soon as it exists.
 """
 
@@ -12,15 +12,22 @@ import enum
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from deployments import services
-from deployments.models import Deployment, SupportNeed, VisitRecord, add_months
+from deployments import reimbursement, services
+from deployments.models import (
+    Deployment,
+    ReimbursementLine,
+    ReimbursementStatement,
+    SupportNeed,
+    VisitRecord,
+    add_months,
+)
 from lle_portal.errors import DomainError
 from lle_portal.models import Report, User
 from lle_portal.tests.factories import AdviserFactory, HeadteacherFactory, LocalAuthorityFactory
@@ -321,3 +328,62 @@ def mismatches(client, subject, everyone: dict[Role, User], url: str, action: Ac
             found.append(f"the {role}: page {'offers' if offered else 'hides'} it, "
                          f"the service {'accepts' if accepted else 'refuses'}")
     return found
+
+
+# --- reimbursement statements ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineState:
+    statement: ReimbursementStatement.Status
+    held: ReimbursementLine.Held
+    withdrawn: bool = False  # the visit withdrawn from payment since
+
+    def __str__(self) -> str:
+        withdrawn = ", the visit withdrawn since" if self.withdrawn else ""
+        return f"{self.statement.label.lower()} statement, a line {self.held.label.lower()}{withdrawn}"
+
+
+def line_states(*, withdrawn: bool = False) -> Iterator[LineState]:
+    """Every statement status and every way a line is held (or paid); with
+    `withdrawn`, a paid visit also withdrawn from payment after."""
+    for statement, held, gone in itertools.product(ReimbursementStatement.Status, ReimbursementLine.Held,
+                                                   (False, True) if withdrawn else (False,)):
+        if gone and held != ReimbursementLine.Held.NO:
+            continue  # only a paid visit is corrected afterwards
+        yield LineState(statement, held, gone)
+
+
+def make_line(state: LineState) -> tuple[ReimbursementLine, dict[Role, User]]:
+    """A line of Norfolk's Autumn 2026/27 statement in `state`: a visit paid this
+    term, arrears older than the claim window, or a visit flagged for quality assurance."""
+    deployment = DeploymentFactory(active=True, start_date=date(2025, 4, 1), end_date=date(2027, 3, 31))
+    ColleagueFactory(deployment=deployment, user=HeadteacherFactory())
+    visit_on = {ReimbursementLine.Held.NO: date(2026, 10, 7), ReimbursementLine.Held.CLAIM_WINDOW: date(2025, 11, 5),
+                ReimbursementLine.Held.QA: date(2026, 10, 14)}
+    visits = {
+        held: VisitRecordFactory(deployment=deployment, visit_date=day, confirmed=True,
+                                 qa_flagged_at=timezone.now() if held == ReimbursementLine.Held.QA else None)
+        for held, day in visit_on.items()
+    }
+    everyone = people(deployment)
+    statement = reimbursement.statement_prepare(local_authority=deployment.client_school.local_authority,
+                                                academic_year=2027, term="autumn", by=everyone[Role.ADVISER])
+    if state.statement == ReimbursementStatement.Status.FINALISED:
+        reimbursement.statement_finalise(statement=statement, by=everyone[Role.ADVISER])
+    visit = visits[state.held]
+    if state.withdrawn:
+        VisitRecord.objects.filter(pk=visit.pk).update(withdrawn_at=timezone.now(), corrected_at=timezone.now())
+    return statement.lines.select_related("statement", "visit").get(visit=visit), everyone
+
+
+def approve_action() -> Action:
+    return Action("approve a late claim", lambda line: f'name="line" value="{line.pk}"',
+                  lambda line, u: reimbursement.late_claim_approve(line=line, by=u))
+
+
+def correct_action() -> Action:
+    return Action(
+        "correct a record of visit", lambda line: f'href="{_url("visit_correct", line.visit_id)}"',
+        lambda line, u: reimbursement.visit_correct(visit=line.visit, by=u, reason="Half a day.", days=Decimal("0.5")),
+    )

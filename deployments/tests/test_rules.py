@@ -9,13 +9,19 @@ calling the service as that person succeeds.
 
 import pytest
 
+from deployments.models import ReimbursementLine
+
 from .rules_world import (
     DEPLOYMENT_ACTIONS,
     VISIT_ACTIONS,
     Role,
+    approve_action,
+    correct_action,
     deployment_states,
     end_report_action,
+    line_states,
     make_deployment,
+    make_line,
     make_need,
     make_visit,
     mismatches,
@@ -58,3 +64,16 @@ def test_the_matching_list_offers_a_proposal_exactly_when_the_service_accepts_it
     need, everyone = make_need(status)
     action = propose_action(everyone[Role.LLE])
     assert mismatches(client, need, everyone, need.get_absolute_url(), action) == []
+
+
+# The page offers to correct a visit on the line that pays it; a held visit is
+# offered for approval (or waits for its flag to be cleared) instead.
+STATEMENT_CASES = [(approve_action(), state) for state in line_states()] + [
+    (correct_action(), state) for state in line_states(withdrawn=True) if state.held == ReimbursementLine.Held.NO
+]
+
+
+@pytest.mark.parametrize(("action", "state"), STATEMENT_CASES, ids=[f"{a}: {s}" for a, s in STATEMENT_CASES])
+def test_a_statement_offers_an_action_on_a_line_exactly_when_the_service_accepts_it(client, action, state):
+    line, everyone = make_line(state)
+    assert mismatches(client, line, everyone, line.statement.get_absolute_url(), action) == []
