@@ -39,7 +39,7 @@ def world(users):
     queried = VisitRecordFactory(deployment=active, visit_date=timezone.localdate() - timedelta(days=9),
                                  status=VisitRecord.Status.QUERIED, query_reason="Which day?")
     statement = reimbursement.statement_prepare(local_authority=school.local_authority, academic_year=2026,
-                                           term="autumn", by=users["adviser"])
+                                                term="autumn", by=users["adviser"])
     statement.pdf.save("statement.pdf", ContentFile(b"%PDF-1.7 test"), save=False)
     statement.pdf_version = statement.version  # the PDF of this version
     statement.save(update_fields=["pdf", "pdf_version"])

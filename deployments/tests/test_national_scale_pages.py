@@ -157,7 +157,7 @@ def long_statement(users):
     for i, day in enumerate(days):
         VisitRecordFactory(deployment=first if i % 2 else second, visit_date=day, confirmed=True, days=Decimal("1.0"))
     statement = reimbursement.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
-                                           by=users["adviser"])
+                                                by=users["adviser"])
     return statement, first, second
 
 

@@ -65,7 +65,7 @@ def test_a_statement_pays_confirmed_days_times_the_rate_per_lles_school(users, d
     autumn_visit(second, date(2026, 1, 14), confirmed=True, days=Decimal("1.0"))  # spring
 
     statement = reimbursement.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
-                                           by=users["adviser"])
+                                                by=users["adviser"])
     context = reports.statement_context(statement)
     assert context["total_days"] == Decimal("2.5")
     assert context["total_amount"] == Decimal("1.5") * 300 + 400
@@ -97,7 +97,7 @@ def test_a_finalised_statement_never_changes(users, deployments_in_autumn):
     first, _ = deployments_in_autumn
     autumn_visit(first, date(2025, 10, 8), confirmed=True)
     statement = reimbursement.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
-                                           by=users["adviser"])
+                                                by=users["adviser"])
     reimbursement.statement_finalise(statement=statement, by=users["adviser"])
     with pytest.raises(DeploymentError, match="finalised"):
         reimbursement.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
@@ -108,7 +108,7 @@ def test_a_finalised_statement_never_changes(users, deployments_in_autumn):
 
 def test_an_empty_statement_cannot_be_finalised(users):
     statement = reimbursement.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
-                                           by=users["adviser"])
+                                                by=users["adviser"])
     with pytest.raises(DeploymentError, match="no confirmed days"):
         reimbursement.statement_finalise(statement=statement, by=users["adviser"])
 
@@ -117,7 +117,7 @@ def test_the_csv_has_a_row_per_paid_day(users, deployments_in_autumn):
     first, _ = deployments_in_autumn
     autumn_visit(first, date(2025, 10, 8), confirmed=True, days=Decimal("0.5"))
     statement = reimbursement.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
-                                           by=users["adviser"])
+                                                by=users["adviser"])
     rows = list(csv.reader(io.StringIO(reports.statement_csv(statement))))
     assert rows[0] == reports.CSV_HEADER
     assert rows[1][1:10] == [
@@ -133,7 +133,7 @@ def test_finalising_makes_the_statement_pdf_in_the_background(users, deployments
     autumn_visit(first, date(2025, 10, 8), confirmed=True)
     autumn_visit(second, date(2025, 11, 8), confirmed=True)
     statement = reimbursement.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
-                                           by=users["adviser"])
+                                                by=users["adviser"])
     with django_capture_on_commit_callbacks(execute=True):
         reimbursement.statement_finalise(statement=statement, by=users["adviser"])
     statement = ReimbursementStatement.objects.get(pk=statement.pk)

@@ -116,7 +116,7 @@ def test_a_statement_pdf_is_a_report_only_advisers_of_its_la_see(users, django_c
     deployment = DeploymentFactory(active=True, start_date=date(2025, 9, 1), end_date=date(2026, 8, 31))
     VisitRecordFactory(deployment=deployment, visit_date=date(2025, 10, 8), confirmed=True)
     statement = reimbursement.statement_prepare(local_authority=deployment.client_school.local_authority,
-                                           academic_year=2026, term="autumn", by=users["adviser"])
+                                                academic_year=2026, term="autumn", by=users["adviser"])
     with django_capture_on_commit_callbacks(execute=True):
         reimbursement.statement_finalise(statement=statement, by=users["adviser"])
     report = Report.objects.get(kind="reimbursement_statement")

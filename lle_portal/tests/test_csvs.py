@@ -72,7 +72,7 @@ def test_an_lle_named_as_a_formula_is_inert_in_the_reimbursement_statement(users
     school.save()
     VisitRecordFactory(deployment=deployment, visit_date=date(2025, 10, 8), confirmed=True, days=Decimal("0.5"))
     statement = reimbursement.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
-                                           by=users["adviser"])
+                                                by=users["adviser"])
 
     rows = list(csv.reader(io.StringIO(reports.statement_csv(statement))))
 
