@@ -9,6 +9,7 @@ calling the service as that person succeeds.
 
 import pytest
 
+from deployments import rules
 from deployments.models import ReimbursementLine
 
 from .rules_world import (
@@ -77,3 +78,21 @@ STATEMENT_CASES = [(approve_action(), state) for state in line_states()] + [
 def test_a_statement_offers_an_action_on_a_line_exactly_when_the_service_accepts_it(client, action, state):
     line, everyone = make_line(state)
     assert mismatches(client, line, everyone, line.statement.get_absolute_url(), action) == []
+
+
+# Which rule each action above reads; the rules no page offers as a button, and why.
+TESTED = {
+    "accept_refusal", "decline_refusal", "start_refusal", "complete_refusal", "end_early_refusal",
+    "add_objective_refusal", "rate_refusal", "record_visit_refusal", "end_report_refusal",
+    "confirm_visit_refusal", "query_visit_refusal", "amend_visit_refusal", "flag_visit_refusal",
+    "clear_flag_refusal", "propose_refusal", "approve_late_claim_refusal", "correct_visit_refusal",
+}
+NOT_A_BUTTON = {
+    "terms_refusal": "the admin shows the terms read-only once fixed; no service changes them",
+    "close_need_refusal": "closing is an admin action over the selected needs, whatever their status",
+}
+
+
+def test_every_rule_is_tested_above():
+    public = {name for name in dir(rules) if name.endswith("_refusal") and not name.startswith("_")}
+    assert public == TESTED | set(NOT_A_BUTTON)
