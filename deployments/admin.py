@@ -31,7 +31,7 @@ from lle_portal.admin_actions import run_for_each
 from lle_portal.admin_scope import SuperuserOnly
 from lle_portal.models import School
 
-from . import services
+from . import rules, services
 from .forms import SupportNeedAdminForm
 from .models import (
     SUGGESTED_REASONS,
@@ -262,7 +262,7 @@ class DeploymentAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fixed = ["lle", "client_school", "need", "status", "page", "lle_accepted_at", "client_accepted_at",
                  "agreed_at", "contract", "started_at", "finished_at", "ended_reason"]
-        if obj is not None and obj.status != Deployment.Status.PROPOSED:
+        if obj is not None and not rules.can_change_terms(obj):
             fixed += CONTRACT_FIELDS
         return fixed
 
@@ -306,8 +306,7 @@ class DeploymentAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
     def regenerate_contracts(self, request: HttpRequest, queryset: QuerySet) -> None:
         from .tasks import generate_contract
 
-        ids = list(queryset.filter(status__in=["agreed", "active", "completed", "ended_early"])
-                   .values_list("pk", flat=True))
+        ids = list(queryset.contracted().values_list("pk", flat=True))
         for pk in ids:
             generate_contract.delay(pk)
         self.message_user(request, f"{len(ids)} contract agreements are being generated.", messages.SUCCESS)

@@ -31,7 +31,7 @@ from lle_portal.demo import (
 from lle_portal.models import School, User
 from lle_portal.schooldata import PHASE_GROUP_OF_PHASE
 
-from . import matching, services
+from . import matching, reimbursement, reports, services
 from .models import (
     PAID_LINE,
     Activity,
@@ -129,7 +129,7 @@ def _agree(deployment: Deployment, head: User) -> Deployment:
     deployment = services.deployment_accept(deployment=deployment, by=head)
     # The worker makes the contract too (queued by the acceptance); made here
     # as well so the demo shows it when no worker is running. It replaces the file.
-    services.deployment_generate_contract(deployment_id=deployment.pk)
+    reports.deployment_generate_contract(deployment_id=deployment.pk)
     return deployment
 
 
@@ -396,11 +396,11 @@ def _statement(ctx: DemoContext, today: date) -> None:
     ).exists()
     if exists:
         return
-    statement = services.statement_prepare(local_authority=ctx.la, academic_year=term.academic_year, term=term.term,
-                                           by=ctx.people["adviser"])
+    statement = reimbursement.statement_prepare(local_authority=ctx.la, academic_year=term.academic_year,
+                                                term=term.term, by=ctx.people["adviser"])
     if statement.lines.filter(PAID_LINE).exists():  # something to pay (held late claims are not)
         # Finalised three weeks after the term ended, as finance asks.
         finalised = school_day_on_or_after(term.ends_on + timedelta(days=21))
-        services.statement_finalise(statement=statement, by=ctx.people["adviser"], at=timezone.make_aware(
+        reimbursement.statement_finalise(statement=statement, by=ctx.people["adviser"], at=timezone.make_aware(
             datetime.combine(finalised, datetime.min.time().replace(hour=11))))
-        services.statement_generate_pdf(statement_id=statement.pk)  # as for the contracts, above
+        reports.statement_generate_pdf(statement_id=statement.pk)  # as for the contracts, above

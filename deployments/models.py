@@ -244,12 +244,26 @@ class DeploymentQuerySet(models.QuerySet):
     def committing(self):
         return self.filter(status__in=self.COMMITTING)
 
+    def live(self):
+        """Agreed or active: the support is being given (Deployment.is_live)."""
+        return self.filter(status__in=Deployment.LIVE)
+
+    def finished(self):
+        """Completed or ended early: over, with an end report (Deployment.is_finished)."""
+        return self.filter(status__in=Deployment.FINISHED)
+
+    def delivered(self):
+        """Active, completed or ended early: support was given (the impact
+        figures count these; a proposal or an agreement not yet started gave none)."""
+        return self.filter(status__in=Deployment.DELIVERED)
+
+    def contracted(self):
+        """Accepted by both parties (agreed, and every state after): each has a contract agreement."""
+        return self.filter(status__in=Deployment.CONTRACTED)
+
     def ending_within(self, days: int, today: date | None = None):
         today = today or timezone.localdate()
-        return self.filter(
-            status__in=[Deployment.Status.AGREED, Deployment.Status.ACTIVE],
-            end_date__gte=today, end_date__lte=today + timedelta(days=days),
-        )
+        return self.live().filter(end_date__gte=today, end_date__lte=today + timedelta(days=days))
 
     def with_last_visit(self):
         return self.annotate(last_visit_on=Max("visits__visit_date"))
@@ -318,6 +332,13 @@ class Deployment(models.Model):
         COMPLETED = "completed", "Completed"
         ENDED_EARLY = "ended_early", "Ended early"
         WITHDRAWN = "withdrawn", "Not taken up"
+
+    # The states that count for each rule, once (the QuerySet methods of the same names read them).
+    COMMITTING = DeploymentQuerySet.COMMITTING  # take up the LLE's time: proposed, agreed, active
+    LIVE = (Status.AGREED, Status.ACTIVE)
+    FINISHED = (Status.COMPLETED, Status.ENDED_EARLY)
+    DELIVERED = (Status.ACTIVE, *FINISHED)
+    CONTRACTED = (*LIVE, *FINISHED)
 
     need = models.ForeignKey(
         SupportNeed, null=True, blank=True, on_delete=models.SET_NULL, related_name="deployments",
@@ -454,7 +475,15 @@ class Deployment(models.Model):
 
     @property
     def is_live(self) -> bool:
-        return self.status in (self.Status.AGREED, self.Status.ACTIVE)
+        return self.status in self.LIVE
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def is_contracted(self) -> bool:
+        return self.status in self.CONTRACTED
 
     @property
     def status_tone(self) -> str:

@@ -14,14 +14,14 @@ A statement pays the LLEs' schools of one LA for one term (deployments.terms):
 
 A visit is paid at most once, ever, and a finalised statement never changes
 (both guarded by the database: deployments.models.ReimbursementLine and
-the migration finalised_statements_never_change). The page, the CSV and the PDF all read `statement_context`:
-one source of lines and totals; the CSV and the PDF share one file name.
+the migration finalised_statements_never_change). This module writes them;
+what a statement states (its page's rows, its CSV and its PDF: one source of
+lines and totals, `deployments.reports.statement_context`) is read in
+deployments/reports.py.
 """
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -29,13 +29,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.text import slugify
 
-from lle_portal import csvs
 from lle_portal.audit import audit_record
 from lle_portal.models import LocalAuthority, User
 from lle_portal.schooldata import academic_year_label
 
+from . import rules
 from .models import (
     DEFAULT_CLAIM_WINDOW_MONTHS,
     HALF_DAY,
@@ -48,6 +47,7 @@ from .models import (
     VisitRecord,
     add_months,
 )
+from .rules import DeploymentError, refuse
 from .terms import TermDates, previous_term, term_dates, term_for
 
 Kind = ReimbursementLine.Kind
@@ -58,8 +58,6 @@ ZERO = Decimal("0")
 
 def _error(message: str) -> Exception:
     # The services' callers catch DeploymentError; one error type for them all.
-    from .services import DeploymentError
-
     return DeploymentError(message)
 
 
@@ -249,13 +247,8 @@ def late_claim_approve(*, line: ReimbursementLine, by: User) -> ReimbursementLin
     """The adviser approves arrears held as older than the claim window: they
     are paid on this draft (a new version). Audited."""
     line = ReimbursementLine.objects.select_related("statement", "visit").get(pk=line.pk)
-    statement = ReimbursementStatement.objects.select_for_update().get(pk=line.statement_id)
-    if not by.advises(statement.local_authority_id):
-        raise _error("Only an adviser of this local authority can approve a late claim.")
-    if statement.is_final:
-        raise _error("This statement is finalised; the held visit is considered on the next one.")
-    if line.held != Held.CLAIM_WINDOW:
-        raise _error("This visit is not held for approval.")
+    statement = line.statement = ReimbursementStatement.objects.select_for_update().get(pk=line.statement_id)
+    refuse(rules.approve_late_claim_refusal(by, line))
     line.held = Held.NO
     line.approved_at = timezone.now()
     line.approved_by = by
@@ -318,14 +311,9 @@ def visit_correct(
     visit = VisitRecord.objects.select_for_update(of=("self",)).select_related(
         "deployment__client_school"
     ).get(pk=visit.pk)
-    if not by.advises(visit.deployment.client_school.local_authority_id):
-        raise _error("Only the adviser can correct a confirmed record of visit.")
-    if visit.status != VisitRecord.Status.CONFIRMED:
-        raise _error("Only a confirmed record of visit is corrected here; the client head queries the others.")
+    refuse(rules.correct_visit_refusal(by, visit))
     if not reason.strip():
         raise _error("Say why the record is corrected: the statements show it.")
-    if visit.withdrawn_at:
-        raise _error("This record of visit is already withdrawn from payment.")
     before = visit.days
     if withdraw:
         visit.withdrawn_at = timezone.now()
@@ -345,202 +333,3 @@ def visit_correct(
         "reason": visit.correction_reason,
     })
     return visit
-
-
-# --- one source of lines and totals ------------------------------------------------------
-
-
-@dataclass
-class StatementRow:
-    """One line as the page, the CSV and the PDF state it."""
-
-    line: ReimbursementLine
-    section: str  # This term / Arrears / Adjustment / Held, not paid
-    label: str  # e.g. "Summer term 2025/26 — arrears"
-    note: str
-
-    @property
-    def visit(self) -> VisitRecord:
-        return self.line.visit
-
-    @property
-    def delivered_by(self) -> str:
-        visit = self.line.visit
-        return visit.colleague.name if visit.colleague_id else visit.deployment.lle.user.full_name
-
-    @property
-    def period(self) -> TermDates:
-        return term_for(self.line.visit.visit_date)
-
-
-@dataclass
-class Section:
-    key: str
-    title: str
-    rows: list[StatementRow] = field(default_factory=list)
-    days: Decimal = ZERO
-    amount: Decimal = ZERO
-
-    def add(self, row: StatementRow) -> None:
-        self.rows.append(row)
-        self.days += row.line.days
-        self.amount += row.line.amount
-
-    @property
-    def summary(self) -> str:
-        return f"{visits_phrase(len(self.rows))}, {days_phrase(self.days)}, {money(self.amount)}"
-
-
-def statement_lines(statement: ReimbursementStatement):
-    return statement.lines.select_related(
-        "lle_school", "visit__deployment__lle__user", "visit__deployment__client_school", "visit__colleague",
-        "adjusts__statement", "approved_by",
-    ).order_by("lle_school__name", "-kind", "visit__visit_date", "pk")  # this term's, arrears, adjustments
-
-
-def statement_row(line: ReimbursementLine, dates: TermDates, months: int) -> StatementRow:
-    period = term_for(line.visit.visit_date)
-    if line.kind == Kind.ADJUSTMENT:
-        paid_on = line.adjusts.statement
-        return StatementRow(
-            line, "Adjustment", f"Adjustment to the {paid_on.dates.label} statement",
-            f"Visit of {line.visit.visit_date:%-d %B %Y} paid on the {paid_on.dates.label} statement "
-            f"(version {paid_on.version}): {line.note}",
-        )
-    if line.held == Held.CLAIM_WINDOW:
-        return StatementRow(line, "Held, not paid", f"{period.label} — arrears, held", line.note or (
-            f"Older than the {months}-month claim window: held for the adviser's approval"))
-    if line.held == Held.QA:
-        return StatementRow(line, "Held, not paid", f"{period.label} — held",
-                            "Flagged for quality assurance: paid once the flag is cleared")
-    if line.kind == Kind.ARREARS:
-        note = "Confirmed late"
-        if line.approved_at:
-            who = line.approved_by.full_name if line.approved_by else "the adviser"
-            note = f"Older than the claim window: approved by {who} on {line.approved_at:%-d %B %Y}"
-        return StatementRow(line, "Arrears", f"{period.label} — arrears", note)
-    return StatementRow(line, "This term", dates.label, "")
-
-
-def statement_context(statement: ReimbursementStatement) -> dict:
-    """Everything a statement states, for its page, its CSV and its PDF."""
-    dates = statement.dates
-    months = claim_window_months(statement.local_authority_id)
-    period = Section("period", f"Visits of the {dates.label}")
-    arrears = Section("arrears", "Arrears: visits of earlier terms confirmed late")
-    adjustments = Section("adjustments", "Adjustments to visits paid on earlier statements")
-    held = Section("held", "Held, not paid")
-    by_period: dict[TermDates, Section] = {}
-    schools: dict[int, dict] = {}
-    for line in statement_lines(statement):
-        row = statement_row(line, dates, months)
-        if line.held:
-            held.add(row)
-            continue
-        section = {Kind.PERIOD: period, Kind.ARREARS: arrears, Kind.ADJUSTMENT: adjustments}[line.kind]
-        section.add(row)
-        if line.kind == Kind.ARREARS:
-            by_period.setdefault(row.period, Section("arrears", short_label(row.period))).add(row)
-        group = schools.setdefault(line.lle_school_id, {
-            "school": line.lle_school, "days": ZERO, "amount": ZERO,
-            **{f"{key}_{total}": ZERO for key in ("period", "arrears", "adjustments") for total in ("days", "amount")},
-        })
-        key = section.key
-        group[f"{key}_days"] += line.days
-        group[f"{key}_amount"] += line.amount
-        group["days"] += line.days
-        group["amount"] += line.amount
-    arrears_by_period = [
-        {"period": term, "count": len(s.rows), "days": s.days, "amount": s.amount,
-         "summary": f"{visits_phrase(len(s.rows))}, {days_phrase(s.days)}, from {s.title} arrears"}
-        for term, s in sorted(by_period.items(), key=lambda item: item[0].starts_on)
-    ]
-    school_list = sorted(schools.values(), key=lambda g: (g["school"].name, g["school"].pk))
-    return {
-        "statement": statement,
-        "dates": statement.dates,
-        "claim_window_months": months,
-        "sections": [period, arrears, adjustments],
-        "period": period,
-        "arrears": arrears,
-        "arrears_by_period": arrears_by_period,
-        "adjustments": adjustments,
-        "held": held,
-        "schools": school_list,
-        "total_days": period.days + arrears.days + adjustments.days,
-        "total_amount": period.amount + arrears.amount + adjustments.amount,
-        "generated_on": timezone.localdate(),
-        "file_name": statement_file_name(statement, "pdf"),
-    }
-
-
-# --- the CSV and the PDF ---------------------------------------------------------------
-
-CSV_HEADER = [
-    "LLE school URN", "LLE school", "LLE", "Client school URN", "Client school", "Visit date", "Delivered by",
-    "Days", "Rate per day", "Amount", "Line", "Term of the visit", "Note",
-]
-
-
-def statement_file_name(statement: ReimbursementStatement, extension: str) -> str:
-    """One name for a statement's CSV and PDF: reimbursement-norfolk-autumn-2026-27-v3.csv
-    (a draft's ends "-draft")."""
-    year = academic_year_label(statement.academic_year).replace("/", "-")
-    la = slugify(statement.local_authority.name) or statement.local_authority.code
-    draft = "" if statement.is_final else "-draft"
-    return f"reimbursement-{la}-{statement.term}-{year}-v{statement.version}{draft}.{extension}"
-
-
-def csv_rows(context: dict) -> list[list]:
-    """The statement as rows: this term's lines, arrears, adjustments, each
-    school's total, the total; then the held visits (no amount: not paid)."""
-    rows = []
-
-    def line_row(row: StatementRow, *, paid: bool = True) -> list:
-        line, visit = row.line, row.visit
-        deployment = visit.deployment
-        return [
-            line.lle_school.urn, line.lle_school.name, deployment.lle.user.full_name,
-            deployment.client_school.urn, deployment.client_school.name, visit.visit_date.isoformat(),
-            row.delivered_by,
-            # Decimals, not text: written as numbers, which the CSV writer leaves as they are.
-            line.days.quantize(ONE_PLACE), line.rate_per_day.quantize(TWO_PLACES),
-            line.amount.quantize(TWO_PLACES) if paid else "",
-            row.section, row.period.label, row.note if paid else f"{row.note} ({money(line.amount)} if paid)",
-        ]
-
-    for section in context["sections"]:
-        rows += [line_row(row) for row in section.rows]
-    for group in context["schools"]:
-        school = group["school"]
-        rows.append([school.urn, school.name, "", "", "", "", "", group["days"].quantize(ONE_PLACE), "",
-                     group["amount"].quantize(TWO_PLACES), "Total for the LLE's school", "", ""])
-    rows.append(["", "", "", "", "", "", "", context["total_days"].quantize(ONE_PLACE), "",
-                 context["total_amount"].quantize(TWO_PLACES), "Total", context["dates"].label, ""])
-    rows += [line_row(row, paid=False) for row in context["held"].rows]
-    return rows
-
-
-def statement_csv(statement: ReimbursementStatement) -> str:
-    """The statement for the finance team's spreadsheet."""
-    out = io.StringIO()
-    writer = csvs.writer(out)  # cells typed by people (names) never run as formulas
-    writer.writerow(CSV_HEADER)
-    writer.writerows(csv_rows(statement_context(statement)))
-    return out.getvalue()
-
-
-def statement_pdf_current(statement: ReimbursementStatement) -> bool:
-    """Whether the stored PDF shows the statement as it is now."""
-    if not statement.pdf or statement.pdf_version != statement.version:
-        return False
-    return not statement.is_final or (statement.pdf_generated_at or statement.finalised_at) >= statement.finalised_at
-
-
-def statement_pdf_request(*, statement: ReimbursementStatement, by: User | None = None, enqueue: bool = True):
-    """Ask the report machinery for the statement's PDF as it is now (a draft's too)."""
-    from .reports import statement_request
-
-    if by is not None and not by.advises(statement.local_authority_id):
-        raise _error("Only an adviser of this local authority can make its statement's PDF.")
-    return statement_request(statement, user=by, enqueue=enqueue)

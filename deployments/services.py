@@ -1,9 +1,13 @@
 """Brokerage and deployment services: every write and status change.
 
 Views, admin actions and Celery tasks call these; none of them changes a
-status itself. Each transition locks the row, checks the current status (a
-`DeploymentError` when the move is not allowed), writes the audit trail, and
-queues its emails, which are sent after the transaction commits.
+status itself. Each transition locks the row, checks its rule
+(deployments/rules.py, which the pages read too: a `DeploymentError` with the
+rule's message when the move is not allowed), writes the audit trail, and
+queues its emails (deployments/notify.py), which are sent after the
+transaction commits. Reimbursement statements are written in
+deployments/reimbursement.py, the documents read in deployments/reports.py,
+and the reminder jobs are deployments/reminders.py.
 
 Deployment: proposed → agreed (the LLE and the client head each accept) →
 active → completed; or proposed → not taken up; or agreed/active → ended early.
@@ -24,12 +28,9 @@ from applications.models import LLEProfile
 from lle_portal import school_calendar
 from lle_portal.access import acts_for_school
 from lle_portal.audit import audit_record
-from lle_portal.emails import email_queue
-from lle_portal.errors import DomainError
-from lle_portal.models import School, SchoolResult, User
-from lle_portal.schooldata import academic_year_of
+from lle_portal.models import School, User
 
-from . import matching
+from . import matching, rules
 from .models import (
     HALF_DAY,
     ONE_DAY,
@@ -38,14 +39,14 @@ from .models import (
     DeploymentColleague,
     Objective,
     PriorityReason,
-    ReimbursementStatement,
-    ReminderLog,
     SupportNeed,
     VisitRecord,
     add_months,
     duration_problem,
 )
+from .notify import adviser_emails, client_head_emails, email_all
 from .priorities import suggest_reasons
+from .rules import DeploymentError, NonSchoolDayError, refuse
 
 Status = Deployment.Status
 VisitStatus = VisitRecord.Status
@@ -55,64 +56,6 @@ VisitStatus = VisitRecord.Status
 DEFAULT_LENGTH_MONTHS = 12
 # An example rate: each LA agrees its own with the LLE's school (docs/programme.md §10.1).
 DEFAULT_RATE_PER_DAY = Decimal("350.00")
-# Deployments approaching their agreed end point (to the adviser and both heads).
-ENDING_SOON_DAYS = 30
-
-
-class DeploymentError(DomainError):
-    """A change the rules do not allow; the message is for the person who tried.
-    `field`: the form field the message is about, when there is one."""
-
-    field: str | None = None
-
-
-class NonSchoolDayError(DeploymentError):
-    """A visit on a day that is not a school day, recorded without a reason."""
-
-    field = "non_school_day_reason"
-
-
-# --- small rules -------------------------------------------------------------------
-
-
-def is_lle_of(user: User, deployment: Deployment) -> bool:
-    return user.is_authenticated and deployment.lle.user_id == user.pk
-
-
-def is_client_head_of(user: User, deployment: Deployment) -> bool:
-    """The client head acts on a deployment only when named on it and still the
-    confirmed head of the client school (a claim to the school gives nothing)."""
-    return (
-        user.is_authenticated and deployment.client_head_id == user.pk
-        and acts_for_school(user, deployment.client_school_id, role=User.Role.HEADTEACHER)
-    )
-
-
-def is_adviser_of(user: User, deployment: Deployment) -> bool:
-    return user.is_authenticated and user.advises(deployment.client_school.local_authority_id)
-
-
-def colleague_of(user: User, deployment: Deployment) -> DeploymentColleague | None:
-    if not user.is_authenticated:
-        return None
-    return next((c for c in deployment.colleagues.all() if c.user_id == user.pk), None)
-
-
-def client_head_emails(deployment: Deployment) -> list[str]:
-    """The named client head, while they are still the school's confirmed head;
-    nobody else who says they lead the school is told about the deployment."""
-    head = deployment.client_head
-    if head is not None and acts_for_school(head, deployment.client_school_id, role=User.Role.HEADTEACHER):
-        return [head.email]
-    return []
-
-
-def adviser_emails(school: School) -> list[str]:
-    """The advisers of the school's LA, who broker its deployments."""
-    return list(
-        User.objects.filter(role=User.Role.ADVISER, is_active=True, local_authorities=school.local_authority_id)
-        .values_list("email", flat=True)
-    )
 
 
 def _lock(deployment: Deployment) -> Deployment:
@@ -121,16 +64,6 @@ def _lock(deployment: Deployment) -> Deployment:
         .select_related("lle__user", "lle__school", "client_school", "client_head", "need")
         .get(pk=deployment.pk)
     )
-
-
-def _require(deployment: Deployment, *allowed: str, action: str) -> None:
-    if deployment.status not in allowed:
-        raise DeploymentError(f"You cannot {action} a deployment that is {deployment.get_status_display().lower()}.")
-
-
-def _email_all(addresses: Iterable[str], *, template: str, about, context: dict) -> None:
-    for address in dict.fromkeys(a for a in addresses if a):  # each person once, in order
-        email_queue(to=address, template=template, about=about, context=context)
 
 
 # --- support needs -----------------------------------------------------------------
@@ -169,8 +102,7 @@ def support_need_save(*, need: SupportNeed, by: User) -> SupportNeed:
 @transaction.atomic
 def support_need_close(*, need: SupportNeed, by: User, reason: str) -> SupportNeed:
     need = SupportNeed.objects.select_for_update().get(pk=need.pk)
-    if need.status == SupportNeed.Status.CLOSED:
-        raise DeploymentError("This support need is already closed.")
+    refuse(rules.close_need_refusal(need))
     if not reason.strip():
         raise DeploymentError("Say why the support need is closed.")
     need.status = SupportNeed.Status.CLOSED
@@ -224,8 +156,7 @@ def deployment_propose(
         SupportNeed.objects.select_for_update(of=("self",)).select_related("client_school", "client_head")
         .get(pk=need.pk)
     )
-    if need.status != SupportNeed.Status.OPEN:
-        raise DeploymentError(f"This support need is {need.get_status_display().lower()}, not open.")
+    refuse(rules.propose_refusal(by, need))
     # Lock the LLE: two proposals at once must not both take their last free day.
     lle = LLEProfile.objects.select_for_update(of=("self",)).select_related("user", "school").get(pk=lle.pk)
     lle.committed_days = sum(
@@ -261,8 +192,8 @@ def deployment_propose(
     audit_record(verb="deployment.proposed", target=deployment, actor=by,
                  data={"need": need.pk, "lle": lle.pk, "days_per_week": str(days_per_week)})
     context = {"deployment": deployment}
-    _email_all([lle.user.email], template="deployment_proposed", about=deployment, context={**context, "as_lle": True})
-    _email_all(client_head_emails(deployment), template="deployment_proposed", about=deployment, context=context)
+    email_all([lle.user.email], template="deployment_proposed", about=deployment, context={**context, "as_lle": True})
+    email_all(client_head_emails(deployment), template="deployment_proposed", about=deployment, context=context)
     return deployment
 
 
@@ -272,26 +203,21 @@ def deployment_accept(*, deployment: Deployment, by: User) -> Deployment:
     When both have, the deployment is agreed and its contract agreement is
     generated in the background."""
     deployment = _lock(deployment)
-    _require(deployment, Status.PROPOSED, action="accept")
+    part = rules.part_of(by, deployment)
+    refuse(rules.accept_refusal(part, deployment))
     now = timezone.now()
-    if is_lle_of(by, deployment):
-        if deployment.lle_accepted_at:
-            raise DeploymentError("You have already accepted this deployment.")
+    if part.lle:
         deployment.lle_accepted_at = now
         party = "lle"
-    elif is_client_head_of(by, deployment):
-        if deployment.client_accepted_at:
-            raise DeploymentError("You have already accepted this deployment.")
+    else:
         deployment.client_accepted_at = now
         party = "client_head"
-    else:
-        raise DeploymentError("Only the LLE and the client head named on the deployment can accept it.")
     audit_record(verb="deployment.accepted", target=deployment, actor=by, data={"party": party})
     if deployment.lle_accepted_at and deployment.client_accepted_at:
         deployment.status = Status.AGREED
         deployment.agreed_at = now
         audit_record(verb="deployment.agreed", target=deployment, actor=by)
-        _email_all(
+        email_all(
             [deployment.lle.user.email, *client_head_emails(deployment), *adviser_emails(deployment.client_school)],
             template="deployment_agreed", about=deployment, context={"deployment": deployment},
         )
@@ -308,9 +234,7 @@ def deployment_decline(*, deployment: Deployment, by: User, reason: str) -> Depl
     """The proposal is not taken up (the LLE or client head declines, or the
     adviser withdraws it); the support need is open again for another match."""
     deployment = _lock(deployment)
-    _require(deployment, Status.PROPOSED, action="decline")
-    if not (is_lle_of(by, deployment) or is_client_head_of(by, deployment) or is_adviser_of(by, deployment)):
-        raise DeploymentError("Only the LLE, the client head named on the deployment or the adviser can decline it.")
+    refuse(rules.decline_refusal(by, deployment))
     if not reason.strip():
         raise DeploymentError("Say why the proposal is not taken up.")
     deployment.status = Status.WITHDRAWN
@@ -322,7 +246,7 @@ def deployment_decline(*, deployment: Deployment, by: User, reason: str) -> Depl
         if not others:
             SupportNeed.objects.filter(pk=deployment.need_id).update(status=SupportNeed.Status.OPEN)
     audit_record(verb="deployment.declined", target=deployment, actor=by, data={"reason": reason})
-    _email_all(
+    email_all(
         [deployment.lle.user.email, *client_head_emails(deployment), *adviser_emails(deployment.client_school)],
         template="deployment_declined", about=deployment,
         context={"deployment": deployment, "reason": reason, "by": by},
@@ -335,10 +259,12 @@ def deployment_start(*, deployment: Deployment, by: User | None = None, today: d
     """An agreed deployment becomes active on its start date (the daily job),
     with its first record of visit, or when the adviser says so."""
     deployment = _lock(deployment)
-    _require(deployment, Status.AGREED, action="start")
-    today = today or timezone.localdate()
-    if today < deployment.start_date:
-        raise DeploymentError(f"This deployment starts on {deployment.start_date:%-d %B %Y}.")
+    refuse(rules.start_refusal(by, deployment, today))
+    return _start(deployment, by=by)
+
+
+def _start(deployment: Deployment, *, by: User | None) -> Deployment:
+    """The transition itself, on a locked deployment its rule allows."""
     deployment.status = Status.ACTIVE
     deployment.started_at = timezone.now()
     deployment.save(update_fields=["status", "started_at", "updated_at"])
@@ -350,15 +276,7 @@ def deployment_start(*, deployment: Deployment, by: User | None = None, today: d
 def deployment_complete(*, deployment: Deployment, by: User, today: date | None = None) -> Deployment:
     """The deployment reached its agreed end point."""
     deployment = _lock(deployment)
-    _require(deployment, Status.ACTIVE, action="complete")
-    if not is_adviser_of(by, deployment):
-        raise DeploymentError("Only the adviser can record that a deployment is complete.")
-    today = today or timezone.localdate()
-    if today < deployment.end_date:
-        raise DeploymentError(
-            f"The agreed end point is {deployment.end_date:%-d %B %Y}. To stop before it, end the deployment early "
-            "and give the reason."
-        )
+    refuse(rules.complete_refusal(by, deployment, today))
     deployment.status = Status.COMPLETED
     deployment.finished_at = timezone.now()
     deployment.save(update_fields=["status", "finished_at", "updated_at"])
@@ -369,9 +287,7 @@ def deployment_complete(*, deployment: Deployment, by: User, today: date | None 
 @transaction.atomic
 def deployment_end_early(*, deployment: Deployment, by: User, reason: str) -> Deployment:
     deployment = _lock(deployment)
-    _require(deployment, Status.AGREED, Status.ACTIVE, action="end early")
-    if not is_adviser_of(by, deployment):
-        raise DeploymentError("Only the adviser can end a deployment early.")
+    refuse(rules.end_early_refusal(by, deployment))
     if not reason.strip():
         raise DeploymentError("Say why the deployment ends early.")
     deployment.status = Status.ENDED_EARLY
@@ -379,7 +295,7 @@ def deployment_end_early(*, deployment: Deployment, by: User, reason: str) -> De
     deployment.finished_at = timezone.now()
     deployment.save(update_fields=["status", "ended_reason", "finished_at", "updated_at"])
     audit_record(verb="deployment.ended_early", target=deployment, actor=by, data={"reason": reason})
-    _email_all(
+    email_all(
         [deployment.lle.user.email, *client_head_emails(deployment)], template="deployment_ended_early",
         about=deployment, context={"deployment": deployment, "reason": reason},
     )
@@ -399,85 +315,14 @@ def deployments_start_due(*, today: date | None = None) -> int:
     return started
 
 
-def contract_context(deployment: Deployment) -> dict:
-    calendar = school_calendar.calendar_for(deployment.client_school.local_authority_id)
-    return {
-        "deployment": deployment,
-        # The school terms the deployment spans, with their half-terms: when the days are delivered.
-        "terms": calendar.terms_between(deployment.start_date, deployment.end_date),
-        "school_days": calendar.school_days_between(deployment.start_date, deployment.end_date),
-        "objectives": list(deployment.objectives.all()),
-        "colleagues": list(deployment.colleagues.all()),
-        "advisers": list(
-            User.objects.filter(role=User.Role.ADVISER, is_active=True,
-                                local_authorities=deployment.client_school.local_authority_id)
-        ),
-        "generated_on": timezone.localdate(),
-    }
-
-
-def deployment_generate_contract(*, deployment_id: int, enqueue: bool = False) -> Deployment | None:
-    """The contract agreement PDF, through the report machinery (deployments/reports.py).
-
-    With enqueue=True (the Celery task) the build is queued and retried with
-    backoff; without, it is built now (the demo, tests). Either way a build
-    already under way is joined, not repeated, and the parties are told it is
-    ready once, when the first contract is stored.
-    """
-    from lle_portal.reports import report_build_now
-
-    from .reports import contract_request
-
-    deployment = Deployment.objects.select_related("client_school").filter(pk=deployment_id).first()
-    if deployment is None or deployment.status in (Status.PROPOSED, Status.WITHDRAWN):
-        return None
-    report = contract_request(deployment, enqueue=enqueue)
-    if not enqueue:
-        report_build_now(report)
-    return Deployment.objects.get(pk=deployment_id)
-
-
-def end_report_context(deployment: Deployment) -> dict:
-    """What the end report says: the agreement, objectives and their progress,
-    the support given, and the client school's results before and after."""
-    visits = list(deployment.visits.order_by("visit_date", "pk").select_related("colleague"))
-    confirmed = [v for v in visits if v.status == VisitRecord.Status.CONFIRMED]
-    activities: dict[str, int] = {}
-    for visit in confirmed:
-        for label in visit.activity_labels:
-            activities[label] = activities.get(label, 0) + 1
-    start_year = academic_year_of(deployment.start_date)
-    results = list(
-        SchoolResult.objects.filter(school=deployment.client_school, year__gte=start_year - 2)
-        .order_by("key_stage", "measure", "year")
-    )
-    return {
-        "deployment": deployment,
-        "objectives": list(deployment.objectives.all()),
-        "colleagues": list(deployment.colleagues.all()),
-        "visits": confirmed,
-        "days_confirmed": sum((v.days for v in confirmed), Decimal(0)),
-        "days_recorded": sum((v.days for v in visits), Decimal(0)),
-        "activities": sorted(activities.items(), key=lambda item: -item[1]),
-        "results": results,
-        "generated_on": timezone.localdate(),
-    }
-
-
 # --- objectives --------------------------------------------------------------------
-
-
-def _require_party(by: User, deployment: Deployment, action: str) -> None:
-    if not (is_lle_of(by, deployment) or is_client_head_of(by, deployment) or is_adviser_of(by, deployment)):
-        raise DeploymentError(f"Only the LLE, the client head and the adviser can {action}.")
 
 
 @transaction.atomic
 def objective_add(*, deployment: Deployment, by: User, title: str, measure_of_success: str) -> Objective:
     """Objectives are negotiated between the LLE and the client head (docs/programme.md §9.3)."""
     deployment = _lock(deployment)
-    _require(deployment, Status.PROPOSED, Status.AGREED, Status.ACTIVE, action="add objectives to")
-    _require_party(by, deployment, "add objectives")
+    refuse(rules.add_objective_refusal(by, deployment))
     if not (title.strip() and measure_of_success.strip()):
         raise DeploymentError("Give the objective and how its success will be measured.")
     objective = Objective.objects.create(
@@ -491,8 +336,7 @@ def objective_add(*, deployment: Deployment, by: User, title: str, measure_of_su
 @transaction.atomic
 def objective_rate(*, objective: Objective, by: User, progress: str) -> Objective:
     objective = Objective.objects.select_for_update(of=("self",)).select_related("deployment").get(pk=objective.pk)
-    _require(objective.deployment, Status.AGREED, Status.ACTIVE, action="rate the objectives of")
-    _require_party(by, objective.deployment, "rate progress")
+    refuse(rules.rate_refusal(by, objective.deployment))
     if progress not in Objective.Progress.values:
         raise DeploymentError("Choose a progress rating.")
     old = objective.progress
@@ -556,12 +400,11 @@ def visit_record(
     A visit on a day that is not a school day needs a reason, and is flagged
     for the adviser's quality assurance."""
     deployment = _lock(deployment)
-    _require(deployment, Status.AGREED, Status.ACTIVE, action="record a visit to")
+    part = rules.part_of(by, deployment)
+    refuse(rules.record_visit_refusal(part, deployment))
     today = today or timezone.localdate()
-    own = colleague_of(by, deployment)
-    if not is_lle_of(by, deployment):
-        if own is None:
-            raise DeploymentError("Only the LLE or a colleague who delivers the days can record a visit.")
+    own = part.colleague
+    if not part.lle:
         if colleague is not None and colleague.pk != own.pk:
             raise DeploymentError("Record your own visits; the LLE records a visit for another colleague.")
         colleague = own
@@ -570,8 +413,9 @@ def visit_record(
     objectives = list(objectives)
     closed = _check_visit_fields(deployment, visit_date=visit_date, days=days, activities=activities,
                                  objectives=objectives, today=today, non_school_day_reason=non_school_day_reason)
-    if deployment.status == Status.AGREED:
-        deployment_start(deployment=deployment, by=by, today=today)
+    if deployment.status == Status.AGREED:  # the first visit starts it
+        refuse(rules.start_refusal(None, deployment, today))
+        _start(deployment, by=by)
     try:
         with transaction.atomic():
             visit = VisitRecord.objects.create(
@@ -588,7 +432,7 @@ def visit_record(
     if closed:
         _flag_non_school_day(visit, closed)
         visit.save(update_fields=["qa_flagged_at", "qa_flagged_by", "qa_note", "updated_at"])
-    _email_all(client_head_emails(deployment), template="visit_recorded", about=visit,
+    email_all(client_head_emails(deployment), template="visit_recorded", about=visit,
                context={"visit": visit, "deployment": deployment})
     return visit
 
@@ -605,10 +449,7 @@ def _lock_visit(visit: VisitRecord) -> VisitRecord:
 def visit_confirm(*, visit: VisitRecord, by: User) -> VisitRecord:
     """The client head confirms the record: the day can now be paid."""
     visit = _lock_visit(visit)
-    if not is_client_head_of(by, visit.deployment):
-        raise DeploymentError("Only the client head named on the deployment can confirm a record of visit.")
-    if visit.status == VisitStatus.CONFIRMED:
-        raise DeploymentError("This record of visit is already confirmed.")
+    refuse(rules.confirm_visit_refusal(by, visit))
     visit.status = VisitStatus.CONFIRMED
     visit.confirmed_at = timezone.now()
     visit.confirmed_by = by
@@ -621,10 +462,7 @@ def visit_confirm(*, visit: VisitRecord, by: User) -> VisitRecord:
 def visit_query(*, visit: VisitRecord, by: User, reason: str) -> VisitRecord:
     """The client head queries the record; whoever recorded it is told why."""
     visit = _lock_visit(visit)
-    if not is_client_head_of(by, visit.deployment):
-        raise DeploymentError("Only the client head named on the deployment can query a record of visit.")
-    if visit.status != VisitStatus.SUBMITTED:
-        raise DeploymentError(f"You cannot query a record of visit that is {visit.get_status_display().lower()}.")
+    refuse(rules.query_visit_refusal(by, visit))
     if not reason.strip():
         raise DeploymentError("Say what you are querying.")
     visit.status = VisitStatus.QUERIED
@@ -632,7 +470,7 @@ def visit_query(*, visit: VisitRecord, by: User, reason: str) -> VisitRecord:
     visit.queried_at = timezone.now()
     visit.save(update_fields=["status", "query_reason", "queried_at", "updated_at"])
     audit_record(verb="visit.queried", target=visit, actor=by, data={"reason": visit.query_reason})
-    _email_all([visit.recorded_by.email, visit.deployment.lle.user.email], template="visit_queried", about=visit,
+    email_all([visit.recorded_by.email, visit.deployment.lle.user.email], template="visit_queried", about=visit,
                context={"visit": visit, "deployment": visit.deployment})
     return visit
 
@@ -648,10 +486,7 @@ def visit_amend(
     reason (`non_school_day_reason`, or the one given before when None)."""
     visit = _lock_visit(visit)
     deployment = visit.deployment
-    if not (is_lle_of(by, deployment) or visit.recorded_by_id == by.pk):
-        raise DeploymentError("Only the LLE or whoever recorded the visit can change it.")
-    if visit.status != VisitStatus.QUERIED:
-        raise DeploymentError("Only a queried record of visit can be changed.")
+    refuse(rules.amend_visit_refusal(by, visit))
     objectives = list(objectives)
     if non_school_day_reason is None:
         non_school_day_reason = visit.non_school_day_reason
@@ -669,7 +504,7 @@ def visit_amend(
     visit.save()
     visit.objectives.set(objectives)
     audit_record(verb="visit.amended", target=visit, actor=by, data={"answering": previous_query})
-    _email_all(client_head_emails(deployment), template="visit_recorded", about=visit,
+    email_all(client_head_emails(deployment), template="visit_recorded", about=visit,
                context={"visit": visit, "deployment": deployment, "amended": True})
     return visit
 
@@ -678,10 +513,7 @@ def visit_amend(
 def visit_flag_for_qa(*, visit: VisitRecord, by: User, note: str = "") -> VisitRecord:
     """The adviser picks a record for quality assurance (docs/programme.md §9.8)."""
     visit = _lock_visit(visit)
-    if not is_adviser_of(by, visit.deployment):
-        raise DeploymentError("Only the adviser can flag a record of visit for quality assurance.")
-    if visit.qa_flagged_at:
-        raise DeploymentError("This record of visit is already flagged for quality assurance.")
+    refuse(rules.flag_visit_refusal(by, visit))
     visit.qa_flagged_at = timezone.now()
     visit.qa_flagged_by = by
     visit.qa_note = note
@@ -693,100 +525,10 @@ def visit_flag_for_qa(*, visit: VisitRecord, by: User, note: str = "") -> VisitR
 @transaction.atomic
 def visit_clear_qa_flag(*, visit: VisitRecord, by: User, note: str = "") -> VisitRecord:
     visit = _lock_visit(visit)
-    if not is_adviser_of(by, visit.deployment):
-        raise DeploymentError("Only the adviser can clear a quality-assurance flag.")
-    if not visit.qa_flagged_at:
-        raise DeploymentError("This record of visit is not flagged for quality assurance.")
+    refuse(rules.clear_flag_refusal(by, visit))
     visit.qa_flagged_at = None
     visit.qa_flagged_by = None
     visit.qa_note = note
     visit.save(update_fields=["qa_flagged_at", "qa_flagged_by", "qa_note", "updated_at"])
     audit_record(verb="visit.qa_cleared", target=visit, actor=by, data={"note": note})
     return visit
-
-
-# --- reimbursement -----------------------------------------------------------------
-# In deployments.reimbursement; the names callers import from here.
-
-from .reimbursement import (  # noqa: E402, F401
-    CSV_HEADER,
-    claim_window_set,
-    late_claim_approve,
-    statement_context,
-    statement_csv,
-    statement_file_name,
-    statement_finalise,
-    statement_lines,
-    statement_pdf_request,
-    statement_prepare,
-    visit_correct,
-)
-
-
-def statement_generate_pdf(*, statement_id: int, enqueue: bool = False) -> ReimbursementStatement | None:
-    """The statement's PDF, through the report machinery (as the contract: queued
-    by the task, built now otherwise)."""
-    from lle_portal.reports import report_build_now
-
-    from .reports import statement_request
-
-    statement = ReimbursementStatement.objects.select_related("local_authority").filter(pk=statement_id).first()
-    if statement is None:
-        return None
-    report = statement_request(statement, enqueue=enqueue)
-    if not enqueue:
-        report_build_now(report)
-    return ReimbursementStatement.objects.get(pk=statement_id)
-
-
-# --- reminders ---------------------------------------------------------------------
-
-
-def _claim_reminder(deployment: Deployment, kind: str, key: str) -> bool:
-    """Create the reminder's log row; False when it was sent before."""
-    try:
-        with transaction.atomic():
-            ReminderLog.objects.create(deployment=deployment, kind=kind, key=key)
-    except IntegrityError:
-        return False
-    return True
-
-
-def visit_reminders_send(*, today: date | None = None) -> int:
-    """Remind each LLE whose active deployment has had no record of visit for
-    longer than its intensity implies; once per gap."""
-    today = today or timezone.localdate()
-    sent = 0
-    overdue = Deployment.objects.overdue_for_visit(today).for_list()
-    for deployment in overdue:
-        with transaction.atomic():
-            # The key is the day the gap began: after a new visit, a new gap is a new reminder.
-            if not _claim_reminder(deployment, ReminderLog.Kind.VISIT_OVERDUE, deployment.last_seen.isoformat()):
-                continue
-            email_queue(to=deployment.lle.user.email, template="visit_overdue", about=deployment,
-                        context={"deployment": deployment, "since": deployment.last_seen,
-                                 "days": (today - deployment.last_seen).days})
-            audit_record(verb="deployment.visit_reminder_sent", target=deployment, actor_label="celery")
-            sent += 1
-    return sent
-
-
-def ending_reminders_send(*, today: date | None = None) -> int:
-    """Tell the adviser and both heads, once, that a deployment reaches its
-    agreed end point within 30 days."""
-    today = today or timezone.localdate()
-    sent = 0
-    for deployment in Deployment.objects.ending_within(ENDING_SOON_DAYS, today).for_list():
-        with transaction.atomic():
-            if not _claim_reminder(deployment, ReminderLog.Kind.ENDING_SOON, deployment.end_date.isoformat()):
-                continue
-            _email_all(
-                [*adviser_emails(deployment.client_school), deployment.lle.user.email,
-                 *client_head_emails(deployment)],
-                template="deployment_ending_soon", about=deployment,
-                context={"deployment": deployment, "days_left": (deployment.end_date - today).days},
-            )
-            audit_record(verb="deployment.ending_reminder_sent", target=deployment, actor_label="celery")
-            sent += 1
-    return sent
-

@@ -33,8 +33,9 @@ from lle_portal import school_calendar
 from lle_portal.access import role_required
 from lle_portal.models import School, User
 from lle_portal.reports import latest_reports
+from lle_portal.service_calls import add_to_form, attempt
 
-from . import matching, services
+from . import matching, reimbursement, reports, rules, services
 from .filters import DeploymentFilter
 from .forms import (
     ClaimWindowForm,
@@ -59,17 +60,18 @@ from .models import (
     VisitRecord,
 )
 from .priorities import suggestions_for_schools
-from .reimbursement import (
-    claim_window_months,
-    days_phrase,
-    short_label,
+from .reimbursement import claim_window_months, days_phrase, short_label, term_to_prepare, visits_phrase
+from .reminders import ENDING_SOON_DAYS
+from .reports import (
+    END_REPORT,
+    STATEMENT,
+    end_report_request,
+    statement_file_name,
     statement_pdf_current,
+    statement_report_subject,
     statement_row,
-    term_to_prepare,
-    visits_phrase,
 )
-from .reports import END_REPORT, STATEMENT, end_report_request, statement_report_subject
-from .services import DeploymentError
+from .rules import DeploymentError
 from .signals import overview_version
 from .terms import term_for
 
@@ -96,6 +98,12 @@ def _deployment_for(request: HttpRequest, pk: int) -> Deployment:
     return get_object_or_404(_visible(request).for_list(), pk=pk)
 
 
+def _part(request: HttpRequest, deployment: Deployment) -> rules.Part:
+    """What the user is to a deployment read through `_visible`: an adviser who
+    sees it advises its LA (the rule of visible_to), so that is not asked again."""
+    return rules.part_of(request.user, deployment, adviser=request.user.is_adviser)
+
+
 def _visit_for(request: HttpRequest, pk: int) -> VisitRecord:
     return get_object_or_404(
         VisitRecord.objects.filter(deployment__in=_visible(request).values("pk")).select_related(
@@ -107,12 +115,7 @@ def _visit_for(request: HttpRequest, pk: int) -> VisitRecord:
 
 def _done(request: HttpRequest, deployment_pk: int, call, success: str, anchor: str = "") -> HttpResponse:
     """Call a service; say what happened or why it was refused; back to the deployment."""
-    try:
-        call()
-    except DeploymentError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, success)
+    attempt(request, call, success=success)
     return redirect(f"{Deployment(pk=deployment_pk).get_absolute_url()}{anchor}")
 
 
@@ -135,53 +138,41 @@ def deployment_list(request: HttpRequest) -> HttpResponse:
     for deployment in page.object_list:
         # Confirming a record of visit is the client head's job: they are told
         # what is theirs to confirm; the LLE, the adviser and a governor, what waits for them.
-        deployment.confirms_visits = services.is_client_head_of(request.user, deployment)
+        deployment.confirms_visits = rules.is_client_head_of(request.user, deployment)
     return render(request, "deployments/list.html", {"filter": filterset, "page": page})
 
 
 @role_required(HEADTEACHER, GOVERNOR, ADVISER)
 def deployment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    deployment = _deployment_for(request, pk)
-    visits = (
+    # Its colleagues with it: the page lists them, and the rules ask whether the user is one.
+    deployment = get_object_or_404(_visible(request).for_list().prefetch_related("colleagues"), pk=pk)
+    visits = list(
         deployment.visits.select_related("colleague", "recorded_by", "confirmed_by")
         .prefetch_related(Prefetch("objectives", queryset=Objective.objects.only("pk", "title", "deployment_id")))
     )
-    user = request.user
-    is_lle = services.is_lle_of(user, deployment)
-    is_client = services.is_client_head_of(user, deployment)
-    is_adviser = user.is_adviser
-    colleagues = list(deployment.colleagues.all())
-    records = is_lle or any(c.user_id == user.pk for c in colleagues)
-    Status = Deployment.Status
+    part = _part(request, deployment)
+    today = timezone.localdate()
+    # What the user may do, from the rules the services apply (deployments/rules.py).
+    actions = rules.deployment_actions(part, deployment, today)
+    for visit in visits:
+        visit.actions = rules.visit_actions(part, visit)
     context = {
         "deployment": deployment,
         "objectives": list(deployment.objectives.all()),
-        "colleagues": colleagues,
-        "visits": list(visits),
-        "is_lle": is_lle,
-        "is_client": is_client,
-        "is_adviser": is_adviser,
-        "read_only": not (is_lle or is_client or is_adviser or records),
-        "can_accept": deployment.status == Status.PROPOSED and (
-            (is_lle and not deployment.lle_accepted_at) or (is_client and not deployment.client_accepted_at)
-        ),
-        "can_decline": deployment.status == Status.PROPOSED and (is_lle or is_client or is_adviser),
-        "can_record": deployment.is_live and records,
-        "can_add_objective": deployment.status in (Status.PROPOSED, Status.AGREED, Status.ACTIVE)
-        and (is_lle or is_client or is_adviser),
-        "can_rate": deployment.is_live and (is_lle or is_client or is_adviser),
+        "colleagues": list(deployment.colleagues.all()),
+        "visits": visits,
+        "is_lle": part.lle,
+        "is_client": part.client_head,
+        "is_adviser": part.adviser,
+        "read_only": not (part.party or part.records_visits),
+        **actions,
         "objective_form": ObjectiveForm(),
         "progress_choices": ObjectiveProgressForm.base_fields["progress"].choices,
-        "today": timezone.localdate(),
-        "can_end_report": deployment.status in END_REPORT_STATUSES,
+        "today": today,
         "end_report": latest_reports(END_REPORT, [f"deployment:{deployment.pk}"]).get(f"deployment:{deployment.pk}")
-        if deployment.status in END_REPORT_STATUSES else None,
+        if actions["can_end_report"] else None,
     }
     return render(request, "deployments/detail.html", context)
-
-
-# A deployment that has finished has an end report.
-END_REPORT_STATUSES = (Deployment.Status.COMPLETED, Deployment.Status.ENDED_EARLY)
 
 
 @login_required
@@ -189,8 +180,8 @@ END_REPORT_STATUSES = (Deployment.Status.COMPLETED, Deployment.Status.ENDED_EARL
 def deployment_end_report(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for the end report of a finished deployment (one already being built is joined)."""
     deployment = _deployment_for(request, pk)
-    if deployment.status not in END_REPORT_STATUSES:
-        messages.error(request, "The end report is made when the deployment has finished.")
+    if refusal := rules.end_report_refusal(deployment):
+        messages.error(request, refusal)
         return redirect(deployment)
     report = end_report_request(deployment, user=request.user)
     messages.success(request, "The end report is being built. We will email you when it is ready.")
@@ -210,7 +201,7 @@ def deployment_accept(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "You have accepted the deployment. Both parties have now accepted: it is "
                                       "agreed, and the contract agreement is being prepared.")
         else:
-            other = "client head" if services.is_lle_of(request.user, deployment) else "LLE"
+            other = "client head" if rules.is_lle_of(request.user, deployment) else "LLE"
             messages.success(request, f"You have accepted the deployment. It is agreed once the {other} accepts too.")
     return redirect(deployment)
 
@@ -218,14 +209,9 @@ def deployment_accept(request: HttpRequest, pk: int) -> HttpResponse:
 def _reason_page(request: HttpRequest, deployment: Deployment, *, title: str, label: str, button: str,
                  call, success: str, help_text: str = "") -> HttpResponse:
     form = ReasonForm(request.POST if request.method == "POST" else None, label=label, help_text=help_text)
-    if request.method == "POST" and form.is_valid():
-        try:
-            call(form.cleaned_data["reason"])
-        except DeploymentError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, success)
-            return redirect(deployment)
+    if request.method == "POST" and form.is_valid() and add_to_form(form, lambda: call(form.cleaned_data["reason"])):
+        messages.success(request, success)
+        return redirect(deployment)
     return render(request, "deployments/reason_form.html", {
         "deployment": deployment, "form": form, "title": title, "button": button,
     })
@@ -316,14 +302,14 @@ def objective_rate(request: HttpRequest, pk: int, objective_pk: int) -> HttpResp
 @role_required(HEADTEACHER)
 def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
-    is_lle = services.is_lle_of(request.user, deployment)
-    if not (is_lle or services.colleague_of(request.user, deployment)):
+    part = _part(request, deployment)
+    if not part.records_visits:
         raise Http404("Only the LLE and colleagues who deliver days record visits.")
     data = request.POST if request.method == "POST" else None
     # The last school day: a visit is usually recorded on the day or soon after.
     last_school_day = school_calendar.calendar_for(deployment.client_school.local_authority_id).last_school_day(
         timezone.localdate())
-    form = VisitRecordForm(data, deployment=deployment, may_choose_colleague=is_lle,
+    form = VisitRecordForm(data, deployment=deployment, may_choose_colleague=part.lle,
                            initial={"visit_date": last_school_day, "days": f"{deployment.days_per_week:.1f}"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -346,7 +332,7 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_amend(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     deployment = visit.deployment
-    if not (services.is_lle_of(request.user, deployment) or visit.recorded_by_id == request.user.pk):
+    if not (_part(request, deployment).lle or visit.recorded_by_id == request.user.pk):
         raise Http404("Only the LLE or whoever recorded the visit can change it.")
     initial = {
         "days": f"{visit.days:.1f}", "activities": visit.activities, "objectives": list(visit.objectives.all()),
@@ -376,7 +362,7 @@ def visit_amend(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def visit_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
-    if not services.is_client_head_of(request.user, visit.deployment):
+    if not rules.is_client_head_of(request.user, visit.deployment):
         raise Http404("Only the client head confirms a record of visit.")
     return _done(request, visit.deployment_id, lambda: services.visit_confirm(visit=visit, by=request.user),
                  f"You have confirmed the visit on {visit.visit_date:%-d %B %Y}.", f"#visit-{visit.pk}")
@@ -385,18 +371,15 @@ def visit_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(HEADTEACHER)
 def visit_query(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
-    if not services.is_client_head_of(request.user, visit.deployment):
+    if not rules.is_client_head_of(request.user, visit.deployment):
         raise Http404("Only the client head queries a record of visit.")
     form = ReasonForm(request.POST if request.method == "POST" else None, label="What are you querying?",
                       help_text="Whoever recorded the visit is told, and can correct the record.")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.visit_query(visit=visit, by=request.user, reason=form.cleaned_data["reason"])
-        except DeploymentError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "Your query is sent.")
-            return redirect(visit)
+    if request.method == "POST" and form.is_valid() and add_to_form(
+        form, lambda: services.visit_query(visit=visit, by=request.user, reason=form.cleaned_data["reason"])
+    ):
+        messages.success(request, "Your query is sent.")
+        return redirect(visit)
     return render(request, "deployments/reason_form.html", {
         "deployment": visit.deployment, "visit": visit, "form": form,
         "title": f"Query the record of the visit on {visit.visit_date:%-d %B %Y}", "button": "Send the query",
@@ -463,7 +446,7 @@ def _overview_context(request: HttpRequest, today) -> dict:
     visit_shown = ("deployment__client_school", "deployment__lle__user", "colleague")
     panels = {
         "open_needs": (open_needs, ("client_school",), ()),
-        "ending": (deployments.ending_within(30, today).order_by("end_date"), deployment_shown, ()),
+        "ending": (deployments.ending_within(ENDING_SOON_DAYS, today).order_by("end_date"), deployment_shown, ()),
         "overdue": (deployments.overdue_for_visit(today).order_by("last_seen"), deployment_shown, ("last_seen",)),
         "queried": (visits.queried().order_by("queried_at"), visit_shown, ()),
         "flagged": (visits.flagged_for_qa().order_by("-qa_flagged_at"), visit_shown, ()),
@@ -542,7 +525,8 @@ def matches(request: HttpRequest, pk: int) -> HttpResponse:
         "exclusion_summary": Counter(why for c in excluded for why in c.exclusions).most_common(),
         "show_all": show_all,
         "shown": MATCHES_SHOWN,
-        "can_propose": need.status == SupportNeed.Status.OPEN,
+        # The need was read through the adviser's own LAs (_advisers_need).
+        "can_propose": rules.can_propose(request.user, need, advises=True),
     })
 
 
@@ -560,12 +544,8 @@ def match_all(request: HttpRequest) -> HttpResponse:
         lle = get_object_or_404(LLEProfile, pk=form.cleaned_data["lle"])
         defaults = services.proposal_defaults(need)
         defaults["days_per_week"] = form.cleaned_data["days_per_week"] or defaults["days_per_week"]
-        try:
-            deployment = services.deployment_propose(need=need, lle=lle, by=request.user, **defaults)
-        except DeploymentError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"{deployment.lle.user} is proposed for {need.client_school.name}.")
+        attempt(request, lambda: services.deployment_propose(need=need, lle=lle, by=request.user, **defaults),
+                success=f"{lle.user} is proposed for {need.client_school.name}.")
         return redirect(request.path)
     assignments = matching.assign_all(needs)
     # The dates accepting proposes, from the function the proposal uses: one
@@ -610,7 +590,7 @@ def statements(request: HttpRequest) -> HttpResponse:
     form.initial.update({"academic_year": next_term.academic_year, "term": next_term.term})
     if request.method == "POST" and form.is_valid():
         try:
-            statement = services.statement_prepare(by=request.user, **form.cleaned_data)
+            statement = reimbursement.statement_prepare(by=request.user, **form.cleaned_data)
         except DeploymentError as error:
             form.add_error(None, str(error))
         else:
@@ -628,15 +608,12 @@ def statements(request: HttpRequest) -> HttpResponse:
 def claim_window(request: HttpRequest) -> HttpResponse:
     """The claim window of each of the adviser's LAs (a superuser's: every LA's)."""
     form = ClaimWindowForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            policy = services.claim_window_set(by=request.user, **form.cleaned_data)
-        except DeploymentError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"The claim window of {policy.local_authority.name} is "
-                                      f"{policy.claim_window_months} months.")
-            return redirect("deployments:claim_window")
+    if request.method == "POST" and form.is_valid() and add_to_form(
+        form, lambda: reimbursement.claim_window_set(by=request.user, **form.cleaned_data)
+    ):
+        messages.success(request, f"The claim window of {form.cleaned_data['local_authority'].name} is "
+                                  f"{int(form.cleaned_data['months'])} months.")
+        return redirect("deployments:claim_window")
     las = form.fields["local_authority"].queryset.annotate(
         months=Coalesce("reimbursement_policy__claim_window_months", DEFAULT_CLAIM_WINDOW_MONTHS)
     )
@@ -676,7 +653,12 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     groups: dict[int, dict] = {}
     for line in page.object_list:
         group = groups.setdefault(line.lle_school_id, {"school": line.lle_school, "rows": []})
-        group["rows"].append(statement_row(line, dates, months))
+        row = statement_row(line, dates, months)
+        # One "Correct" link for each visit, on the line that pays it; the statement is
+        # one of the adviser's LAs' (_advisers_statements), and so are its visits.
+        row.can_correct = line.kind != kinds.ADJUSTMENT and rules.can_correct_visit(
+            request.user, line.visit, advises=True)
+        group["rows"].append(row)
     subtotals = {
         row["lle_school"]: row for row in lines.filter(paid, lle_school__in=list(groups))
         .order_by().values("lle_school").annotate(days=Sum("days"), amount=Sum("amount"), count=Count("pk"))
@@ -701,6 +683,8 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     held = [statement_row(line, dates, months) for line in
             lines.exclude(PAID_LINE).select_related(*related).order_by("visit__visit_date", "pk")[:HELD_SHOWN]]
+    for row in held:
+        row.can_approve = rules.can_approve_late_claim(request.user, row.line, advises=True)
     report = None
     if not statement_pdf_current(statement):
         report = latest_reports(STATEMENT, [statement_report_subject(statement)]).get(
@@ -712,7 +696,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "school_count": totals["school_count"], "totals": totals,
         "total_days": totals["total_days"] or Decimal(0), "total_amount": totals["total_amount"] or Decimal(0),
         "pdf_current": statement_pdf_current(statement), "report": report,
-        "file_name": services.statement_file_name(statement, "csv"),
+        "file_name": statement_file_name(statement, "csv"),
     })
 
 
@@ -720,12 +704,8 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def statement_finalise(request: HttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(_advisers_statements(request), pk=pk)
-    try:
-        services.statement_finalise(statement=statement, by=request.user)
-    except DeploymentError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "The statement is finalised. Its PDF is being prepared for the finance team.")
+    attempt(request, lambda: reimbursement.statement_finalise(statement=statement, by=request.user),
+            success="The statement is finalised. Its PDF is being prepared for the finance team.")
     return redirect(statement)
 
 
@@ -738,13 +718,9 @@ def statement_approve(request: HttpRequest, pk: int) -> HttpResponse:
     if line is None:
         messages.error(request, "Choose a held visit to approve.")
         return redirect(statement)
-    try:
-        services.late_claim_approve(line=line, by=request.user)
-    except DeploymentError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"The visit of {line.visit.visit_date:%-d %B %Y} is approved and paid on this "
-                                  f"statement (now version {statement.version + 1}).")
+    attempt(request, lambda: reimbursement.late_claim_approve(line=line, by=request.user),
+            success=f"The visit of {line.visit.visit_date:%-d %B %Y} is approved and paid on this "
+                    f"statement (now version {statement.version + 1}).")
     return redirect(statement)
 
 
@@ -752,12 +728,8 @@ def statement_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def statement_make_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(_advisers_statements(request).select_related("local_authority"), pk=pk)
-    try:
-        services.statement_pdf_request(statement=statement, by=request.user)
-    except DeploymentError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "The PDF is being made; it is offered here when ready, and you are emailed.")
+    attempt(request, lambda: reports.statement_pdf_request(statement=statement, by=request.user),
+            success="The PDF is being made; it is offered here when ready, and you are emailed.")
     return redirect(statement)
 
 
@@ -777,8 +749,8 @@ def _attachment(response: HttpResponse, name: str) -> HttpResponse:
 @role_required(ADVISER)
 def statement_csv(request: HttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(_advisers_statements(request).select_related("local_authority"), pk=pk)
-    response = HttpResponse(services.statement_csv(statement), content_type="text/csv; charset=utf-8")
-    return _attachment(response, services.statement_file_name(statement, "csv"))
+    response = HttpResponse(reports.statement_csv(statement), content_type="text/csv; charset=utf-8")
+    return _attachment(response, statement_file_name(statement, "csv"))
 
 
 @role_required(ADVISER)
@@ -787,7 +759,7 @@ def statement_pdf(request: HttpRequest, pk: int) -> FileResponse:
     if not statement_pdf_current(statement):
         raise Http404("This version of the statement has no PDF yet: make it from the statement's page.")
     response = FileResponse(statement.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
-                            filename=services.statement_file_name(statement, "pdf"))
+                            filename=statement_file_name(statement, "pdf"))
     response["Cache-Control"] = "private, no-store"  # never kept by a shared cache
     return response
 
@@ -801,19 +773,14 @@ def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
             "deployment__lle__user", "deployment__client_school", "colleague"), pk=pk,
     )
     form = VisitCorrectionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        change = form.cleaned_data["change"]
-        try:
-            services.visit_correct(
-                visit=visit, by=request.user, reason=form.cleaned_data["reason"], withdraw=change == "withdraw",
-                days=None if change == "withdraw" else Decimal(change),
-            )
-        except DeploymentError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "The record of visit is corrected. If it was paid, the next statement "
-                                      "carries the difference as an adjustment.")
-            return redirect(visit.deployment)
+    if request.method == "POST" and form.is_valid() and add_to_form(form, lambda: reimbursement.visit_correct(
+        visit=visit, by=request.user, reason=form.cleaned_data["reason"],
+        withdraw=form.cleaned_data["change"] == "withdraw",
+        days=None if form.cleaned_data["change"] == "withdraw" else Decimal(form.cleaned_data["change"]),
+    )):
+        messages.success(request, "The record of visit is corrected. If it was paid, the next statement "
+                                  "carries the difference as an adjustment.")
+        return redirect(visit.deployment)
     paid_on = visit.reimbursement_lines.filter(PAID_LINE, adjusts__isnull=True).select_related("statement").first()
     return render(request, "deployments/staff/visit_correct.html", {
         "visit": visit, "deployment": visit.deployment, "form": form, "paid_on": paid_on,

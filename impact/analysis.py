@@ -184,9 +184,8 @@ def deployments_under_way(local_authority: LocalAuthority, year: int):
     """The LA's deployments under way at some point of the academic year ending in `year`."""
     start, end = academic_year(year)
     return (
-        Deployment.objects.filter(
+        Deployment.objects.delivered().filter(
             client_school__local_authority=local_authority,
-            status__in=[Deployment.Status.ACTIVE, Deployment.Status.COMPLETED, Deployment.Status.ENDED_EARLY],
             start_date__lte=end,
         )
         .filter(Q(finished_at__isnull=True, end_date__gte=start) | Q(finished_at__date__gte=start))

@@ -62,7 +62,6 @@ CALIPER = 0.5         # the furthest a match may be, in standard deviations (roo
 RESAMPLES = 2000      # bootstrap resamples
 SEED = 14             # the bootstrap's seed: the same data give the same interval
 MIN_FOR_INTERVAL = 5  # fewer matched schools than this: no interval is given
-UNDER_WAY = (Deployment.Status.ACTIVE, Deployment.Status.COMPLETED, Deployment.Status.ENDED_EARLY)
 ONE_DP = Decimal("0.1")
 
 
@@ -214,7 +213,7 @@ def compare(
         supported = set(School.objects.filter(pk__in=supported, phase__in=PHASES[phase]).values_list("pk", flat=True))
     # 4. Never supported and not an LLE's school, anywhere, by the end of the later year (one query).
     excluded = set(
-        Deployment.objects.filter(status__in=UNDER_WAY, start_date__lte=end).order_by()
+        Deployment.objects.delivered().filter(start_date__lte=end).order_by()
         .values_list("client_school_id", flat=True)
         .union(LLEProfile.objects.filter(designated_on__lte=end).order_by().values_list("school_id", flat=True))
     )

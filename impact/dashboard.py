@@ -93,9 +93,8 @@ def programme_years(local_authority: LocalAuthority) -> set[int]:
     from .models import Survey
 
     years: set[int] = set()
-    spans = Deployment.objects.filter(
+    spans = Deployment.objects.delivered().filter(
         client_school__local_authority=local_authority,
-        status__in=[Deployment.Status.ACTIVE, Deployment.Status.COMPLETED, Deployment.Status.ENDED_EARLY],
     ).order_by().values_list("start_date", "end_date", "finished_at").distinct()
     for start, end, finished in spans:
         last = finished.date() if finished is not None else end

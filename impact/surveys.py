@@ -55,7 +55,6 @@ RECENT_DEPLOYMENT_DAYS = 365
 
 Status = Survey.Status
 Audience = Survey.Audience
-ENDED = (Deployment.Status.COMPLETED, Deployment.Status.ENDED_EARLY)
 AUDIENCE_LABELS = {Audience.LLES: "LLE", Audience.CLIENT_HEADS: "Client headteacher"}
 THEME_ORDER = (Theme.SATISFACTION, Theme.COLLABORATION, Theme.EXPECTATIONS, Theme.IMPACT)
 
@@ -94,7 +93,7 @@ def lle_users(local_authority: LocalAuthority) -> QuerySet:
 
 def client_deployments(local_authority: LocalAuthority, *, on: date) -> QuerySet:
     """Deployments of the LA that have begun: active, or ended within the last year."""
-    recent = Q(status__in=ENDED, finished_at__date__gte=on - timedelta(days=RECENT_DEPLOYMENT_DAYS))
+    recent = Q(status__in=Deployment.FINISHED, finished_at__date__gte=on - timedelta(days=RECENT_DEPLOYMENT_DAYS))
     return Deployment.objects.filter(client_school__local_authority=local_authority).filter(
         Q(status=Deployment.Status.ACTIVE) | recent
     )
@@ -210,8 +209,8 @@ def _ended_while_open(survey: Survey) -> QuerySet:
     to its closing date, with nobody of the survey's audience invited about them yet."""
     already = SurveyInvitation.objects.filter(survey=survey, deployment=OuterRef("pk"))
     return (
-        Deployment.objects.filter(
-            client_school__local_authority=survey.local_authority_id, status__in=ENDED,
+        Deployment.objects.finished().filter(
+            client_school__local_authority=survey.local_authority_id,
             finished_at__date__gte=survey.opens_on, finished_at__date__lte=survey.closes_on,
         )
         .filter(~Exists(already))

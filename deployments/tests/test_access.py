@@ -12,7 +12,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from deployments import services
+from deployments import reimbursement
 from deployments.models import Deployment, ReimbursementStatement, VisitRecord
 from lle_portal.tests.factories import GovernorFactory
 
@@ -38,8 +38,8 @@ def world(users):
     submitted = VisitRecordFactory(deployment=active, visit_date=timezone.localdate() - timedelta(days=2))
     queried = VisitRecordFactory(deployment=active, visit_date=timezone.localdate() - timedelta(days=9),
                                  status=VisitRecord.Status.QUERIED, query_reason="Which day?")
-    statement = services.statement_prepare(local_authority=school.local_authority, academic_year=2026,
-                                           term="autumn", by=users["adviser"])
+    statement = reimbursement.statement_prepare(local_authority=school.local_authority, academic_year=2026,
+                                                term="autumn", by=users["adviser"])
     statement.pdf.save("statement.pdf", ContentFile(b"%PDF-1.7 test"), save=False)
     statement.pdf_version = statement.version  # the PDF of this version
     statement.save(update_fields=["pdf", "pdf_version"])

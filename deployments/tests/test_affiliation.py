@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.test import TestCase
 from django.utils import timezone
 
-from deployments import services
+from deployments import notify, rules, services
 from deployments.models import Deployment, Objective, VisitRecord
 from lle_portal.models import Report, User
 from lle_portal.tests.factories import AdviserFactory, GovernorFactory, HeadteacherFactory
@@ -106,24 +106,24 @@ def test_it_lets_only_the_head_named_on_the_deployment_act_as_client_head(suppor
     another) does not act on it; the named head who is no longer confirmed
     does not either."""
     deployment = supported["active"]
-    assert services.is_client_head_of(supported["head"], deployment)
+    assert rules.is_client_head_of(supported["head"], deployment)
 
     unnamed = Deployment.objects.get(pk=deployment.pk)
     unnamed.client_head = None
-    assert not services.is_client_head_of(supported["head"], unnamed)
+    assert not rules.is_client_head_of(supported["head"], unnamed)
 
     supported["head"].school_confirmed_at = None
     supported["head"].save()
-    assert not services.is_client_head_of(supported["head"], deployment)
+    assert not rules.is_client_head_of(supported["head"], deployment)
     assert not Deployment.objects.visible_to(supported["head"]).filter(pk=deployment.pk).exists()
 
 
 def test_it_emails_only_the_named_confirmed_client_head(supported):
     HeadteacherFactory(school=supported["school"], claim=True, email="claimant@example.org")
-    assert services.client_head_emails(supported["active"]) == [supported["head"].email]
+    assert notify.client_head_emails(supported["active"]) == [supported["head"].email]
 
     unnamed = DeploymentFactory(need=None, client_school=supported["school"], client_head=None, client_head_name="")
-    assert services.client_head_emails(unnamed) == []
+    assert notify.client_head_emails(unnamed) == []
 
 
 def test_it_refuses_an_unconfirmed_head_as_the_client_head_of_a_support_need(supported):

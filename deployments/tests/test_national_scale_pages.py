@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from deployments import matching, services
+from deployments import matching, reimbursement
 from deployments.models import Deployment
 from deployments.views import CAPACITY_ROWS, MATCHES_SHOWN, OVERVIEW_ROWS, STATEMENT_LINES
 
@@ -156,8 +156,8 @@ def long_statement(users):
     days = [start + timedelta(days=i) for i in range(STATEMENT_LINES + 10)]
     for i, day in enumerate(days):
         VisitRecordFactory(deployment=first if i % 2 else second, visit_date=day, confirmed=True, days=Decimal("1.0"))
-    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
-                                           by=users["adviser"])
+    statement = reimbursement.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
+                                                by=users["adviser"])
     return statement, first, second
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from deployments import services
+from deployments import reimbursement
 from deployments.models import NetworkMeeting, NetworkMeetingAttendance, ReminderLog
 
 from .factories import (
@@ -42,7 +42,7 @@ def build(n: int, users) -> dict:
         held_on = timezone.localdate() - timedelta(days=first_day + i)
         meeting = NetworkMeeting.objects.create(local_authority=la, held_on=held_on, title=f"Network {i}")
         NetworkMeetingAttendance.objects.create(meeting=meeting, lle=lle)
-    services.statement_prepare(local_authority=la, academic_year=2026, term="summer", by=users["adviser"])
+    reimbursement.statement_prepare(local_authority=la, academic_year=2026, term="summer", by=users["adviser"])
     return {"lle": lle.user, "client_head": need.client_head, "adviser": users["adviser"]}
 
 

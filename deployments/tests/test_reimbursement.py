@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from deployments import services
+from deployments import reimbursement, reports, services
 from deployments.models import ReimbursementStatement
 from deployments.services import DeploymentError
 from deployments.terms import Term, previous_term, term_dates, term_for
@@ -64,9 +64,9 @@ def test_a_statement_pays_confirmed_days_times_the_rate_per_lles_school(users, d
     autumn_visit(second, date(2025, 12, 1), confirmed=True, days=Decimal("1.0"))
     autumn_visit(second, date(2026, 1, 14), confirmed=True, days=Decimal("1.0"))  # spring
 
-    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
-                                           by=users["adviser"])
-    context = services.statement_context(statement)
+    statement = reimbursement.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
+                                                by=users["adviser"])
+    context = reports.statement_context(statement)
     assert context["total_days"] == Decimal("2.5")
     assert context["total_amount"] == Decimal("1.5") * 300 + 400
     by_school = {g["school"]: (g["days"], g["amount"]) for g in context["schools"]}
@@ -81,44 +81,45 @@ def test_a_day_is_paid_once_across_statements(users, deployments_in_autumn):
     paid = autumn_visit(first, date(2025, 10, 8), confirmed=True)
     late = autumn_visit(first, date(2025, 12, 3))  # confirmed after the autumn statement
     la = norfolk()
-    autumn = services.statement_prepare(local_authority=la, academic_year=2026, term="autumn", by=users["adviser"])
-    services.statement_finalise(statement=autumn, by=users["adviser"])
+    autumn = reimbursement.statement_prepare(local_authority=la, academic_year=2026, term="autumn", by=users["adviser"])
+    reimbursement.statement_finalise(statement=autumn, by=users["adviser"])
     services.visit_confirm(visit=late, by=first.client_head)
 
-    spring = services.statement_prepare(local_authority=la, academic_year=2026, term="spring", by=users["adviser"])
+    spring = reimbursement.statement_prepare(local_authority=la, academic_year=2026, term="spring", by=users["adviser"])
     assert [line.visit for line in spring.lines.all()] == [late]  # the late day, on the next statement
     assert [line.visit for line in autumn.lines.all()] == [paid]
     # Preparing again changes nothing already paid.
-    spring = services.statement_prepare(local_authority=la, academic_year=2026, term="spring", by=users["adviser"])
+    spring = reimbursement.statement_prepare(local_authority=la, academic_year=2026, term="spring", by=users["adviser"])
     assert spring.lines.count() == 1
 
 
 def test_a_finalised_statement_never_changes(users, deployments_in_autumn):
     first, _ = deployments_in_autumn
     autumn_visit(first, date(2025, 10, 8), confirmed=True)
-    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
-                                           by=users["adviser"])
-    services.statement_finalise(statement=statement, by=users["adviser"])
+    statement = reimbursement.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
+                                                by=users["adviser"])
+    reimbursement.statement_finalise(statement=statement, by=users["adviser"])
     with pytest.raises(DeploymentError, match="finalised"):
-        services.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn", by=users["adviser"])
+        reimbursement.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
+                                        by=users["adviser"])
     with pytest.raises(DeploymentError, match="already finalised"):
-        services.statement_finalise(statement=statement, by=users["adviser"])
+        reimbursement.statement_finalise(statement=statement, by=users["adviser"])
 
 
 def test_an_empty_statement_cannot_be_finalised(users):
-    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
-                                           by=users["adviser"])
+    statement = reimbursement.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
+                                                by=users["adviser"])
     with pytest.raises(DeploymentError, match="no confirmed days"):
-        services.statement_finalise(statement=statement, by=users["adviser"])
+        reimbursement.statement_finalise(statement=statement, by=users["adviser"])
 
 
 def test_the_csv_has_a_row_per_paid_day(users, deployments_in_autumn):
     first, _ = deployments_in_autumn
     autumn_visit(first, date(2025, 10, 8), confirmed=True, days=Decimal("0.5"))
-    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
-                                           by=users["adviser"])
-    rows = list(csv.reader(io.StringIO(services.statement_csv(statement))))
-    assert rows[0] == services.CSV_HEADER
+    statement = reimbursement.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
+                                                by=users["adviser"])
+    rows = list(csv.reader(io.StringIO(reports.statement_csv(statement))))
+    assert rows[0] == reports.CSV_HEADER
     assert rows[1][1:10] == [
         first.lle.school.name, first.lle.user.full_name, str(first.client_school.urn), first.client_school.name,
         "2025-10-08", first.lle.user.full_name, "0.5", "300.00", "150.00",
@@ -131,10 +132,10 @@ def test_finalising_makes_the_statement_pdf_in_the_background(users, deployments
     first, second = deployments_in_autumn
     autumn_visit(first, date(2025, 10, 8), confirmed=True)
     autumn_visit(second, date(2025, 11, 8), confirmed=True)
-    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
-                                           by=users["adviser"])
+    statement = reimbursement.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
+                                                by=users["adviser"])
     with django_capture_on_commit_callbacks(execute=True):
-        services.statement_finalise(statement=statement, by=users["adviser"])
+        reimbursement.statement_finalise(statement=statement, by=users["adviser"])
     statement = ReimbursementStatement.objects.get(pk=statement.pk)
     data = statement.pdf.read()
     assert data.startswith(b"%PDF")

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from deployments import services, tasks
+from deployments import reminders, tasks
 from deployments.models import Deployment, ReminderLog
 from lle_portal.models import OutgoingEmail
 
@@ -27,8 +27,8 @@ def test_an_lle_with_no_record_of_visit_for_too_long_is_reminded_once(users, dja
     deployment = DeploymentFactory(active=True, days_per_week=Decimal("1.0"), start_date=TODAY - timedelta(days=60))
     VisitRecordFactory(deployment=deployment, visit_date=TODAY - timedelta(days=22))
 
-    assert run(services.visit_reminders_send, django_capture_on_commit_callbacks) == 1
-    assert run(services.visit_reminders_send, django_capture_on_commit_callbacks) == 0
+    assert run(reminders.visit_reminders_send, django_capture_on_commit_callbacks) == 1
+    assert run(reminders.visit_reminders_send, django_capture_on_commit_callbacks) == 0
     assert [m.to for m in mail.outbox] == [[deployment.lle.user.email]]
     assert "No record of visit for 22 days" in mail.outbox[0].subject
     assert ReminderLog.objects.get().kind == ReminderLog.Kind.VISIT_OVERDUE
@@ -57,17 +57,18 @@ def test_the_allowed_gap_follows_the_intensity(users):
 def test_a_new_gap_after_a_new_visit_is_a_new_reminder(users, django_capture_on_commit_callbacks):
     deployment = DeploymentFactory(active=True, days_per_week=Decimal("1.0"), start_date=TODAY - timedelta(days=90))
     VisitRecordFactory(deployment=deployment, visit_date=TODAY - timedelta(days=70))
-    assert run(services.visit_reminders_send, django_capture_on_commit_callbacks, today=TODAY - timedelta(days=40)) == 1
+    earlier = TODAY - timedelta(days=40)
+    assert run(reminders.visit_reminders_send, django_capture_on_commit_callbacks, today=earlier) == 1
     VisitRecordFactory(deployment=deployment, visit_date=TODAY - timedelta(days=30))
-    assert run(services.visit_reminders_send, django_capture_on_commit_callbacks) == 1
-    assert run(services.visit_reminders_send, django_capture_on_commit_callbacks) == 0
+    assert run(reminders.visit_reminders_send, django_capture_on_commit_callbacks) == 1
+    assert run(reminders.visit_reminders_send, django_capture_on_commit_callbacks) == 0
     assert len(mail.outbox) == 2
 
 
 def test_deployments_not_active_or_just_started_are_not_chased(users, django_capture_on_commit_callbacks):
     DeploymentFactory(agreed=True, start_date=TODAY - timedelta(days=60))
     DeploymentFactory(active=True, start_date=TODAY - timedelta(days=10))
-    assert run(services.visit_reminders_send, django_capture_on_commit_callbacks) == 0
+    assert run(reminders.visit_reminders_send, django_capture_on_commit_callbacks) == 0
 
 
 def test_30_days_before_the_end_point_the_adviser_and_both_heads_are_told_once(
@@ -76,8 +77,8 @@ def test_30_days_before_the_end_point_the_adviser_and_both_heads_are_told_once(
     ending = DeploymentFactory(active=True, start_date=TODAY - timedelta(days=300),
                                end_date=TODAY - timedelta(days=300) + timedelta(days=320))
     DeploymentFactory(active=True)  # ends in ten months
-    assert run(services.ending_reminders_send, django_capture_on_commit_callbacks) == 1
-    assert run(services.ending_reminders_send, django_capture_on_commit_callbacks) == 0
+    assert run(reminders.ending_reminders_send, django_capture_on_commit_callbacks) == 1
+    assert run(reminders.ending_reminders_send, django_capture_on_commit_callbacks) == 0
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         [users["adviser"].email, ending.lle.user.email, ending.client_head.email]
     )

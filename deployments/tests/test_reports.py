@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from deployments import services
+from deployments import reimbursement, services
 from deployments.models import Deployment
 from lle_portal import reports
 from lle_portal.models import Report
@@ -115,10 +115,10 @@ def test_a_statement_pdf_is_a_report_only_advisers_of_its_la_see(users, django_c
 
     deployment = DeploymentFactory(active=True, start_date=date(2025, 9, 1), end_date=date(2026, 8, 31))
     VisitRecordFactory(deployment=deployment, visit_date=date(2025, 10, 8), confirmed=True)
-    statement = services.statement_prepare(local_authority=deployment.client_school.local_authority,
-                                           academic_year=2026, term="autumn", by=users["adviser"])
+    statement = reimbursement.statement_prepare(local_authority=deployment.client_school.local_authority,
+                                                academic_year=2026, term="autumn", by=users["adviser"])
     with django_capture_on_commit_callbacks(execute=True):
-        services.statement_finalise(statement=statement, by=users["adviser"])
+        reimbursement.statement_finalise(statement=statement, by=users["adviser"])
     report = Report.objects.get(kind="reimbursement_statement")
     statement.refresh_from_db()
     assert report.status == Report.Status.READY and statement.pdf.name == report.file.name

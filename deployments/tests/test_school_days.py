@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from deployments import services
+from deployments import reports, services
 from deployments.models import Deployment, VisitRecord, duration_problem
 from deployments.services import DeploymentError, NonSchoolDayError
 from lle_portal.models import AuditEvent, SchoolTerm
@@ -245,12 +245,12 @@ def test_the_proposal_page_offers_the_next_terms_first_day(client, users):
 
 def test_the_contract_lists_the_terms_the_deployment_spans(tmp_path):
     deployment = DeploymentFactory(agreed=True, start_date=date(2027, 1, 4), end_date=date(2027, 12, 17))
-    context = services.contract_context(deployment)
+    context = reports.contract_context(deployment)
     assert [t.label for t in context["terms"]] == [
         "Spring term 2026/27", "Summer term 2026/27", "Autumn term 2027/28",
     ]
     assert context["school_days"] > 150
-    services.deployment_generate_contract(deployment_id=deployment.pk)
+    reports.deployment_generate_contract(deployment_id=deployment.pk)
     (tmp_path / "contract.pdf").write_bytes(Deployment.objects.get(pk=deployment.pk).contract_pdf.read())
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "contract.pdf"), "-"], capture_output=True,
                           text=True).stdout

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from deployments import services
+from deployments import reports, services
 from deployments.models import Deployment, SupportNeed, VisitRecord, add_months
 from deployments.services import DeploymentError
 from lle_portal.models import AuditEvent, Report
@@ -141,10 +141,10 @@ def test_generating_the_contract_again_links_the_new_file_and_tells_nobody_twice
 ):
     deployment = DeploymentFactory(agreed=True)
     with django_capture_on_commit_callbacks(execute=True):
-        services.deployment_generate_contract(deployment_id=deployment.pk)
+        reports.deployment_generate_contract(deployment_id=deployment.pk)
     first = Deployment.objects.get(pk=deployment.pk).contract_pdf
     with django_capture_on_commit_callbacks(execute=True):
-        services.deployment_generate_contract(deployment_id=deployment.pk)
+        reports.deployment_generate_contract(deployment_id=deployment.pk)
     second = Deployment.objects.get(pk=deployment.pk).contract_pdf
     assert second.storage.exists(second.name)
     # Each build is a report of its own (the earlier one stays downloadable); the deployment links the newest.
@@ -159,7 +159,7 @@ def test_generating_the_contract_again_links_the_new_file_and_tells_nobody_twice
 def test_the_contract_agreement_is_a_pdf_that_poppler_can_draw(users, tmp_path):
     deployment = DeploymentFactory(agreed=True)
     ObjectiveFactory(deployment=deployment, title="Raise attainment in reading")
-    services.deployment_generate_contract(deployment_id=deployment.pk)
+    reports.deployment_generate_contract(deployment_id=deployment.pk)
     data = Deployment.objects.get(pk=deployment.pk).contract_pdf.read()
     assert data.startswith(b"%PDF")
     (tmp_path / "contract.pdf").write_bytes(data)

@@ -13,7 +13,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from deployments import reimbursement, services
+from deployments import reimbursement, reports, services
 from deployments.models import ReimbursementLine, ReimbursementStatement
 from deployments.services import DeploymentError
 from lle_portal.models import AuditEvent
@@ -36,7 +36,7 @@ def visit(deployment, day, *, confirmed=True, days="1.0", **kwargs):
 
 
 def prepare(users, year, term, who="adviser"):
-    return services.statement_prepare(local_authority=norfolk(), academic_year=year, term=term, by=users[who])
+    return reimbursement.statement_prepare(local_authority=norfolk(), academic_year=year, term=term, by=users[who])
 
 
 def lines_by_date(statement):
@@ -66,7 +66,7 @@ def test_a_statement_pays_its_terms_visits_and_apart_the_arrears_each_labelled_w
     assert set(lines) == {before, first, last}  # the day after the term waits for the next statement
     assert lines[first].kind == lines[last].kind == ReimbursementLine.Kind.PERIOD
     assert lines[before].kind == ReimbursementLine.Kind.ARREARS
-    context = services.statement_context(statement)
+    context = reports.statement_context(statement)
     assert [row.visit.visit_date for row in context["period"].rows] == [first, last]
     assert [(row.visit.visit_date, row.label) for row in context["arrears"].rows] == [(before, arrears_of)]
     assert context["total_days"] == Decimal(3) and context["total_amount"] == Decimal(900)
@@ -77,7 +77,7 @@ def test_a_visit_confirmed_late_is_paid_on_the_next_statement_as_labelled_arrear
     late = [visit(deployment, day, confirmed=False, days="0.5")
             for day in (date(2026, 6, 3), date(2026, 6, 10), date(2026, 7, 1))]
     summer = prepare(users, 2026, "summer")
-    services.statement_finalise(statement=summer, by=users["adviser"])
+    reimbursement.statement_finalise(statement=summer, by=users["adviser"])
     for record in late:
         services.visit_confirm(visit=record, by=deployment.client_head)
 
@@ -86,7 +86,7 @@ def test_a_visit_confirmed_late_is_paid_on_the_next_statement_as_labelled_arrear
     assert [line.visit for line in summer.lines.all()] == [on_time]
     assert sorted(line.visit.pk for line in autumn.lines.all()) == sorted(v.pk for v in late)
     assert {line.kind for line in autumn.lines.all()} == {ReimbursementLine.Kind.ARREARS}
-    context = services.statement_context(autumn)
+    context = reports.statement_context(autumn)
     assert [item["summary"] for item in context["arrears_by_period"]] == [
         "3 visits, 1.5 days, from Summer 2025/26 arrears"
     ]
@@ -124,14 +124,14 @@ def test_a_new_version_of_a_draft_asks_for_its_own_pdf(client, users, deployment
     visit(deployment, date(2026, 10, 7))
     statement = prepare(users, 2027, "autumn")
     with django_capture_on_commit_callbacks(execute=True):
-        services.statement_pdf_request(statement=statement, by=users["adviser"])
+        reports.statement_pdf_request(statement=statement, by=users["adviser"])
     statement.refresh_from_db()
-    assert reimbursement.statement_pdf_current(statement)
+    assert reports.statement_pdf_current(statement)
 
     visit(deployment, date(2026, 10, 14))
     statement = prepare(users, 2027, "autumn")
 
-    assert statement.version == 2 and not reimbursement.statement_pdf_current(statement)
+    assert statement.version == 2 and not reports.statement_pdf_current(statement)
     client.force_login(users["adviser"])
     assert client.get(reverse("deployments:statement_pdf", args=[statement.pk])).status_code == 404
 
@@ -155,12 +155,12 @@ def test_arrears_older_than_the_claim_window_are_held_with_the_reason_never_paid
     lines = lines_by_date(statement)
     assert lines[old.visit_date].held == ReimbursementLine.Held.CLAIM_WINDOW
     assert lines[recent.visit_date].held == ""
-    context = services.statement_context(statement)
+    context = reports.statement_context(statement)
     assert context["total_amount"] == Decimal(300)  # the recent one only
     assert [row.note for row in context["held"].rows] == [
         "Older than the 12-month claim window: held for the adviser's approval"
     ]
-    rows = list(csv.reader(io.StringIO(services.statement_csv(statement))))
+    rows = list(csv.reader(io.StringIO(reports.statement_csv(statement))))
     held = [row for row in rows if row[10] == "Held, not paid"]
     assert len(held) == 1 and held[0][5] == "2025-11-05" and held[0][9] == ""  # no amount: not paid
 
@@ -173,7 +173,7 @@ def test_the_list_of_statements_totals_what_each_pays_never_what_it_holds(client
     row = next(s for s in listed if s.pk == statement.pk)
 
     assert (row.total_days, row.total_amount) == (Decimal("1.0"), Decimal("300.00"))  # the recent visit alone
-    assert services.statement_context(statement)["total_amount"] == row.total_amount
+    assert reports.statement_context(statement)["total_amount"] == row.total_amount
 
 
 def test_the_term_offered_to_prepare_is_the_last_one_ended_until_it_is_finalised(users, deployment):
@@ -184,13 +184,13 @@ def test_the_term_offered_to_prepare_is_the_last_one_ended_until_it_is_finalised
     december = date(2026, 12, 5)
     assert (term_to_prepare(las, december).academic_year, term_to_prepare(las, december).term) == (2026, "summer")
     visit(deployment, date(2026, 6, 3))
-    services.statement_finalise(statement=prepare(users, 2026, "summer"), by=users["adviser"])
+    reimbursement.statement_finalise(statement=prepare(users, 2026, "summer"), by=users["adviser"])
     assert (term_to_prepare(las, december).academic_year, term_to_prepare(las, december).term) == (2027, "autumn")
 
 
 def test_finalising_leaves_held_arrears_unpaid_for_the_next_statement(users, old_arrears):
     statement, old, _ = old_arrears
-    services.statement_finalise(statement=statement, by=users["adviser"])
+    reimbursement.statement_finalise(statement=statement, by=users["adviser"])
 
     spring = prepare(users, 2027, "spring")
 
@@ -212,7 +212,7 @@ def test_the_adviser_approves_a_held_late_claim_audited_and_it_stays_approved_wh
     assert AuditEvent.objects.filter(verb="statement.late_claim_approved", actor=users["adviser"]).exists()
     statement = prepare(users, 2027, "autumn")
     assert statement.lines.get(visit=old).held == ""
-    assert services.statement_context(statement)["total_amount"] == Decimal(600)
+    assert reports.statement_context(statement)["total_amount"] == Decimal(600)
 
 
 @pytest.mark.parametrize("who", ["other_adviser", "lle", "client_head", "headteacher"])
@@ -222,7 +222,7 @@ def test_no_one_else_can_approve_a_held_late_claim(client, users, deployment, ol
     person = {**users, "lle": deployment.lle.user, "client_head": deployment.client_head}[who]
 
     with pytest.raises(DeploymentError):
-        services.late_claim_approve(line=line, by=person)
+        reimbursement.late_claim_approve(line=line, by=person)
     client.force_login(person)
     response = client.post(reverse("deployments:statement_approve", args=[statement.pk]), {"line": line.pk})
 
@@ -234,7 +234,7 @@ def test_no_one_else_can_approve_a_held_late_claim(client, users, deployment, ol
 def test_the_adviser_sets_their_las_claim_window_and_no_one_else_can(client, users, deployment):
     visit(deployment, date(2025, 11, 5))
     with pytest.raises(DeploymentError):
-        services.claim_window_set(local_authority=norfolk(), months=24, by=users["other_adviser"])
+        reimbursement.claim_window_set(local_authority=norfolk(), months=24, by=users["other_adviser"])
     client.force_login(users["other_adviser"])
     response = client.post(reverse("deployments:claim_window"), {"local_authority": norfolk().pk, "months": 24})
     assert "Select a valid choice" in response.content.decode()  # Norfolk is not offered to Suffolk's adviser
@@ -254,7 +254,7 @@ def test_only_an_adviser_of_the_la_prepares_or_finalises_its_statements(users, d
         prepare(users, 2027, "autumn", who="other_adviser")
     statement = prepare(users, 2027, "autumn")
     with pytest.raises(DeploymentError):
-        services.statement_finalise(statement=statement, by=users["other_adviser"])
+        reimbursement.statement_finalise(statement=statement, by=users["other_adviser"])
 
 
 def test_a_visit_flagged_for_quality_assurance_is_held_until_the_flag_is_cleared(users, deployment):
@@ -272,7 +272,7 @@ def test_a_visit_flagged_for_quality_assurance_is_held_until_the_flag_is_cleared
 def finalised(users, deployment):
     paid = visit(deployment, date(2026, 10, 7))
     statement = prepare(users, 2027, "autumn")
-    services.statement_finalise(statement=statement, by=users["adviser"])
+    reimbursement.statement_finalise(statement=statement, by=users["adviser"])
     return statement, paid
 
 
@@ -281,7 +281,7 @@ def test_a_finalised_statement_refuses_every_service(users, finalised):
     with pytest.raises(DeploymentError, match="finalised"):
         prepare(users, 2027, "autumn")
     with pytest.raises(DeploymentError, match="already finalised"):
-        services.statement_finalise(statement=statement, by=users["adviser"])
+        reimbursement.statement_finalise(statement=statement, by=users["adviser"])
 
 
 def test_the_database_refuses_any_change_to_a_finalised_statement_or_its_lines(finalised, deployment):
@@ -325,7 +325,7 @@ def test_the_admin_offers_no_change_and_no_delete_of_a_statement(client, users, 
 
 def test_a_paid_visit_corrected_after_finalising_is_put_right_on_the_next_statement(users, finalised, deployment):
     statement, paid = finalised
-    services.visit_correct(visit=paid, by=users["adviser"], days=Decimal("0.5"), reason="The head left at noon.")
+    reimbursement.visit_correct(visit=paid, by=users["adviser"], days=Decimal("0.5"), reason="The head left at noon.")
 
     assert statement.lines.get().amount == Decimal("300.00")  # the finalised statement is as it was
     spring = prepare(users, 2027, "spring")
@@ -333,18 +333,18 @@ def test_a_paid_visit_corrected_after_finalising_is_put_right_on_the_next_statem
     assert adjustment.kind == ReimbursementLine.Kind.ADJUSTMENT
     assert (adjustment.days, adjustment.amount, adjustment.adjusts.statement) == (
         Decimal("-0.5"), Decimal("-150.00"), statement)
-    row = services.statement_context(spring)["adjustments"].rows[0]
+    row = reports.statement_context(spring)["adjustments"].rows[0]
     assert row.label == "Adjustment to the Autumn term 2026/27 statement"
     assert "paid on the Autumn term 2026/27 statement (version 1)" in row.note
     assert "The head left at noon." in row.note
 
     # Withdrawn after that statement too: the rest comes off the one after.
-    services.statement_finalise(statement=spring, by=users["adviser"])
-    services.visit_correct(visit=paid, by=users["adviser"], withdraw=True, reason="Not delivered.")
+    reimbursement.statement_finalise(statement=spring, by=users["adviser"])
+    reimbursement.visit_correct(visit=paid, by=users["adviser"], withdraw=True, reason="Not delivered.")
     summer = prepare(users, 2027, "summer")
     assert summer.lines.get().amount == Decimal("-150.00")
     # And nothing more after that.
-    services.statement_finalise(statement=summer, by=users["adviser"])
+    reimbursement.statement_finalise(statement=summer, by=users["adviser"])
     assert not prepare(users, 2028, "autumn").lines.exists()
 
 
@@ -353,7 +353,7 @@ def test_no_one_but_the_adviser_corrects_a_confirmed_visit(client, users, finali
     _, paid = finalised
     person = {**users, "lle": deployment.lle.user, "client_head": deployment.client_head}[who]
     with pytest.raises(DeploymentError):
-        services.visit_correct(visit=paid, by=person, withdraw=True, reason="x")
+        reimbursement.visit_correct(visit=paid, by=person, withdraw=True, reason="x")
     client.force_login(person)
     response = client.post(reverse("deployments:visit_correct", args=[paid.pk]),
                            {"change": "withdraw", "reason": "x"})
@@ -373,8 +373,8 @@ def test_the_csv_and_the_pdf_state_the_same_lines_and_totals(client, users, depl
                                                              django_capture_on_commit_callbacks):
     # Paid on a finalised summer statement, then corrected: an adjustment on autumn's.
     corrected = visit(deployment, date(2026, 5, 6))
-    services.statement_finalise(statement=prepare(users, 2026, "summer"), by=users["adviser"])
-    services.visit_correct(visit=corrected, by=users["adviser"], days=Decimal("0.5"), reason="Half a day.")
+    reimbursement.statement_finalise(statement=prepare(users, 2026, "summer"), by=users["adviser"])
+    reimbursement.visit_correct(visit=corrected, by=users["adviser"], days=Decimal("0.5"), reason="Half a day.")
     other = DeploymentFactory(active=True, start_date=date(2025, 4, 1), end_date=date(2027, 3, 31),
                               rate_per_day=Decimal("400"))
     visit(deployment, date(2026, 10, 7))
@@ -382,7 +382,7 @@ def test_the_csv_and_the_pdf_state_the_same_lines_and_totals(client, users, depl
     visit(deployment, date(2026, 6, 3))  # arrears
     visit(other, date(2025, 10, 1))  # held: beyond the claim window
     statement = prepare(users, 2027, "autumn")
-    context = services.statement_context(statement)
+    context = reports.statement_context(statement)
     client.force_login(users["adviser"])
 
     rows = list(csv.reader(io.StringIO(client.get(reverse("deployments:statement_csv",
@@ -405,7 +405,7 @@ def test_the_csv_and_the_pdf_state_the_same_lines_and_totals(client, users, depl
 
     # The PDF, as text: the same amounts, the total and the held visit.
     with django_capture_on_commit_callbacks(execute=True):
-        services.statement_pdf_request(statement=statement, by=users["adviser"])
+        reports.statement_pdf_request(statement=statement, by=users["adviser"])
     statement.refresh_from_db()
     target = tmp_path / "statement.pdf"
     target.write_bytes(statement.pdf.read())
@@ -460,18 +460,18 @@ def test_a_draft_whose_records_changed_since_it_was_prepared_is_not_finalised_un
     services.visit_flag_for_qa(visit=record, by=users["adviser"])
 
     with pytest.raises(DeploymentError, match="Prepare the statement again"):
-        services.statement_finalise(statement=statement, by=users["adviser"])
+        reimbursement.statement_finalise(statement=statement, by=users["adviser"])
     services.visit_clear_qa_flag(visit=record, by=users["adviser"])
-    services.visit_correct(visit=record, by=users["adviser"], days=Decimal("0.5"), reason="Half a day.")
+    reimbursement.visit_correct(visit=record, by=users["adviser"], days=Decimal("0.5"), reason="Half a day.")
     with pytest.raises(DeploymentError, match="Prepare the statement again"):
-        services.statement_finalise(statement=statement, by=users["adviser"])
+        reimbursement.statement_finalise(statement=statement, by=users["adviser"])
     statement = prepare(users, 2027, "autumn")
-    services.statement_finalise(statement=statement, by=users["adviser"])
+    reimbursement.statement_finalise(statement=statement, by=users["adviser"])
     assert statement.lines.get().amount == Decimal("150.00")
 
 
 def test_a_held_claim_keeps_the_window_it_was_held_under(users, old_arrears):
     statement, old, _ = old_arrears
-    services.claim_window_set(local_authority=norfolk(), months=6, by=users["adviser"])
-    row = services.statement_context(statement)["held"].rows[0]
+    reimbursement.claim_window_set(local_authority=norfolk(), months=6, by=users["adviser"])
+    row = reports.statement_context(statement)["held"].rows[0]
     assert row.note == "Older than the 12-month claim window: held for the adviser's approval"

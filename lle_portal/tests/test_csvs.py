@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from deployments import services
+from deployments import reimbursement, reports
 from deployments.tests.factories import DeploymentFactory, VisitRecordFactory, norfolk
 from lle_portal import csvs
 
@@ -71,10 +71,10 @@ def test_an_lle_named_as_a_formula_is_inert_in_the_reimbursement_statement(users
     school.name = "@SUM(1+1)"
     school.save()
     VisitRecordFactory(deployment=deployment, visit_date=date(2025, 10, 8), confirmed=True, days=Decimal("0.5"))
-    statement = services.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
-                                           by=users["adviser"])
+    statement = reimbursement.statement_prepare(local_authority=norfolk(), academic_year=2026, term="autumn",
+                                                by=users["adviser"])
 
-    rows = list(csv.reader(io.StringIO(services.statement_csv(statement))))
+    rows = list(csv.reader(io.StringIO(reports.statement_csv(statement))))
 
     assert rows[1][1:3] == ["'@SUM(1+1)", "'" + HYPERLINK]
     assert rows[1][6] == "'" + HYPERLINK  # delivered by

@@ -367,7 +367,7 @@ def add_deployments(b: Builder, count: int) -> None:
     for i, need in enumerate(needs[:count]):
         n = start + i
         status = STATUS_MIX[n % len(STATUS_MIX)]
-        finished = status in (Deployment.Status.COMPLETED, Deployment.Status.ENDED_EARLY)
+        finished = status in Deployment.FINISHED
         if status in (Deployment.Status.PROPOSED, Deployment.Status.AGREED):
             start_date = b.today + timedelta(days=7 + n % 60)
         elif finished:
