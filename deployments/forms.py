@@ -10,9 +10,9 @@ from django import forms
 from django.utils import timezone
 
 from applications.models import Specialism
+from lle_portal.academic_years import academic_year_label
 from lle_portal.access import acts_for_school
 from lle_portal.models import LocalAuthority, User
-from lle_portal.schooldata import academic_year_label
 
 from .models import (
     INTENSITY_CHOICES,

@@ -30,9 +30,9 @@ from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from lle_portal.academic_years import academic_year_label
 from lle_portal.audit import audit_record
 from lle_portal.models import LocalAuthority, User
-from lle_portal.schooldata import academic_year_label
 
 from . import rules
 from .models import (

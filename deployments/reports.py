@@ -21,11 +21,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from lle_portal import csvs, reports, school_calendar
+from lle_portal.academic_years import academic_year_label, academic_year_of
 from lle_portal.access import has_role
 from lle_portal.audit import audit_record
 from lle_portal.models import Report, SchoolResult, User
 from lle_portal.pdf import render_pdf
-from lle_portal.schooldata import academic_year_label, academic_year_of
 
 from .models import Deployment, ReimbursementLine, ReimbursementStatement, VisitRecord
 from .notify import advisers_of, client_head_emails, email_all

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 from django.db import models
 
-from lle_portal.schooldata import academic_year_dates, academic_year_label, academic_year_of
+from lle_portal.academic_years import academic_year_dates, academic_year_label, academic_year_of
 
 
 class Term(models.TextChoices):

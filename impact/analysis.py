@@ -40,8 +40,9 @@ from django.db.models import Avg, Count, Q
 
 from applications.models import LLEProfile, LLEProfileQuerySet
 from deployments.models import Deployment
+from lle_portal.academic_years import academic_year_dates
 from lle_portal.models import AreaResult, KeyStage, LocalAuthority, School, SchoolResult
-from lle_portal.schooldata import academic_year_dates, phases_with_key_stage
+from lle_portal.schooldata import phases_with_key_stage
 
 ONE_DP = Decimal("0.1")
 

@@ -10,8 +10,8 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
 from deployments.models import Deployment, Objective, VisitRecord
+from lle_portal.academic_years import academic_year_label, academic_year_of
 from lle_portal.models import LocalAuthority, School
-from lle_portal.schooldata import academic_year_label, academic_year_of
 
 from .analysis import academic_year, programme_lles, supported_school_ids
 

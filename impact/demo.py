@@ -16,9 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from applications.models import LLEProfile
+from lle_portal.academic_years import academic_year_label, academic_year_of
 from lle_portal.demo import DemoContext
 from lle_portal.models import User
-from lle_portal.schooldata import academic_year_label, academic_year_of
 
 from . import demo_history, surveys
 from .models import Answer, Question, Survey, SurveyInvitation

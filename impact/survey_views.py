@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from lle_portal.academic_years import academic_year_label, academic_year_of
 from lle_portal.access import role_required
 from lle_portal.models import User
-from lle_portal.schooldata import academic_year_label, academic_year_of
 
 from . import surveys
 from .models import Answer, Survey, SurveyInvitation

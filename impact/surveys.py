@@ -34,12 +34,12 @@ from django.utils import timezone
 
 from applications.models import LLEProfile
 from deployments.models import Deployment
+from lle_portal.academic_years import academic_year_dates
 from lle_portal.access import acts_for_school
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
 from lle_portal.errors import DomainError
 from lle_portal.models import LocalAuthority, User
-from lle_portal.schooldata import academic_year_dates
 
 from .models import AGREEING, Answer, Question, Scale, Survey, SurveyInvitation, SurveyReminder, Theme
 

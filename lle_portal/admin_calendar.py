@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 
 from . import admin_groups, models, school_calendar
+from .academic_years import academic_year_label, academic_year_of
 from .admin_scope import ScopedFormFields, ScopedToOwnLAs
-from .schooldata import academic_year_label, academic_year_of
 
 
 def _wanted_year(request: HttpRequest) -> int:

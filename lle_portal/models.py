@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import private_links
+from .academic_years import academic_year_dates, academic_year_label
 from .files import PrivateUploadTo
 
 # --------------------------------------------------------------------------
@@ -426,8 +427,6 @@ class SchoolYearCalendar(models.Model):
         ]
 
     def __str__(self) -> str:
-        from .schooldata import academic_year_label
-
         return f"{self.local_authority}: {academic_year_label(self.academic_year)}"
 
     def clean(self) -> None:
@@ -438,8 +437,6 @@ class SchoolYearCalendar(models.Model):
 
 
 def _within_academic_year(calendar: SchoolYearCalendar | None, days: dict[str, object]) -> dict[str, str]:
-    from .schooldata import academic_year_dates, academic_year_label
-
     if calendar is None or calendar.academic_year is None:
         return {}
     first, last = academic_year_dates(calendar.academic_year)

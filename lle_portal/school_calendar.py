@@ -32,7 +32,7 @@ from functools import cache
 
 from dateutil.easter import easter
 
-from .schooldata import academic_year_dates, academic_year_label, academic_year_of
+from .academic_years import academic_year_dates, academic_year_label, academic_year_of
 
 AUTUMN, SPRING, SUMMER = "autumn", "spring", "summer"
 TERM_NAMES = {AUTUMN: "Autumn term", SPRING: "Spring term", SUMMER: "Summer term"}

@@ -9,8 +9,8 @@ from django.utils import timezone
 from impact import surveys
 from impact.demo import CLIENT_COMMENTS
 from impact.models import Answer, Survey, SurveyInvitation
+from lle_portal.academic_years import academic_year_of
 from lle_portal.models import LocalAuthority, User
-from lle_portal.schooldata import academic_year_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

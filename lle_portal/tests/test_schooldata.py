@@ -6,15 +6,13 @@ from decimal import Decimal
 
 import pytest
 
+from lle_portal.academic_years import academic_year_dates, academic_year_label, academic_year_of
 from lle_portal.models import Grade, Inspection, School
 from lle_portal.schooldata import (
     ABOVE,
     BELOW,
     UNKNOWN,
     PhaseGroup,
-    academic_year_dates,
-    academic_year_label,
-    academic_year_of,
     floor_by_year,
     floor_outcome,
     inspection_records,
