@@ -493,7 +493,7 @@ class TrainingCohort(models.Model):
 
 class LLEProfileQuerySet(models.QuerySet):
     def deployable(self):
-        """Only trained, active LLEs can be deployed."""
+        """Only trained, active LLEs can be deployed (LLEProfile.not_deployable_because, for one)."""
         return self.filter(is_active=True, trained_on__isnull=False)
 
     def serving_during(self, start, end):
@@ -540,6 +540,20 @@ class LLEProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} (LLE, {self.school.name})"
+
+    def not_deployable_because(self) -> list[str]:
+        """Why this LLE cannot be deployed, one reason per condition of
+        `LLEProfileQuerySet.deployable` it lacks (none: deployable)."""
+        reasons = []
+        if not self.is_active:
+            reasons.append("The LLE is not active")
+        if self.trained_on is None:
+            reasons.append("The LLE has not completed training")
+        return reasons
+
+    @property
+    def is_deployable(self) -> bool:
+        return not self.not_deployable_because()
 
 
 class LinkRequestQuerySet(models.QuerySet):

@@ -260,11 +260,7 @@ def exclusions_for(lle: LLEProfile, client: School, *, spare: Decimal, busy: boo
             reasons.append(f"Same trust ({client.trust})")
         if lle.school.federation and lle.school.federation == client.federation:
             reasons.append(f"Same federation ({client.federation})")
-    # LLEProfile.objects.deployable(), for one LLE: each condition it lacks is a reason of its own.
-    if not lle.is_active:
-        reasons.append("The LLE is not active")
-    if lle.trained_on is None:
-        reasons.append("The LLE has not completed training")
+    reasons += lle.not_deployable_because()
     if spare < HALF_DAY:
         reasons.append("No spare capacity")
     if busy:

@@ -139,7 +139,7 @@ class LLEProfileAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
     @admin.display(description="deployable", boolean=True)
     def deployable(self, obj: LLEProfile) -> bool:
-        return obj.is_active and obj.trained_on is not None
+        return obj.is_deployable
 
     def _ask(self, request: HttpRequest, queryset: QuerySet, *, form: forms.Form, action: str, title: str,
              intro: str, button: str) -> TemplateResponse:
