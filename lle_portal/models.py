@@ -758,10 +758,6 @@ class Inspection(models.Model):
         return [(label, ReportCardGrade(self.evaluation_areas[key]).label)
                 for key, label in self.EVALUATION_AREAS.items() if self.evaluation_areas.get(key)]
 
-    def judgement_rows(self) -> list[tuple[str, str]]:
-        return [(label, Grade(self.judgements[key]).label)
-                for key, label in self.JUDGEMENTS.items() if self.judgements.get(key)]
-
 
 class KeyStage(models.TextChoices):
     KS1 = "KS1", "Key stage 1"
@@ -784,10 +780,6 @@ class ResultBase(models.Model):
 
     class Meta:
         abstract = True
-
-    @property
-    def is_missing(self) -> bool:
-        return self.value is None
 
 
 class SchoolResult(ResultBase):

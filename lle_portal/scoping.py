@@ -45,10 +45,6 @@ def is_registered(model: type[models.Model]) -> bool:
     return model in _rules
 
 
-def registered_models() -> list[type[models.Model]]:
-    return list(_rules)
-
-
 def restrict(user: User, queryset: QuerySet) -> QuerySet:
     """`queryset` cut to the rows the user may see: all for a superuser,
     none for someone inactive or for a model with no rule."""
