@@ -13,7 +13,6 @@ import pytest
 from django.utils import timezone
 
 from impact import reports
-from impact.tests.test_figures import primary_programme  # noqa: F401 (a fixture)
 from lle_portal.models import AreaResult, KeyStage
 from lle_portal.tests.axe import assert_no_serious_violations
 
@@ -23,7 +22,7 @@ SCREENS = Path(tempfile.gettempdir()) / "lle-screens"
 PASSWORD = "correct horse battery staple"
 
 
-def test_the_dashboard_and_the_report_lead_with_what_changed(page, users, primary_programme, la):  # noqa: F811
+def test_the_dashboard_and_the_report_lead_with_what_changed(page, users, primary_programme, la):
     SCREENS.mkdir(parents=True, exist_ok=True)
     for year, value in ((2018, "0.0"), (2019, "0.1")):
         AreaResult.objects.create(area_code=AreaResult.ENGLAND, key_stage=KeyStage.KS2, measure="MATPROG",

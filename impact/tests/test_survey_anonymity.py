@@ -20,7 +20,7 @@ from lle_portal.models import AuditEvent
 from lle_portal.tests.factories import AdviserFactory
 
 from .factories import InvitationFactory
-from .test_surveys import a_survey, respond
+from .support import a_survey, respond
 
 pytestmark = pytest.mark.django_db
 SECRET = "Our LLE never turned up; the whole thing was a waste."

@@ -13,46 +13,15 @@ from django.utils import timezone
 from deployments import services as deployment_services
 from deployments.tests.factories import DeploymentFactory, LLEProfileFactory, norfolk
 from impact import surveys, tasks
-from impact.models import Answer, Question, Survey, SurveyInvitation, SurveyReminder
+from impact.models import Answer, Survey, SurveyInvitation, SurveyReminder
 from lle_portal.models import AuditEvent, OutgoingEmail
 from lle_portal.tests.factories import HeadteacherFactory, LocalAuthorityFactory, SchoolFactory
 
-from .factories import InvitationFactory, QuestionFactory, SurveyFactory
+from .factories import InvitationFactory
+from .support import a_survey, questions, respond
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
-
-
-def a_survey(*, status="open", audience=Survey.Audience.LLES, closes_on=None, **kwargs) -> Survey:
-    """A survey with a question per theme and kind: satisfaction (scale), collaboration
-    (scale), expectations (yes/no), impact (scale), and a comment."""
-    traits = {"open": {"open": True}, "closed": {"closed": True}, "draft": {}}[status]
-    survey = SurveyFactory(audience=audience, closes_on=closes_on or TODAY + timedelta(days=21), **traits, **kwargs)
-    QuestionFactory(survey=survey, position=1, text="I was satisfied with the service", theme="satisfaction")
-    QuestionFactory(survey=survey, position=2, text="The relationship was collaborative", theme="collaboration")
-    QuestionFactory(survey=survey, position=3, text="It met my expectations", kind=Question.Kind.YES_NO,
-                    theme="expectations")
-    QuestionFactory(survey=survey, position=4, text="It had an impact on school improvement", theme="impact")
-    QuestionFactory(survey=survey, position=5, text="Any comments?", kind=Question.Kind.TEXT, theme="")
-    return survey
-
-
-def questions(survey: Survey) -> dict[str, Question]:
-    return {q.theme or "comment": q for q in survey.questions.all()}
-
-
-def respond(survey: Survey, n: int, *, scale: int = 5, yes: bool = True, comment: str = "", consent=False):
-    """n people invited, who all answer (scale for every scale question)."""
-    qs = questions(survey)
-    invitations = []
-    for _ in range(n):
-        invitation = InvitationFactory(survey=survey)
-        values = {q.pk: scale for q in qs.values() if q.kind == Question.Kind.SCALE}
-        values[qs["expectations"].pk] = yes
-        values[qs["comment"].pk] = comment
-        surveys.answers_submit(invitation=invitation, by=invitation.user, answers=values, consent_to_publish=consent)
-        invitations.append(invitation)
-    return invitations
 
 
 def run(capture, job, **kwargs):
