@@ -8,7 +8,7 @@ the publishing of comments go through impact.surveys only; these models hold
 the data and the integrity rules.
 
 Answers are personal: nobody reads one person's answers. Results are shown
-in aggregate, never for a group of fewer than five people (impact.surveys;
+in aggregate, never for a group of fewer than five people (impact.survey_results;
 docs/programme.md §11.6).
 """
 

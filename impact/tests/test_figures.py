@@ -13,7 +13,7 @@ from django.utils import timezone
 from applications.admin import LLEProfileForm
 from applications.models import LLEProfile
 from deployments.tests.factories import LLEProfileFactory
-from impact import analysis, reports, surveys
+from impact import analysis, reports, survey_results
 from impact.dashboard import programme_summary, programme_years
 from impact.models import Survey
 from impact.tests.factories import AnswerFactory, InvitationFactory, QuestionFactory, SurveyFactory
@@ -171,13 +171,13 @@ def _survey(audience, respondents: int, invited: int, agreeing: int, closes=date
 
 
 def test_no_survey_that_year_is_not_fewer_than_five(users, la, client):
-    results = surveys.programme_survey_results(local_authority=la, year=2019)
-    assert not surveys.any_surveyed(results)
+    results = survey_results.programme_survey_results(local_authority=la, year=2019)
+    assert not survey_results.any_surveyed(results)
     assert results[0].lle.status == "not_surveyed" and results[0].lle.agreed_text == "No survey that year"
 
     _survey(Survey.Audience.LLES, respondents=7, invited=24, agreeing=6)
     _survey(Survey.Audience.CLIENT_HEADS, respondents=3, invited=4, agreeing=3)
-    results = surveys.programme_survey_results(local_authority=la, year=2019)
+    results = survey_results.programme_survey_results(local_authority=la, year=2019)
     satisfaction = results[0]
     assert satisfaction.lle.agreed_text == "6 of 7 respondents agreed (85.7%)"
     assert satisfaction.lle.response_text == "7 of 24 invited responded"
@@ -206,7 +206,7 @@ def test_a_yes_no_theme_says_yes_and_a_theme_of_two_questions_counts_answers(use
         AnswerFactory(invitation=invitation, question=met, scale=None, yes=i < 5)
         AnswerFactory(invitation=invitation, question=first, scale=5 if i < 4 else 1)
         AnswerFactory(invitation=invitation, question=second, scale=4 if i < 5 else 2)
-    results = {r.theme: r for r in surveys.programme_survey_results(local_authority=la, year=2019)}
+    results = {r.theme: r for r in survey_results.programme_survey_results(local_authority=la, year=2019)}
     assert results["expectations"].lle.agreed_text == "5 of 6 respondents said yes (83.3%)"
     # 4 + 5 of 12 answers, from 6 people.
     assert results["impact"].lle.agreed_text == "9 of 12 answers agreed (75.0%), from 6 respondents"

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from deployments import services as deployment_services
 from deployments.tests.factories import DeploymentFactory, LLEProfileFactory, norfolk
-from impact import surveys, tasks
+from impact import survey_results, surveys, tasks
 from impact.models import Answer, Survey, SurveyInvitation, SurveyReminder
 from lle_portal.models import AuditEvent, OutgoingEmail
 from lle_portal.tests.factories import HeadteacherFactory, LocalAuthorityFactory, SchoolFactory
@@ -247,7 +247,7 @@ def test_response_rate_counts_responded_of_invited(users):
     survey = a_survey()
     respond(survey, 3)
     InvitationFactory.create_batch(5, survey=survey)
-    rate = surveys.response_rate(survey)
+    rate = survey_results.response_rate(survey)
     assert (rate.invited, rate.responded, rate.percent) == (8, 3, Decimal("37.5"))
 
 
@@ -262,12 +262,12 @@ def test_a_group_of_four_is_never_shown_and_a_group_of_five_is(users):
     surveys.survey_close(survey=heads)
     year = (TODAY + timedelta(days=1)).year + (1 if (TODAY + timedelta(days=1)).month >= 9 else 0)
 
-    results = surveys.programme_survey_results(local_authority=la, year=year)
+    results = survey_results.programme_survey_results(local_authority=la, year=year)
     assert [r.theme for r in results] == ["satisfaction", "collaboration", "expectations", "impact"]
     satisfaction = results[0]
     assert satisfaction.label == "Satisfied with the service"
     # A survey of four counts for nothing in the year's figures, not even its numbers.
-    assert satisfaction.lle == surveys.GroupResult(invited=0, respondents=0, agree_percent=None)
+    assert satisfaction.lle == survey_results.GroupResult(invited=0, respondents=0, agree_percent=None)
     assert satisfaction.lle.suppressed and satisfaction.client.suppressed
 
     lles = a_survey(closes_on=TODAY + timedelta(days=1))
@@ -279,9 +279,9 @@ def test_a_group_of_four_is_never_shown_and_a_group_of_five_is(users):
     InvitationFactory(survey=heads)  # invited, not answered
     surveys.survey_close(survey=lles)
     surveys.survey_close(survey=heads)
-    results = surveys.programme_survey_results(local_authority=la, year=year)
-    assert results[0].lle == surveys.GroupResult(invited=5, respondents=5, agree_percent=Decimal("80.0"))
-    assert results[0].client == surveys.GroupResult(invited=6, respondents=5, agree_percent=Decimal("20.0"))
+    results = survey_results.programme_survey_results(local_authority=la, year=year)
+    assert results[0].lle == survey_results.GroupResult(invited=5, respondents=5, agree_percent=Decimal("80.0"))
+    assert results[0].client == survey_results.GroupResult(invited=6, respondents=5, agree_percent=Decimal("20.0"))
     assert results[2].lle.agree_percent == Decimal("100.0")  # yes/no: all said yes
 
 
@@ -298,9 +298,10 @@ def test_programme_results_take_the_surveys_closing_in_the_academic_year(users):
     draft = a_survey(status="draft", opens_on=date(2011, 3, 1), closes_on=date(2011, 3, 2))
     InvitationFactory(survey=draft)
 
-    assert surveys.programme_survey_results(local_authority=la, year=2011)[0].lle.agree_percent == Decimal("100.0")
-    assert surveys.programme_survey_results(local_authority=la, year=2012)[0].lle.agree_percent == Decimal("0.0")
-    assert surveys.programme_survey_results(local_authority=la, year=2010)[0].lle.invited == 0
+    assert (survey_results.programme_survey_results(local_authority=la, year=2011)[0].lle.agree_percent
+            == Decimal("100.0"))
+    assert survey_results.programme_survey_results(local_authority=la, year=2012)[0].lle.agree_percent == Decimal("0.0")
+    assert survey_results.programme_survey_results(local_authority=la, year=2010)[0].lle.invited == 0
 
 
 def test_programme_results_run_a_bounded_number_of_queries(users, django_assert_max_num_queries):
@@ -309,9 +310,9 @@ def test_programme_results_run_a_bounded_number_of_queries(users, django_assert_
     respond(survey, 6)
     year = survey.closes_on.year + (1 if survey.closes_on.month >= 9 else 0)
     with django_assert_max_num_queries(2):
-        surveys.programme_survey_results(local_authority=la, year=year)
+        survey_results.programme_survey_results(local_authority=la, year=year)
     with django_assert_max_num_queries(1):
-        surveys.published_comments(local_authority=la, year=year)
+        survey_results.published_comments(local_authority=la, year=year)
 
 
 def test_published_comments_are_those_published_with_consent_in_surveys_of_five_or_more(users):
@@ -328,8 +329,9 @@ def test_published_comments_are_those_published_with_consent_in_surveys_of_five_
         surveys.comment_publish(answer=answer, by=users["adviser"])
     year = heads.closes_on.year + (1 if heads.closes_on.month >= 9 else 0)
 
-    assert surveys.published_comments(local_authority=la, year=year) == [
-        surveys.PublishedComment(text="It has had the right mix of support.", audience_label="Client headteacher")
+    assert survey_results.published_comments(local_authority=la, year=year) == [
+        survey_results.PublishedComment(text="It has had the right mix of support.",
+                                        audience_label="Client headteacher")
     ]
 
 
