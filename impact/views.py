@@ -28,8 +28,7 @@ from .filters import ImpactFilter
 def _local_authorities(user) -> list[LocalAuthority]:
     """The LAs whose programme `user` may see."""
     if user.is_adviser:
-        las = LocalAuthority.objects.all() if user.is_superuser else user.local_authorities.all()
-        return list(las.order_by("name"))
+        return list(user.my_las().order_by("name"))
     if confirmed_school_id(user) and user.school.local_authority_id:
         return [user.school.local_authority]
     return []

@@ -188,10 +188,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_superuser or self.local_authorities.filter(pk=local_authority_id).exists()
 
     def in_my_las(self, lookup: str) -> Q:
-        """A filter for rows whose `lookup` LA is one of the adviser's (a subquery, no join)."""
+        """A filter for rows whose `lookup` LA is one of the adviser's (a subquery, no join).
+        The one way to write "in my LAs": every LA for a superuser."""
         if self.is_superuser:
             return Q()
         return Q(**{f"{lookup}__in": self.local_authorities.all()})
+
+    def my_las(self) -> models.QuerySet:
+        """The LAs the adviser works for (every LA for a superuser), by name."""
+        return LocalAuthority.objects.filter(self.in_my_las("pk"))
 
     @property
     def school_link_confirmed(self) -> bool:
