@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lle_portal.access import role_required
+from lle_portal.formatting import join_words as _join
+from lle_portal.formatting import uk_date, uk_datetime
 from lle_portal.forms import school_label
 from lle_portal.imports.measures import MEASURES, measure_label
 from lle_portal.models import AuditEvent, OutgoingEmail, User
@@ -64,22 +66,6 @@ DECIDED = (Status.DESIGNATED, Status.NOT_DESIGNATED, Status.DEFERRED)
 
 
 # --- words and dates ---------------------------------------------------------------
-
-
-def uk_datetime(value: datetime) -> str:
-    """'Friday 6 January 2027 at 17:00', in UK time whatever the season (GMT or BST)."""
-    local = timezone.localtime(value)
-    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"
-
-
-def uk_date(value: date | None, missing: str = "To be confirmed") -> str:
-    if value is None:
-        return missing
-    return f"{value:%A} {value.day} {value:%B %Y}"
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def round_state(round: ApplicationRound, now: datetime | None = None) -> str:
