@@ -21,13 +21,14 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(SCREENS / name), full_page=True)
 
 
-def pdf_to_png(data: bytes, name: str) -> list[Path]:
+def pdf_to_png(data: bytes, name: str, resolution: int = 60) -> list[Path]:
+    """Save the PDF as SCREENS/name.pdf and draw its pages as name-N.png."""
     SCREENS.mkdir(parents=True, exist_ok=True)
     source = SCREENS / f"{name}.pdf"
     source.write_bytes(data)
     for old in SCREENS.glob(f"{name}-*.png"):
         old.unlink()
-    subprocess.run(["pdftoppm", "-png", "-r", "60", str(source), str(SCREENS / name)], check=True)
+    subprocess.run(["pdftoppm", "-png", "-r", str(resolution), str(source), str(SCREENS / name)], check=True)
     return sorted(SCREENS.glob(f"{name}-*.png"))
 
 
