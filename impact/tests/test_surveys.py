@@ -16,6 +16,7 @@ from impact import survey_results, surveys, tasks
 from impact.models import Answer, Survey, SurveyInvitation, SurveyReminder
 from lle_portal.models import AuditEvent, OutgoingEmail
 from lle_portal.tests.factories import HeadteacherFactory, LocalAuthorityFactory, SchoolFactory
+from lle_portal.tests.support import at_once
 
 from .factories import InvitationFactory
 from .support import a_survey, questions, respond
@@ -337,27 +338,9 @@ def test_published_comments_are_those_published_with_consent_in_surveys_of_five_
 
 @pytest.mark.postgres
 def test_two_workers_sending_reminders_at_once_send_each_reminder_once(transactional_db, users):
-    import threading
-
-    from django.db import connection
-
     survey = a_survey()
     invitations = InvitationFactory.create_batch(3, survey=survey, invited_at=timezone.now() - timedelta(days=6))
-    barrier = threading.Barrier(2)
-    sent = []
-
-    def worker():
-        barrier.wait()
-        try:
-            sent.append(surveys.reminders_send())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    sent = at_once(surveys.reminders_send)
     assert sum(sent) == 3
     assert sorted(OutgoingEmail.objects.filter(template="survey_reminder").values_list("to", flat=True)) == sorted(
         i.user.email for i in invitations

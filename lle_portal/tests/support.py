@@ -1,12 +1,19 @@
-"""What the core's tests share: the production environment, and
-`manage.py` run in a process of its own with it."""
+"""What the tests share: the production environment, `manage.py` run in a
+process of its own with it, and work run by two workers at the same moment."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+from django.db import connection
+
+T = TypeVar("T")
 
 # The repository.
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,3 +35,25 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True,
         timeout=120,
     )
+
+
+def at_once(work: Callable[[], T], n: int = 2) -> list[T]:
+    """Run `work` in `n` threads released at the same moment (two workers, two
+    browser tabs), each on its own database connection; what each returned.
+    For a race test: use with transactional_db."""
+    barrier = threading.Barrier(n)
+    results: list[T] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            results.append(work())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
