@@ -53,8 +53,7 @@ def _my_invitations(request: HttpRequest):
 @role_required(HEADTEACHER)
 def survey_list(request: HttpRequest) -> HttpResponse:
     """My surveys: to answer, answered (still editable), closed."""
-    today = timezone.localdate()
-    still_open = Q(survey__status=Survey.Status.OPEN, survey__closes_on__gte=today)
+    still_open = Survey.accepting_answers_q(timezone.localdate(), "survey__")
     invitations = _my_invitations(request)
     to_answer = list(invitations.filter(still_open, responded_at__isnull=True).order_by("survey__closes_on", "pk"))
     answered = list(invitations.filter(still_open, responded_at__isnull=False).order_by("survey__closes_on", "pk"))

@@ -357,7 +357,7 @@ def reminders_send(*, now: datetime | None = None) -> int:
     sent = 0
     candidates = (
         SurveyInvitation.objects.awaiting_response()
-        .filter(survey__status=Status.OPEN, survey__closes_on__gte=today,
+        .filter(Survey.accepting_answers_q(today, "survey__"),
                 invited_at__lte=now - timedelta(days=REMINDER_GAP_DAYS))
         .annotate(reminder_count=Count("reminders"))
         .filter(reminder_count__lt=MAX_REMINDERS)
@@ -374,7 +374,7 @@ def reminders_send(*, now: datetime | None = None) -> int:
                 .get(pk=pk)
             )
             survey = invitation.survey
-            if invitation.responded_at or survey.status != Status.OPEN or survey.closes_on < today:
+            if invitation.responded_at or not survey.accepts_answers_on(today):
                 continue
             number = _reminder_due(invitation, now)
             if number is None:
