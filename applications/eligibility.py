@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
+from lle_portal.formatting import join_words as _join
 from lle_portal.models import Inspection, ReportCardGrade
 from lle_portal.schooldata import (
     BELOW,
@@ -468,11 +469,6 @@ def _performance(application: Application, official: OfficialData, rules: Eligib
                          declared=declared, official=figures)
     return Criterion("performance", title, TO_VERIFY, f"{_sentence(outcome.why)}; the adviser will verify.",
                      declared=declared, official=figures)
-
-
-def _join(items: list) -> str:
-    items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _senior_team(application: Application) -> Criterion:

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from lle_portal.formatting import join_words, uk_date, uk_datetime
 from lle_portal.forms import school_label
 from lle_portal.imports.measures import MEASURES, measure_label
 from lle_portal.models import AuditEvent, OutgoingEmail
@@ -31,22 +32,6 @@ from .sections import SECTIONS, Section, section_status
 Status = Application.Status
 
 # --- words and dates ---------------------------------------------------------------
-
-
-def uk_datetime(value: datetime) -> str:
-    """'Friday 6 January 2027 at 17:00', in UK time whatever the season (GMT or BST)."""
-    local = timezone.localtime(value)
-    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"
-
-
-def uk_date(value: date | None, missing: str = "To be confirmed") -> str:
-    if value is None:
-        return missing
-    return f"{value:%A} {value.day} {value:%B %Y}"
-
-
-def join_words(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def round_state(round: ApplicationRound, now: datetime | None = None) -> str:

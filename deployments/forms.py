@@ -178,8 +178,7 @@ class StatementPrepareForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        las = LocalAuthority.objects.all() if user.is_superuser else user.local_authorities.all()
-        self.fields["local_authority"].queryset = las
+        self.fields["local_authority"].queryset = user.my_las()
         this_year = term_for(timezone.localdate()).academic_year
         self.fields["academic_year"].choices = [
             (year, academic_year_label(year)) for year in range(this_year, this_year - 4, -1)
@@ -199,8 +198,7 @@ class ClaimWindowForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        las = LocalAuthority.objects.all() if user.is_superuser else user.local_authorities.all()
-        self.fields["local_authority"].queryset = las
+        self.fields["local_authority"].queryset = user.my_las()
 
 
 class VisitCorrectionForm(forms.Form):

@@ -25,6 +25,7 @@ from lle_portal.admin_actions import run_for_each
 
 from . import surveys
 from .models import Question, Survey
+from .survey_results import ResponseRate
 
 # Where the table sits in the admin's task groups (lle_portal/admin_groups.py).
 admin_groups.place(Survey, "surveys", 10)
@@ -36,17 +37,14 @@ class QuestionInline(ScopedFormFields, admin.TabularInline):
     fields = ("position", "text", "kind", "theme", "required")
     extra = 3
 
-    def _draft(self, obj: Survey | None) -> bool:
-        return obj is None or obj.status == Survey.Status.DRAFT
-
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return self._draft(obj) and super().has_add_permission(request, obj)
+        return surveys.questions_editable(obj) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return self._draft(obj) and super().has_change_permission(request, obj)
+        return surveys.questions_editable(obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return self._draft(obj) and super().has_delete_permission(request, obj)
+        return surveys.questions_editable(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Survey)
@@ -70,7 +68,7 @@ class SurveyAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fixed = ["status", "opened_at", "closed_at", "results"]
-        if obj is not None and obj.status != Survey.Status.DRAFT:
+        if not surveys.questions_editable(obj):
             # Who is asked, and how, is settled once the invitations are out.
             fixed += ["local_authority", "audience", "kind", "opens_on"]
         return fixed
@@ -81,14 +79,13 @@ class SurveyAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        # A survey that has invited people keeps its record; a draft can go.
-        return (obj is None or obj.status == Survey.Status.DRAFT) and super().has_delete_permission(request, obj)
+        return surveys.can_delete(obj) and super().has_delete_permission(request, obj)
 
     @admin.display(description="responses")
     def responses(self, obj: Survey) -> str:
         if not getattr(obj, "invited", 0):
             return "—"
-        rate = surveys.ResponseRate(invited=obj.invited, responded=obj.responded)
+        rate = ResponseRate(invited=obj.invited, responded=obj.responded)
         return f"{rate.responded} of {rate.invited} ({rate.percent}%)"
 
     @admin.display(description="results")

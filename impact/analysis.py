@@ -455,11 +455,6 @@ def comparable_years() -> dict[str, list[int]]:
     return found
 
 
-def available_years(measure: str = DEFAULT_MEASURE) -> list[int]:
-    """The years a measure can be compared with the year before, newest first."""
-    return comparable_years().get(measure, [])
-
-
 def supported_with_results(local_authority: LocalAuthority, year: int,
                            supported: set[int] | None = None) -> dict[str, int]:
     """For each measure, how many of the year's supported schools (`supported`,

@@ -20,7 +20,7 @@ from lle_portal.academic_years import academic_year_label, academic_year_of
 from lle_portal.demo import DemoContext
 from lle_portal.models import User
 
-from . import demo_history, surveys
+from . import demo_history, survey_results, surveys
 from .models import Answer, Question, Survey, SurveyInvitation
 
 QUESTIONS = [
@@ -73,7 +73,7 @@ def seed(ctx: DemoContext) -> None:
     _open_survey(ctx, adviser)
     # The programme's past year beside the results the demo has (impact/demo_history.py).
     demo_history.seed(ctx)
-    shown = surveys.programme_survey_results(local_authority=ctx.la, year=last_year)
+    shown = survey_results.programme_survey_results(local_authority=ctx.la, year=last_year)
     summary = "; ".join(
         f"{t.label.lower()}: LLEs {t.lle.agree_percent}%, client heads {t.client.agree_percent}%" for t in shown
     )
@@ -101,7 +101,7 @@ def _closed_june_survey(ctx: DemoContext, audience: str, people: list[User], row
     title = f"Survey of {who}, June {year}"
     if Survey.objects.filter(local_authority=ctx.la, title=title).exists():
         return
-    if len(people) < surveys.MIN_GROUP_SIZE:
+    if len(people) < survey_results.MIN_GROUP_SIZE:
         ctx.say(f"Surveys: only {len(people)} {who}; the June survey is skipped.")
         return
     opens_on, closes_on = date(year, 6, 1), date(year, 6, 30)

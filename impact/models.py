@@ -8,11 +8,13 @@ the publishing of comments go through impact.surveys only; these models hold
 the data and the integrity rules.
 
 Answers are personal: nobody reads one person's answers. Results are shown
-in aggregate, never for a group of fewer than five people (impact.surveys;
+in aggregate, never for a group of fewer than five people (impact.survey_results;
 docs/programme.md §11.6).
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -110,7 +112,15 @@ class Survey(models.Model):
     @property
     def accepts_answers(self) -> bool:
         """Open, and its closing day not yet past (the daily job closes it soon after)."""
-        return self.status == self.Status.OPEN and timezone.localdate() <= self.closes_on
+        return self.accepts_answers_on(timezone.localdate())
+
+    def accepts_answers_on(self, day: date) -> bool:
+        return self.status == self.Status.OPEN and day <= self.closes_on
+
+    @staticmethod
+    def accepting_answers_q(day: date, prefix: str = "") -> Q:
+        """accepts_answers_on(day) as a filter; `prefix` reaches the survey, e.g. "survey__"."""
+        return Q(**{f"{prefix}status": Survey.Status.OPEN, f"{prefix}closes_on__gte": day})
 
     @property
     def status_tone(self) -> str:

@@ -36,7 +36,7 @@ def may_see_programme(user, local_authority: LocalAuthority) -> bool:
 
 
 def report_context(local_authority: LocalAuthority, year: int) -> dict:
-    from . import surveys
+    from . import survey_results
 
     # Lead with what changed: every measure where the year's supported schools
     # have results to compare (most schools first), then the usual measures.
@@ -48,7 +48,7 @@ def report_context(local_authority: LocalAuthority, year: int) -> dict:
                                            year_to=year)
         if table.comparable:
             sections.append({"table": table, "chart": charts.change_chart(table), "supported": supported})
-    survey_results = surveys.programme_survey_results(local_authority=local_authority, year=year)
+    themes = survey_results.programme_survey_results(local_authority=local_authority, year=year)
     return {
         "la": local_authority,
         "year": year,
@@ -56,11 +56,11 @@ def report_context(local_authority: LocalAuthority, year: int) -> dict:
         "sections": sections,
         "matched": comparison.programme_comparison(local_authority, year,
                                                    [section["table"].measure.key for section in sections]),
-        "survey_results": survey_results,
-        "surveys_ran": surveys.any_surveyed(survey_results),
-        "survey_chart": charts.survey_chart(survey_results),
-        "comments": surveys.published_comments(local_authority=local_authority, year=year),
-        "min_group": surveys.MIN_GROUP_SIZE,
+        "survey_results": themes,
+        "surveys_ran": survey_results.any_surveyed(themes),
+        "survey_chart": charts.survey_chart(themes),
+        "comments": survey_results.published_comments(local_authority=local_authority, year=year),
+        "min_group": survey_results.MIN_GROUP_SIZE,
     }
 
 

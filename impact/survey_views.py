@@ -25,6 +25,14 @@ from lle_portal.models import User
 from . import surveys
 from .models import Answer, Survey, SurveyInvitation
 from .survey_forms import SurveyAnswerForm
+from .survey_results import (
+    MIN_GROUP_SIZE,
+    SUPPRESSED_TEXT,
+    ResponseRate,
+    consented_comments,
+    programme_survey_results,
+)
+from .survey_results import survey_results as results_of
 from .surveys import SurveyError
 
 ADVISER = User.Role.ADVISER
@@ -45,8 +53,7 @@ def _my_invitations(request: HttpRequest):
 @role_required(HEADTEACHER)
 def survey_list(request: HttpRequest) -> HttpResponse:
     """My surveys: to answer, answered (still editable), closed."""
-    today = timezone.localdate()
-    still_open = Q(survey__status=Survey.Status.OPEN, survey__closes_on__gte=today)
+    still_open = Survey.accepting_answers_q(timezone.localdate(), "survey__")
     invitations = _my_invitations(request)
     to_answer = list(invitations.filter(still_open, responded_at__isnull=True).order_by("survey__closes_on", "pk"))
     answered = list(invitations.filter(still_open, responded_at__isnull=False).order_by("survey__closes_on", "pk"))
@@ -63,7 +70,7 @@ def survey_answer(request: HttpRequest, pk: int) -> HttpResponse:
     survey = invitation.survey
     questions = list(survey.questions.all())
     answers = list(invitation.answers.all())
-    editable = survey.accepts_answers
+    editable = surveys.can_answer(invitation, request.user)
     form = SurveyAnswerForm(request.POST if request.method == "POST" and editable else None,
                             invitation=invitation, questions=questions, answers=answers)
     if request.method == "POST" and editable and form.is_valid():
@@ -81,7 +88,7 @@ def survey_answer(request: HttpRequest, pk: int) -> HttpResponse:
                              "Your answers are updated.")
             return redirect("impact:survey_list")
     elif request.method == "POST" and not editable:
-        messages.error(request, "This survey has closed: answers can no longer be changed.")
+        messages.error(request, surveys.answer_refusal(invitation, request.user))
     return render(request, "impact/surveys/answer.html", {
         "invitation": invitation, "survey": survey, "form": form, "editable": editable,
         "read_only_answers": [] if editable else _answers_shown(questions, answers),
@@ -122,25 +129,34 @@ def staff_survey_list(request: HttpRequest) -> HttpResponse:
     ).order_by("-closes_on", "-pk")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for survey in page.object_list:
-        survey.rate = surveys.ResponseRate(invited=survey.invited, responded=survey.responded)
+        survey.rate = ResponseRate(invited=survey.invited, responded=survey.responded)
     return render(request, "impact/surveys/staff_list.html", {"page": page})
 
 
 @role_required(ADVISER)
 def survey_results(request: HttpRequest, pk: int) -> HttpResponse:
-    survey = get_object_or_404(_advisers_surveys(request), pk=pk)
-    results = surveys.survey_results(survey)
+    survey = surveys.found_by_adviser(get_object_or_404(_advisers_surveys(request), pk=pk), request.user)
+    results = results_of(survey)
     comments = None
     # Nothing but the response rate until the survey closes (surveys.results_shown).
     if not results.suppressed:
-        comments = Paginator(surveys.consented_comments(survey), PAGE_SIZE).get_page(request.GET.get("page"))
+        comments = Paginator(consented_comments(survey), PAGE_SIZE).get_page(request.GET.get("page"))
+        for answer in comments.object_list:
+            answer.question.survey = survey  # one adviser check for the page (surveys.is_adviser_of)
+            answer.publishable = surveys.can_publish(answer, request.user)
+            answer.unpublishable = surveys.can_unpublish(answer, request.user)
     year = academic_year_of(survey.closes_on)
     return render(request, "impact/surveys/results.html", {
         "survey": survey, "results": results, "comments": comments,
         "year": year, "year_label": academic_year_label(year),
-        "programme": surveys.programme_survey_results(local_authority=survey.local_authority, year=year),
-        "suppressed_text": surveys.SUPPRESSED_TEXT, "min_group": surveys.MIN_GROUP_SIZE,
+        "programme": programme_survey_results(local_authority=survey.local_authority, year=year),
+        "suppressed_text": SUPPRESSED_TEXT, "min_group": MIN_GROUP_SIZE,
         "admin_url": reverse("admin:impact_survey_change", args=[survey.pk]),
+        "admin_list_url": reverse("admin:impact_survey_changelist"),
+        # What the adviser may do to it, in the admin (the same rules as the services).
+        "open_refusal": (refusal := surveys.open_refusal(survey, request.user)),
+        "can_open": refusal is None,
+        "can_close": surveys.can_close(survey, request.user),
     })
 
 

@@ -1,4 +1,4 @@
-"""Surveys of LLEs and client headteachers: the business rules.
+"""Surveys of LLEs and client headteachers: the business rules (the writes).
 
 Views, admin actions and Celery tasks call these; none of them changes a
 status itself. Survey: draft → open (everyone of its audience is invited) →
@@ -7,26 +7,24 @@ most two, at least five days after the invitation and after each other, none
 once they have answered or the survey has closed; each claimed by a unique
 row before its email is queued, so a re-run sends nothing twice.
 
-Results are aggregates, and a group (an audience of one survey, one question,
-or one theme over a year) with fewer than MIN_GROUP_SIZE people is never
-shown: with four client heads, a percentage would say what each one thought.
+Who may do what is decided here once, beside the services that guard with
+it: `can_open`, `can_close`, `can_answer`, `can_publish`, `can_unpublish`,
+`questions_editable`, `can_delete` and `results_shown`. Each `*_refusal`
+says why not, in the words the service raises; pages, templates and the
+admin show an action only when its predicate holds
+(impact/tests/test_survey_rules.py checks that for every state and role).
 
-Results appear only once a survey has closed (results_shown): live figures,
-read before and after one more answer, would say what that one person
-answered. For the same reason answering records no event naming the
-respondent (the invitation's responded_at is all there is), a year's
-programme figures count only surveys (and themes) with at least
-MIN_GROUP_SIZE respondents, so a small survey closing never moves them by a
-few people's answers, and comments are chosen and published after close.
+Answering records no event naming the respondent (the invitation's
+responded_at is all there is): read beside the results, it would say what
+they answered. Comments are chosen and published once the survey has closed.
+The results themselves, with the suppression of small groups, are read in
+impact.survey_results.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -34,17 +32,14 @@ from django.utils import timezone
 
 from applications.models import LLEProfile
 from deployments.models import Deployment
-from lle_portal.academic_years import academic_year_dates
 from lle_portal.access import acts_for_school
 from lle_portal.audit import audit_record
 from lle_portal.emails import email_queue
 from lle_portal.errors import DomainError
 from lle_portal.models import LocalAuthority, User
 
-from .models import AGREEING, Answer, Question, Scale, Survey, SurveyInvitation, SurveyReminder, Theme
+from .models import Answer, Question, Survey, SurveyInvitation, SurveyReminder
 
-MIN_GROUP_SIZE = 5
-SUPPRESSED_TEXT = "Fewer than 5 responses — not shown"
 # Reminders to people who have not answered (issue 6): at most two, at least
 # five days after the invitation and after each other.
 MAX_REMINDERS = SurveyReminder.MAX
@@ -55,29 +50,135 @@ RECENT_DEPLOYMENT_DAYS = 365
 
 Status = Survey.Status
 Audience = Survey.Audience
-AUDIENCE_LABELS = {Audience.LLES: "LLE", Audience.CLIENT_HEADS: "Client headteacher"}
-THEME_ORDER = (Theme.SATISFACTION, Theme.COLLABORATION, Theme.EXPECTATIONS, Theme.IMPACT)
 
 
 class SurveyError(DomainError):
     """A change the rules do not allow; the message is for the person who tried."""
 
 
-# --- small rules ---------------------------------------------------------------------
+# --- who may do what ------------------------------------------------------------------
+# One rule each. A service raises the refusal; a page shows the action only
+# when there is none. No query, except can_open's "has questions".
 
 
 def is_adviser_of(user: User, survey: Survey) -> bool:
-    return user.is_authenticated and user.advises(survey.local_authority_id)
+    """One query per user and survey instance: a page asking it for every
+    comment of the survey (can_publish) asks the database once."""
+    if not user.is_authenticated:
+        return False
+    known = survey.__dict__.setdefault("_advised_by", {})
+    if user.pk not in known:
+        known[user.pk] = user.advises(survey.local_authority_id)
+    return known[user.pk]
+
+
+def found_by_adviser(survey: Survey, user: User) -> Survey:
+    """Record that `survey` was looked up through `user`'s own LAs
+    (Survey.objects.for_adviser, by a page only advisers open): they advise
+    it, and the predicates need not ask the database again."""
+    survey.__dict__.setdefault("_advised_by", {})[user.pk] = True
+    return survey
+
+
+def results_shown(survey: Survey) -> bool:
+    """Whether any result of the survey (figures, comments) may be shown: only
+    once it has closed, when no answer can be added or changed. Every page,
+    report and admin asks this; none decides for itself."""
+    return survey.status == Status.CLOSED
+
+
+def questions_editable(survey: Survey | None) -> bool:
+    """Its questions, audience, kind and opening day can change only while a
+    draft: once the invitations are out, every answer is to the question as
+    it was asked. (None: a survey being added.)"""
+    return survey is None or survey.status == Status.DRAFT
+
+
+def can_delete(survey: Survey | None) -> bool:
+    """A survey that has invited people keeps its record; a draft can go."""
+    return survey is None or survey.status == Status.DRAFT
+
+
+def open_refusal(survey: Survey, by: User | None) -> str | None:
+    """Why `by` (None: the system) may not open the survey now, or None."""
+    if survey.status != Status.DRAFT:
+        return f"This survey is {survey.get_status_display().lower()}; only a draft can be opened."
+    if by is not None and not is_adviser_of(by, survey):
+        return "Only the adviser of this local authority can open the survey."
+    if survey.closes_on < timezone.localdate():
+        return f"This survey's closing date ({survey.closes_on:%-d %B %Y}) has passed. Change it first."
+    if not survey.questions.exists():
+        return "Add at least one question before opening the survey."
+    return None
+
+
+def can_open(survey: Survey, user: User) -> bool:
+    return open_refusal(survey, user) is None
+
+
+def close_refusal(survey: Survey, by: User | None) -> str | None:
+    if survey.status != Status.OPEN:
+        return f"This survey is {survey.get_status_display().lower()}; only an open survey can be closed."
+    if by is not None and not is_adviser_of(by, survey):
+        return "Only the adviser of this local authority can close the survey."
+    return None
+
+
+def can_close(survey: Survey, user: User) -> bool:
+    return close_refusal(survey, user) is None
+
+
+def answer_refusal(invitation: SurveyInvitation, by: User) -> str | None:
+    if invitation.user_id != by.pk:
+        return "Only the person invited can answer this survey."
+    if not invitation.survey.accepts_answers:
+        return "This survey has closed: answers can no longer be changed."
+    return None
+
+
+def can_answer(invitation: SurveyInvitation, user: User) -> bool:
+    return answer_refusal(invitation, user) is None
+
+
+def publish_refusal(answer: Answer, by: User) -> str | None:
+    """Reads answer.question.survey and answer.invitation."""
+    survey = answer.question.survey
+    if not is_adviser_of(by, survey):
+        return "Only the adviser of this local authority can publish comments."
+    if not results_shown(survey):
+        return "Comments can be published once the survey has closed."
+    if answer.question.kind != Question.Kind.TEXT or not answer.text:
+        return "Only comments (free-text answers) can be published."
+    if not answer.invitation.consent_to_publish:
+        return "The respondent did not agree to their comments being published."
+    if answer.published_at:
+        return "This comment is already published."
+    return None
+
+
+def can_publish(answer: Answer, user: User) -> bool:
+    return publish_refusal(answer, user) is None
+
+
+def unpublish_refusal(answer: Answer, by: User) -> str | None:
+    if not is_adviser_of(by, answer.question.survey):
+        return "Only the adviser of this local authority can unpublish comments."
+    if not answer.published_at:
+        return "This comment is not published."
+    return None
+
+
+def can_unpublish(answer: Answer, user: User) -> bool:
+    return unpublish_refusal(answer, user) is None
+
+
+def _refuse(refusal: str | None) -> None:
+    if refusal is not None:
+        raise SurveyError(refusal)
 
 
 def _lock(survey: Survey) -> Survey:
     return Survey.objects.select_for_update(of=("self",)).select_related("local_authority").get(pk=survey.pk)
-
-
-def _percent(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 # --- who is asked ---------------------------------------------------------------------
@@ -142,14 +243,7 @@ def survey_open(*, survey: Survey, by: User | None = None) -> Survey:
     of it now; an end-of-deployment survey the people of each deployment that
     ends while it is open (those already ended since it opens, now)."""
     survey = _lock(survey)
-    if survey.status != Status.DRAFT:
-        raise SurveyError(f"This survey is {survey.get_status_display().lower()}; only a draft can be opened.")
-    if by is not None and not is_adviser_of(by, survey):
-        raise SurveyError("Only the adviser of this local authority can open the survey.")
-    if survey.closes_on < timezone.localdate():
-        raise SurveyError(f"This survey's closing date ({survey.closes_on:%-d %B %Y}) has passed. Change it first.")
-    if not survey.questions.exists():
-        raise SurveyError("Add at least one question before opening the survey.")
+    _refuse(open_refusal(survey, by))
     survey.status = Status.OPEN
     survey.opened_at = timezone.now()
     survey.save(update_fields=["status", "opened_at"])
@@ -166,10 +260,7 @@ def survey_open(*, survey: Survey, by: User | None = None) -> Survey:
 def survey_close(*, survey: Survey, by: User | None = None) -> Survey:
     """Close an open survey: answers are final, reminders stop."""
     survey = _lock(survey)
-    if survey.status != Status.OPEN:
-        raise SurveyError(f"This survey is {survey.get_status_display().lower()}; only an open survey can be closed.")
-    if by is not None and not is_adviser_of(by, survey):
-        raise SurveyError("Only the adviser of this local authority can close the survey.")
+    _refuse(close_refusal(survey, by))
     survey.status = Status.CLOSED
     survey.closed_at = timezone.now()
     survey.save(update_fields=["status", "closed_at"])
@@ -265,7 +356,7 @@ def reminders_send(*, now: datetime | None = None) -> int:
     sent = 0
     candidates = (
         SurveyInvitation.objects.awaiting_response()
-        .filter(survey__status=Status.OPEN, survey__closes_on__gte=today,
+        .filter(Survey.accepting_answers_q(today, "survey__"),
                 invited_at__lte=now - timedelta(days=REMINDER_GAP_DAYS))
         .annotate(reminder_count=Count("reminders"))
         .filter(reminder_count__lt=MAX_REMINDERS)
@@ -282,7 +373,7 @@ def reminders_send(*, now: datetime | None = None) -> int:
                 .get(pk=pk)
             )
             survey = invitation.survey
-            if invitation.responded_at or survey.status != Status.OPEN or survey.closes_on < today:
+            if invitation.responded_at or not survey.accepts_answers_on(today):
                 continue
             number = _reminder_due(invitation, now)
             if number is None:
@@ -327,10 +418,7 @@ def answers_submit(*, invitation: SurveyInvitation, by: User, answers: dict[int,
     invitation = (
         SurveyInvitation.objects.select_for_update(of=("self",)).select_related("survey").get(pk=invitation.pk)
     )
-    if invitation.user_id != by.pk:
-        raise SurveyError("Only the person invited can answer this survey.")
-    if not invitation.survey.accepts_answers:
-        raise SurveyError("This survey has closed: answers can no longer be changed.")
+    _refuse(answer_refusal(invitation, by))
     questions = {q.pk: q for q in invitation.survey.questions.all()}
     existing = {a.question_id: a for a in invitation.answers.all()}
     missing = [q.text for q in questions.values() if q.required and _is_blank(q, answers.get(q.pk))]
@@ -384,16 +472,7 @@ def comment_publish(*, answer: Answer, by: User) -> Answer:
     """Publish a free-text answer; only with the respondent's consent."""
     answer = _lock_answer(answer)
     survey = answer.question.survey
-    if not is_adviser_of(by, survey):
-        raise SurveyError("Only the adviser of this local authority can publish comments.")
-    if not results_shown(survey):
-        raise SurveyError("Comments can be published once the survey has closed.")
-    if answer.question.kind != Question.Kind.TEXT or not answer.text:
-        raise SurveyError("Only comments (free-text answers) can be published.")
-    if not answer.invitation.consent_to_publish:
-        raise SurveyError("The respondent did not agree to their comments being published.")
-    if answer.published_at:
-        raise SurveyError("This comment is already published.")
+    _refuse(publish_refusal(answer, by))
     answer.published_at = timezone.now()
     answer.published_by = by
     answer.save(update_fields=["published_at", "published_by"])
@@ -405,307 +484,9 @@ def comment_publish(*, answer: Answer, by: User) -> Answer:
 def comment_unpublish(*, answer: Answer, by: User) -> Answer:
     answer = _lock_answer(answer)
     survey = answer.question.survey
-    if not is_adviser_of(by, survey):
-        raise SurveyError("Only the adviser of this local authority can unpublish comments.")
-    if not answer.published_at:
-        raise SurveyError("This comment is not published.")
+    _refuse(unpublish_refusal(answer, by))
     answer.published_at = None
     answer.published_by = None
     answer.save(update_fields=["published_at", "published_by"])
     audit_record(verb="survey.comment_unpublished", target=survey, actor=by, data={"answer": answer.pk})
     return answer
-
-
-# --- results -------------------------------------------------------------------------
-
-
-def results_shown(survey: Survey) -> bool:
-    """Whether any result of the survey (figures, comments) may be shown: only
-    once it has closed, when no answer can be added or changed. Every page,
-    report and admin asks this; none decides for itself."""
-    return survey.status == Status.CLOSED
-
-
-@dataclass(frozen=True)
-class ResponseRate:
-    invited: int
-    responded: int
-
-    @property
-    def percent(self) -> Decimal | None:
-        return _percent(self.responded, self.invited)
-
-
-def response_rate(survey: Survey) -> ResponseRate:
-    """Responded / invited: invitations, so each deployment asked about counts."""
-    counts = SurveyInvitation.objects.filter(survey=survey).aggregate(
-        invited=Count("pk"), responded=Count("pk", filter=Q(responded_at__isnull=False))
-    )
-    return ResponseRate(invited=counts["invited"], responded=counts["responded"])
-
-
-@dataclass(frozen=True)
-class GroupResult:
-    invited: int
-    respondents: int  # people who answered at least one question of the theme
-    agree_percent: Decimal | None  # % agree or strongly agree (scale) / yes (yes-no), 1 d.p.; None when suppressed
-    # What the percentage is of: answers agreeing out of answers given (one per
-    # respondent when the theme has one question). 0 when suppressed.
-    agreeing: int = field(default=0, compare=False)
-    answers: int = field(default=0, compare=False)
-    # Whether a survey asking this group about the theme closed that year at all:
-    # "no survey that year" is not "fewer than 5 responses".
-    surveyed: bool = field(default=True, compare=False)
-    # "agreed" (agree or strongly agree), "said yes" (a yes-no question), or both.
-    verb: str = field(default="agreed", compare=False)
-
-    @property
-    def suppressed(self) -> bool:
-        return self.respondents < MIN_GROUP_SIZE
-
-    @property
-    def status(self) -> str:
-        """"not_surveyed", "too_few" or "shown"."""
-        if not self.surveyed:
-            return "not_surveyed"
-        return "too_few" if self.suppressed or self.agree_percent is None else "shown"
-
-    @property
-    def agreed_text(self) -> str:
-        """What the percentage is of, in words: "6 of 7 respondents agreed (85.7%)"."""
-        if self.status == "not_surveyed":
-            return "No survey that year"
-        if self.status == "too_few":
-            return f"Fewer than {MIN_GROUP_SIZE} responses — not shown"
-        if self.answers == self.respondents:
-            return f"{self.agreeing} of {self.respondents} respondents {self.verb} ({self.agree_percent}%)"
-        return (f"{self.agreeing} of {self.answers} answers {self.verb} ({self.agree_percent}%), "
-                f"from {self.respondents} respondents")
-
-    @property
-    def response_text(self) -> str:
-        """The response rate, said separately: "7 of 24 invited responded"."""
-        return f"{self.respondents} of {self.invited} invited responded" if self.status == "shown" else ""
-
-
-def _group(invited: int, respondents: int, agreeing: int, answered: int, surveyed: bool = True,
-           verb: str = "agreed") -> GroupResult:
-    shown = respondents >= MIN_GROUP_SIZE
-    return GroupResult(invited=invited, respondents=respondents,
-                       agree_percent=_percent(agreeing, answered) if shown else None,
-                       agreeing=agreeing if shown else 0, answers=answered if shown else 0, surveyed=surveyed,
-                       verb=verb)
-
-
-@dataclass(frozen=True)
-class ThemeResult:
-    theme: str  # "satisfaction" | "collaboration" | "expectations" | "impact"
-    label: str  # e.g. "Satisfied with the service"
-    lle: GroupResult
-    client: GroupResult
-
-
-def any_surveyed(results: list[ThemeResult]) -> bool:
-    """Whether any survey of the programme closed that year (whatever its size)."""
-    return any(r.lle.surveyed or r.client.surveyed for r in results)
-
-
-# Answers that count towards "% agree": scale and yes/no, with their agreeing share.
-_CLOSED_KINDS = (Question.Kind.SCALE, Question.Kind.YES_NO)
-_AGREES = Q(scale__in=AGREEING) | Q(yes=True)
-
-
-def _year_surveys(local_authority: LocalAuthority, year: int) -> QuerySet:
-    """The LA's closed surveys (results_shown) whose closing date falls in the academic year."""
-    start, end = academic_year_dates(year)
-    return Survey.objects.filter(local_authority=local_authority, status=Status.CLOSED, closes_on__range=(start, end))
-
-
-def programme_survey_results(*, local_authority: LocalAuthority, year: int) -> list[ThemeResult]:
-    """Each theme, LLEs and client heads side by side, over all the LA's closed
-    surveys whose closing date falls in the academic year ending in `year`. Two queries.
-
-    A survey counts towards a theme only when at least MIN_GROUP_SIZE of its
-    respondents answered that theme: otherwise a small survey closing would
-    move the year's figure by its few people's answers, and the difference
-    would show them. Respondents and invited are summed over those surveys
-    (a person asked twice in a year counts twice, on both sides)."""
-    surveys = _year_surveys(local_authority, year)
-    # People answering each theme of each survey, and their answers.
-    answered = (
-        Answer.objects.filter(question__survey__in=surveys, question__kind__in=_CLOSED_KINDS)
-        .exclude(question__theme="")
-        .values("question__survey", "question__survey__audience", "question__theme")
-        .annotate(respondents=Count("invitation__user", distinct=True), answers=Count("pk"),
-                  agreeing=Count("pk", filter=_AGREES),
-                  yes_no=Count("pk", filter=Q(question__kind=Question.Kind.YES_NO)))
-    )
-    # People invited to each survey that asks about each theme.
-    invited = (
-        # One filter() call: both conditions hold for the same question.
-        SurveyInvitation.objects.filter(survey__in=surveys, survey__questions__kind__in=_CLOSED_KINDS,
-                                        survey__questions__theme__in=Theme.values)
-        .values("survey", "survey__audience", "survey__questions__theme")
-        .annotate(people=Count("user", distinct=True))
-    )
-    people = {(row["survey"], row["survey__questions__theme"]): row["people"] for row in invited}
-    # The audiences and themes some survey of the year asked about (however few answered).
-    asked = {(row["survey__audience"], row["survey__questions__theme"]) for row in invited}
-    counts: dict[tuple[str, str], dict] = defaultdict(
-        lambda: {"invited": 0, "respondents": 0, "answers": 0, "agreeing": 0, "yes_no": 0})
-    for row in answered:
-        if row["respondents"] < MIN_GROUP_SIZE:
-            continue
-        c = counts[(row["question__survey__audience"], row["question__theme"])]
-        c["invited"] += people.get((row["question__survey"], row["question__theme"]), 0)
-        c["respondents"] += row["respondents"]
-        c["answers"] += row["answers"]
-        c["agreeing"] += row["agreeing"]
-        c["yes_no"] += row["yes_no"]
-
-    def group(audience: str, theme: str) -> GroupResult:
-        c = counts[(audience, theme)]
-        verb = "said yes" if c["answers"] and c["yes_no"] == c["answers"] else (
-            "agreed or said yes" if c["yes_no"] else "agreed")
-        return _group(c["invited"], c["respondents"], c["agreeing"], c["answers"], (audience, theme) in asked, verb)
-
-    return [
-        ThemeResult(theme=theme.value, label=theme.label, lle=group(Audience.LLES, theme),
-                    client=group(Audience.CLIENT_HEADS, theme))
-        for theme in THEME_ORDER
-    ]
-
-
-@dataclass(frozen=True)
-class PublishedComment:
-    text: str
-    audience_label: str  # "Client headteacher" / "LLE"
-
-
-def _shown_surveys(surveys: QuerySet) -> QuerySet:
-    """Surveys with at least MIN_GROUP_SIZE people responding: only theirs are shown."""
-    return surveys.annotate(
-        people=Count("invitations__user", distinct=True, filter=Q(invitations__responded_at__isnull=False))
-    ).filter(people__gte=MIN_GROUP_SIZE)
-
-
-def published_comments(*, local_authority: LocalAuthority, year: int) -> list[PublishedComment]:
-    """Comments the adviser published (with consent) in the year's surveys,
-    client heads first, as the Norfolk programme quoted them (docs/programme.md §11.7).
-    One query."""
-    shown = _shown_surveys(_year_surveys(local_authority, year)).values("pk")
-    rows = (
-        Answer.objects.filter(question__survey__in=shown, published_at__isnull=False,
-                              invitation__consent_to_publish=True)
-        .order_by("question__survey__audience", "question__survey__closes_on", "question__position", "published_at",
-                  "pk")
-        .values_list("text", "question__survey__audience")
-    )
-    comments = [PublishedComment(text=text, audience_label=AUDIENCE_LABELS[audience]) for text, audience in rows]
-    # "client_heads" sorts before "lles", so client heads already come first.
-    return comments
-
-
-# --- one survey's results, for the adviser's page ------------------------------------------
-
-
-@dataclass(frozen=True)
-class QuestionResult:
-    question: Question
-    respondents: int
-    answers: int
-    # (label, count, percent) for each point of the scale, or yes and no.
-    distribution: tuple[tuple[str, int, Decimal | None], ...]
-    agree_percent: Decimal | None
-
-    @property
-    def suppressed(self) -> bool:
-        return self.respondents < MIN_GROUP_SIZE
-
-    @property
-    def is_text(self) -> bool:
-        return self.question.kind == Question.Kind.TEXT
-
-
-@dataclass(frozen=True)
-class SurveyResults:
-    survey: Survey
-    rate: ResponseRate
-    respondents: int  # people who answered
-    questions: list[QuestionResult]
-    themes: list[tuple[str, GroupResult]]  # (label, result) for the themes this survey asks about
-    shown: bool = True  # False until the survey closes: only the response rate, nothing else
-
-    @property
-    def suppressed(self) -> bool:
-        return not self.shown or self.respondents < MIN_GROUP_SIZE
-
-
-def survey_results(survey: Survey) -> SurveyResults:
-    """The survey's aggregates: per question and per theme. Four queries.
-
-    A question's or theme's respondents are some of the survey's, so a survey
-    with fewer than five respondents shows nothing at all; an open survey shows
-    only its response rate (one query)."""
-    rate = response_rate(survey)
-    if not results_shown(survey):
-        return SurveyResults(survey=survey, rate=rate, respondents=rate.responded, questions=[], themes=[],
-                             shown=False)
-    respondents = (
-        SurveyInvitation.objects.filter(survey=survey).responded().aggregate(n=Count("user", distinct=True))["n"]
-    )
-    per_point = {f"s{point}": Count("pk", filter=Q(scale=point)) for point in Scale.values}
-    rows = {
-        row["question"]: row
-        for row in Answer.objects.filter(question__survey=survey).values("question").annotate(
-            respondents=Count("invitation__user", distinct=True), answers=Count("pk"),
-            yes_count=Count("pk", filter=Q(yes=True)), no_count=Count("pk", filter=Q(yes=False)), **per_point,
-        )
-    }
-    results = []
-    theme_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # answers, agreeing
-    for question in survey.questions.all():
-        row = rows.get(question.pk, {})
-        n, people = row.get("answers", 0), row.get("respondents", 0)
-        if question.kind == Question.Kind.SCALE:
-            points = [(label, row.get(f"s{value}", 0)) for value, label in Scale.choices]
-            agreeing = sum(row.get(f"s{value}", 0) for value in AGREEING)
-        elif question.kind == Question.Kind.YES_NO:
-            points = [("Yes", row.get("yes_count", 0)), ("No", row.get("no_count", 0))]
-            agreeing = row.get("yes_count", 0)
-        else:
-            points, agreeing = [], 0
-        if question.theme and question.kind in _CLOSED_KINDS:
-            theme_counts[question.theme][0] += n
-            theme_counts[question.theme][1] += agreeing
-        shown = people >= MIN_GROUP_SIZE
-        results.append(QuestionResult(
-            question=question, respondents=people, answers=n,
-            distribution=tuple((label, count, _percent(count, n)) for label, count in points) if shown else (),
-            agree_percent=_percent(agreeing, n) if shown and points else None,
-        ))
-    theme_people = dict(
-        Answer.objects.filter(question__survey=survey, question__kind__in=_CLOSED_KINDS).exclude(question__theme="")
-        .values("question__theme").annotate(people=Count("invitation__user", distinct=True))
-        .values_list("question__theme", "people")
-    )
-    themes = [
-        (theme.label, _group(rate.invited, theme_people.get(theme.value, 0), theme_counts[theme.value][1],
-                             theme_counts[theme.value][0]))
-        for theme in THEME_ORDER if theme.value in theme_counts
-    ]
-    return SurveyResults(survey=survey, rate=rate, respondents=respondents, questions=results, themes=themes)
-
-
-def consented_comments(survey: Survey) -> QuerySet:
-    """Free-text answers whose respondent agreed to publishing: the adviser chooses
-    among these once the survey has closed (before, a new one would show who just answered)."""
-    if not results_shown(survey):
-        return Answer.objects.none()
-    return (
-        Answer.objects.filter(question__survey=survey, question__kind=Question.Kind.TEXT,
-                              invitation__consent_to_publish=True)
-        .exclude(text="")
-        .select_related("question")
-        .order_by("question__position", "pk")
-    )

@@ -20,7 +20,7 @@ from lle_portal.access import confirmed_school_id, role_required
 from lle_portal.models import LocalAuthority, Report, User
 from lle_portal.reports import latest_reports
 
-from . import analysis, charts, comparison, reports, surveys
+from . import analysis, charts, comparison, reports, survey_results
 from .dashboard import programme_summary, programme_years, school_deployments
 from .filters import ImpactFilter
 
@@ -28,8 +28,7 @@ from .filters import ImpactFilter
 def _local_authorities(user) -> list[LocalAuthority]:
     """The LAs whose programme `user` may see."""
     if user.is_adviser:
-        las = LocalAuthority.objects.all() if user.is_superuser else user.local_authorities.all()
-        return list(las.order_by("name"))
+        return list(user.my_las().order_by("name"))
     if confirmed_school_id(user) and user.school.local_authority_id:
         return [user.school.local_authority]
     return []
@@ -132,7 +131,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if la is not None and year is not None:
         table = analysis.performance_table(local_authority=la, measure=measure, year_from=year - 1, year_to=year,
                                            phase=phase)
-        survey_results = surveys.programme_survey_results(local_authority=la, year=year)
+        themes = survey_results.programme_survey_results(local_authority=la, year=year)
         subject = reports.subject_for(la, year)
         report = latest_reports(reports.KIND, [subject]).get(subject)
         context.update(
@@ -140,11 +139,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             table=table,
             matched=comparison.programme_comparison(la, year, [measure], phase),
             change_chart=charts.change_chart(table) if table.comparable else None,
-            survey_results=survey_results,
-            surveys_ran=surveys.any_surveyed(survey_results),
-            survey_chart=charts.survey_chart(survey_results),
-            comments=surveys.published_comments(local_authority=la, year=year),
-            min_group=surveys.MIN_GROUP_SIZE,
+            survey_results=themes,
+            surveys_ran=survey_results.any_surveyed(themes),
+            survey_chart=charts.survey_chart(themes),
+            comments=survey_results.published_comments(local_authority=la, year=year),
+            min_group=survey_results.MIN_GROUP_SIZE,
             report=report,
         )
     return render(request, "impact/dashboard.html", context)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -111,27 +110,3 @@ def staff_required(view):
         return refusal or view(request, *args, **kwargs)
 
     return wrapper
-
-
-class RoleRequiredMixin(AccessMixin):
-    """Class-based views: set `allowed_roles`. Anonymous → sign in; wrong role → 403."""
-
-    allowed_roles: tuple[str, ...] = ()
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        if not has_role(request.user, *self.allowed_roles):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-
-class StaffRequiredMixin(AccessMixin):
-    """Class-based views: only advisers, assessors and superusers."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        if not is_staff_member(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)

@@ -357,7 +357,7 @@ class ImportJobAdmin(ScopedToOwnLAs, admin.ModelAdmin):
             return queryset
         # Their own jobs and those of the advisers of their LAs; never a
         # national job, whose bad rows name schools across the country.
-        colleagues = models.User.objects.filter(local_authorities__in=user.local_authorities.all())
+        colleagues = models.User.objects.filter(user.in_my_las("local_authorities"))
         return queryset.filter(Q(created_by=user) | Q(created_by__in=colleagues), national=False)
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):

@@ -189,7 +189,7 @@ class SchoolYearCalendarAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         if year not in self._fill_in_years():
             self.message_user(request, "Choose the current or the next school year.", messages.ERROR)
             return HttpResponseRedirect(reverse("admin:lle_portal_schoolyearcalendar_changelist"))
-        las = models.LocalAuthority.objects.all() if request.user.is_superuser else request.user.local_authorities.all()
+        las = request.user.my_las()
         made = [la.name for la in las if school_calendar.fill_in_england_pattern(la, year)[1]]
         if made:
             self.message_user(

@@ -59,7 +59,7 @@ class ScopedToOwnLAs(ScopedFormFields):
             return queryset
         if self.la_lookup is not None:
             # A subquery, not a list: no extra query per page.
-            return queryset.filter(**{f"{self.la_lookup}__in": request.user.local_authorities.all()})
+            return queryset.filter(request.user.in_my_las(self.la_lookup))
         return scoping.restrict(request.user, queryset)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

@@ -189,10 +189,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_superuser or self.local_authorities.filter(pk=local_authority_id).exists()
 
     def in_my_las(self, lookup: str) -> Q:
-        """A filter for rows whose `lookup` LA is one of the adviser's (a subquery, no join)."""
+        """A filter for rows whose `lookup` LA is one of the adviser's (a subquery, no join).
+        The one way to write "in my LAs": every LA for a superuser."""
         if self.is_superuser:
             return Q()
         return Q(**{f"{lookup}__in": self.local_authorities.all()})
+
+    def my_las(self) -> models.QuerySet:
+        """The LAs the adviser works for (every LA for a superuser), by name."""
+        return LocalAuthority.objects.filter(self.in_my_las("pk"))
 
     @property
     def school_link_confirmed(self) -> bool:
@@ -755,10 +760,6 @@ class Inspection(models.Model):
         return [(label, ReportCardGrade(self.evaluation_areas[key]).label)
                 for key, label in self.EVALUATION_AREAS.items() if self.evaluation_areas.get(key)]
 
-    def judgement_rows(self) -> list[tuple[str, str]]:
-        return [(label, Grade(self.judgements[key]).label)
-                for key, label in self.JUDGEMENTS.items() if self.judgements.get(key)]
-
 
 class KeyStage(models.TextChoices):
     KS1 = "KS1", "Key stage 1"
@@ -781,10 +782,6 @@ class ResultBase(models.Model):
 
     class Meta:
         abstract = True
-
-    @property
-    def is_missing(self) -> bool:
-        return self.value is None
 
 
 class SchoolResult(ResultBase):

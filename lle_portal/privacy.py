@@ -461,20 +461,6 @@ def text_columns() -> list[tuple[type[models.Model], list[models.Field]]]:
     return found
 
 
-def rows_mentioning(text: str) -> dict[str, int]:
-    """How many rows of each table hold `text` in a text or JSON column (any case)."""
-    found: dict[str, int] = {}
-    for model, columns in text_columns():
-        annotations = {f"_c{i}": Cast(f.name, models.TextField()) for i, f in enumerate(columns)}
-        q = Q()
-        for alias in annotations:
-            q |= Q(**{f"{alias}__icontains": text})
-        count = model._default_manager.annotate(**annotations).filter(q).count()
-        if count:
-            found[model._meta.db_table] = count
-    return found
-
-
 def _sweep(erasure: Erasure) -> dict[str, int]:
     """Replace the email address wherever the providers left it; say where."""
     left: dict[str, int] = {}

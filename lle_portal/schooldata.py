@@ -38,6 +38,7 @@ from typing import Protocol
 
 from django.db import models
 
+from .formatting import join_words
 from .imports.vocab import ungraded_questions_grade
 from .models import Grade, Inspection, KeyStage, ReportCardGrade, School, SchoolResult
 
@@ -542,13 +543,13 @@ def _performance_one(key_stage, measure, results, years, averages, rules) -> Per
                                   f"average of {_fmt(average)}{unit}", figures)
     if improving:
         return PerformanceOutcome(MET_STATE, f"results rose in each of the last {len(window)} published years "
-                                  f"({_join_years(window)})", figures)
+                                  f"({join_words(window)})", figures)
     if high is False and improving is False:
         return PerformanceOutcome(NOT_MET_STATE, f"{latest_year}: {result}, below the England average "
                                   f"of {_fmt(average)}{unit}, and results did not rise in each of "
-                                  f"{_join_years(window)}", figures)
+                                  f"{join_words(window)}", figures)
     if not rules.high_performance and improving is False:
-        return PerformanceOutcome(NOT_MET_STATE, f"results did not rise in each of {_join_years(window)}", figures)
+        return PerformanceOutcome(NOT_MET_STATE, f"results did not rise in each of {join_words(window)}", figures)
     missing = []
     if high is None and rules.high_performance:
         missing.append(f"the {latest_year} result or its England average is not published")
@@ -557,7 +558,3 @@ def _performance_one(key_stage, measure, results, years, averages, rules) -> Per
                        if len(window) < rules.improving_years or all(v is not None for v in values)
                        else "a year in the window is not published (suppressed or missing)")
     return PerformanceOutcome(UNKNOWN, "; ".join(missing), figures)
-
-
-def _join_years(years: list[int]) -> str:
-    return ", ".join(str(y) for y in years[:-1]) + f" and {years[-1]}" if len(years) > 1 else str(years[0])

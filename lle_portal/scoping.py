@@ -36,17 +36,13 @@ def register(model: type[models.Model], rule: str | Rule) -> None:
     filtered, so a rule need not think of them)."""
     if isinstance(rule, str):
         lookup = rule
-        _rules[model] = lambda user: Q(**{f"{lookup}__in": user.local_authorities.all()})
+        _rules[model] = lambda user: user.in_my_las(lookup)
     else:
         _rules[model] = rule
 
 
 def is_registered(model: type[models.Model]) -> bool:
     return model in _rules
-
-
-def registered_models() -> list[type[models.Model]]:
-    return list(_rules)
 
 
 def restrict(user: User, queryset: QuerySet) -> QuerySet:
@@ -93,17 +89,16 @@ def about_visible(user: User, *, content_type_field: str = "content_type", id_fi
 def _people_of_my_las(user: User) -> Q:
     from .models import User as UserModel
 
-    mine = user.local_authorities.all()
     # A subquery, so that a person linked to two of the adviser's LAs is one row.
-    people = UserModel.objects.filter(Q(school__local_authority__in=mine) | Q(local_authorities__in=mine))
+    people = UserModel.objects.filter(user.in_my_las("school__local_authority") | user.in_my_las("local_authorities"))
     return Q(pk__in=people.values("pk"))
 
 
 def _invitations_of_my_las(user: User) -> Q:
     from .models import Invitation
 
-    mine = user.local_authorities.all()
-    invitations = Invitation.objects.filter(Q(school__local_authority__in=mine) | Q(local_authorities__in=mine))
+    invitations = Invitation.objects.filter(user.in_my_las("school__local_authority")
+                                            | user.in_my_las("local_authorities"))
     return Q(pk__in=invitations.values("pk"))
 
 
@@ -111,7 +106,7 @@ def _area_results(user: User) -> Q:
     from .models import AreaResult
 
     # Their own LAs' averages, and England's to compare with (published national figures).
-    return Q(local_authority__in=user.local_authorities.all()) | Q(area_code=AreaResult.ENGLAND)
+    return user.in_my_las("local_authority") | Q(area_code=AreaResult.ENGLAND)
 
 
 def register_core() -> None:

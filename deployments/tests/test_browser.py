@@ -7,11 +7,8 @@ Screenshots and the PDFs drawn as PNGs go to /tmp/lle-screens: look at them.
 """
 
 import re
-import subprocess
-import tempfile
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -19,38 +16,12 @@ from django.utils import timezone
 from deployments.models import Deployment, ReimbursementLine, SupportNeed, VisitRecord, add_months
 from deployments.terms import term_for
 from lle_portal.models import Inspection
+from lle_portal.tests.browser import pdf_to_png, screenshot, sign_in
 from lle_portal.tests.factories import HeadteacherFactory, InspectionFactory, SchoolFactory
 
 from .factories import LLEProfileFactory, norfolk, school_day_before
 
 pytestmark = pytest.mark.browser
-
-SCREENS = Path(tempfile.gettempdir()) / "lle-screens"
-PASSWORD = "correct horse battery staple"
-
-
-def screenshot(page, name: str) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / name), full_page=True)
-
-
-def pdf_to_png(data: bytes, name: str) -> list[Path]:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    source = SCREENS / f"{name}.pdf"
-    source.write_bytes(data)
-    for old in SCREENS.glob(f"{name}-*.png"):
-        old.unlink()
-    subprocess.run(["pdftoppm", "-png", "-r", "60", str(source), str(SCREENS / name)], check=True)
-    return sorted(SCREENS.glob(f"{name}-*.png"))
-
-
-def sign_in(page, user) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
-
 
 def nav(page):
     return page.get_by_role("navigation", name="Main")

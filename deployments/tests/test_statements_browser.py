@@ -14,9 +14,9 @@ import pytest
 
 from deployments.models import ReimbursementLine
 from lle_portal.tests.axe import assert_no_serious_violations
+from lle_portal.tests.browser import pdf_to_png, screenshot, sign_in
 
 from .factories import DeploymentFactory, VisitRecordFactory
-from .test_browser import pdf_to_png, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -6,34 +6,22 @@ leads with the same measure. Screenshot and PDF pages as PNG go to
 
 import re
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from impact import reports
-from impact.tests.test_figures import primary_programme  # noqa: F401 (a fixture)
 from lle_portal.models import AreaResult, KeyStage
 from lle_portal.tests.axe import assert_no_serious_violations
+from lle_portal.tests.browser import SCREENS, pdf_to_png, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
-SCREENS = Path(tempfile.gettempdir()) / "lle-screens"
-PASSWORD = "correct horse battery staple"
-
-
-def test_the_dashboard_and_the_report_lead_with_what_changed(page, users, primary_programme, la):  # noqa: F811
-    SCREENS.mkdir(parents=True, exist_ok=True)
+def test_the_dashboard_and_the_report_lead_with_what_changed(page, users, primary_programme, la):
     for year, value in ((2018, "0.0"), (2019, "0.1")):
         AreaResult.objects.create(area_code=AreaResult.ENGLAND, key_stage=KeyStage.KS2, measure="MATPROG",
                                   year=year, value=value)
-    governor = users["governor"]
-    page.goto("/accounts/login/")
-    page.get_by_label("Email address").fill(governor.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
+    sign_in(page, users["governor"])
     page.goto("/impact/")
     assert page.get_by_role("heading", name="The programme in Norfolk, 2018/19").is_visible()
     assert page.get_by_label("Measure").input_value() == "MATPROG"
@@ -47,14 +35,10 @@ def test_the_dashboard_and_the_report_lead_with_what_changed(page, users, primar
     # The chart comes right before its table.
     assert page.locator("figure.impact-chart + table.impact-table").count() >= 1
     assert_no_serious_violations(page)
-    page.screenshot(path=str(SCREENS / "figures-dashboard.png"), full_page=True)
+    screenshot(page, "figures-dashboard.png")
 
+    assert pdf_to_png(reports.render_impact_report(la, 2019), "figures-report", resolution=70)
     pdf = SCREENS / "figures-report.pdf"
-    pdf.write_bytes(reports.render_impact_report(la, 2019))
-    for old in SCREENS.glob("figures-report-*.png"):
-        old.unlink()
-    subprocess.run(["pdftoppm", "-png", "-r", "70", str(pdf), str(SCREENS / "figures-report")], check=True)
-    assert sorted(SCREENS.glob("figures-report-*.png"))
     text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                                    check=True).stdout.split())
     assert text.index("KS2 maths progress score") < text.index("KS4 Progress 8")

@@ -5,27 +5,16 @@ when it is ready. The screenshot and the PDF's pages as PNG go to
 
 import re
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from lle_portal.models import Report
+from lle_portal.tests.browser import SCREENS, pdf_to_png, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
-SCREENS = Path(tempfile.gettempdir()) / "lle-screens"
-PASSWORD = "correct horse battery staple"
-
-
 def test_a_governor_sees_the_dashboard_and_downloads_the_impact_report(page, users, governed):
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    governor = users["governor"]
-    page.goto("/accounts/login/")
-    page.get_by_label("Email address").fill(governor.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
+    sign_in(page, users["governor"])
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
     page.wait_for_url(re.compile(r"/impact/$"))
@@ -41,13 +30,13 @@ def test_a_governor_sees_the_dashboard_and_downloads_the_impact_report(page, use
         assert "chart" in chart.get_attribute("alt")
     assert page.get_by_role("table", name=re.compile("and the LA average by year")).is_visible()
     assert page.get_by_role("row", name=re.compile(r"Supported schools .*\+16\.0")).is_visible()
-    page.screenshot(path=str(SCREENS / "impact-dashboard.png"), full_page=True)
+    screenshot(page, "impact-dashboard.png")
 
     page.get_by_role("button", name="Request the impact report").click()
     page.wait_for_url(re.compile(r"/reports/\d+/$"))
     # Built in the background (in-process in tests); the page refreshes itself until ready.
     page.get_by_role("link", name="Download the PDF").wait_for(timeout=30_000)
-    page.screenshot(path=str(SCREENS / "impact-report-ready.png"), full_page=True)
+    screenshot(page, "impact-report-ready.png")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the PDF").click()
     pdf = SCREENS / "impact-report.pdf"
@@ -55,10 +44,7 @@ def test_a_governor_sees_the_dashboard_and_downloads_the_impact_report(page, use
     assert pdf.read_bytes().startswith(b"%PDF")
     assert Report.objects.get().status == Report.Status.READY
 
-    for old in SCREENS.glob("impact-report-*.png"):
-        old.unlink()
-    subprocess.run(["pdftoppm", "-png", "-r", "70", str(pdf), str(SCREENS / "impact-report")], check=True)
-    pages = sorted(SCREENS.glob("impact-report-*.png"))
+    pages = pdf_to_png(pdf.read_bytes(), "impact-report", resolution=70)
     assert pages, "the PDF has pages"
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Supported schools" in text and "+16.0" in text

@@ -34,7 +34,7 @@ def test_a_change_chart_is_an_svg_image_without_script_and_described_in_words():
 
 
 def test_no_survey_chart_when_every_group_is_too_small():
-    from impact.surveys import GroupResult, ThemeResult
+    from impact.survey_results import GroupResult, ThemeResult
 
     small = GroupResult(invited=10, respondents=4, agree_percent=None)
     assert charts.survey_chart([ThemeResult("impact", "Impact", small, small)]) is None

@@ -12,34 +12,20 @@ from django.utils import timezone
 
 from applications.admin import LLEProfileForm
 from applications.models import LLEProfile
-from deployments.tests.factories import DeploymentFactory, LLEProfileFactory
-from impact import analysis, reports, surveys
+from deployments.tests.factories import LLEProfileFactory
+from impact import analysis, reports, survey_results
 from impact.dashboard import programme_summary, programme_years
 from impact.models import Survey
 from impact.tests.factories import AnswerFactory, InvitationFactory, QuestionFactory, SurveyFactory
 from lle_portal.models import AreaResult, KeyStage, LocalAuthority, School, SchoolResult
 from lle_portal.tests.factories import SchoolFactory, SchoolResultFactory
 
+from .support import deploy, lle, school_results, squash
+
 pytestmark = pytest.mark.django_db
 
 D = Decimal
 URL = reverse("impact:dashboard")
-
-
-def squash(html: str) -> str:
-    return " ".join(html.split())
-
-
-def lle(la, designated, *, active=True, stood_down=None):
-    return LLEProfileFactory(school=SchoolFactory(local_authority=la), user__school=None, designated_on=designated,
-                             is_active=active, stood_down_on=stood_down)
-
-
-def deploy(lle_profile, school, start=date(2018, 9, 3), end=date(2019, 7, 19)):
-    now = timezone.now()
-    return DeploymentFactory(lle=lle_profile, client_school=school, need=None, client_head=None, client_head_name="",
-                             status="active", start_date=start, end_date=end, lle_accepted_at=now,
-                             client_accepted_at=now, agreed_at=now, started_at=now)
 
 
 # --- LLEs counted ----------------------------------------------------------------------------
@@ -106,13 +92,6 @@ def test_clearing_is_active_records_when_the_lle_stood_down():
 # --- England ----------------------------------------------------------------------------------
 
 
-def _results(school, values, measure="PTRWM_EXP", key_stage=KeyStage.KS2):
-    SchoolResult.objects.bulk_create(
-        SchoolResult(school=school, key_stage=key_stage, measure=measure, year=year, value=value)
-        for year, value in values.items()
-    )
-
-
 def _england(n_las: int):
     """One school in each of `n_las` other LAs, each +2 from 2018 to 2019."""
     las = LocalAuthority.objects.bulk_create(LocalAuthority(code=f"{100 + i}", name=f"LA {i}") for i in range(n_las))
@@ -129,7 +108,7 @@ def _england(n_las: int):
 def norfolk_results(la):
     """Two Norfolk schools (+4, +6), and England's published average 65 → 66."""
     for before, after in ((60, 64), (70, 76)):
-        _results(SchoolFactory(local_authority=la), {2018: before, 2019: after})
+        school_results(SchoolFactory(local_authority=la), {2018: before, 2019: after})
     for year, value in ((2018, D("65")), (2019, D("66"))):
         AreaResult.objects.create(area_code=AreaResult.ENGLAND, key_stage=KeyStage.KS2, measure="PTRWM_EXP",
                                   year=year, value=value)
@@ -192,13 +171,13 @@ def _survey(audience, respondents: int, invited: int, agreeing: int, closes=date
 
 
 def test_no_survey_that_year_is_not_fewer_than_five(users, la, client):
-    results = surveys.programme_survey_results(local_authority=la, year=2019)
-    assert not surveys.any_surveyed(results)
+    results = survey_results.programme_survey_results(local_authority=la, year=2019)
+    assert not survey_results.any_surveyed(results)
     assert results[0].lle.status == "not_surveyed" and results[0].lle.agreed_text == "No survey that year"
 
     _survey(Survey.Audience.LLES, respondents=7, invited=24, agreeing=6)
     _survey(Survey.Audience.CLIENT_HEADS, respondents=3, invited=4, agreeing=3)
-    results = surveys.programme_survey_results(local_authority=la, year=2019)
+    results = survey_results.programme_survey_results(local_authority=la, year=2019)
     satisfaction = results[0]
     assert satisfaction.lle.agreed_text == "6 of 7 respondents agreed (85.7%)"
     assert satisfaction.lle.response_text == "7 of 24 invited responded"
@@ -227,7 +206,7 @@ def test_a_yes_no_theme_says_yes_and_a_theme_of_two_questions_counts_answers(use
         AnswerFactory(invitation=invitation, question=met, scale=None, yes=i < 5)
         AnswerFactory(invitation=invitation, question=first, scale=5 if i < 4 else 1)
         AnswerFactory(invitation=invitation, question=second, scale=4 if i < 5 else 2)
-    results = {r.theme: r for r in surveys.programme_survey_results(local_authority=la, year=2019)}
+    results = {r.theme: r for r in survey_results.programme_survey_results(local_authority=la, year=2019)}
     assert results["expectations"].lle.agreed_text == "5 of 6 respondents said yes (83.3%)"
     # 4 + 5 of 12 answers, from 6 people.
     assert results["impact"].lle.agreed_text == "9 of 12 answers agreed (75.0%), from 6 respondents"
@@ -235,26 +214,6 @@ def test_a_yes_no_theme_says_yes_and_a_theme_of_two_questions_counts_answers(use
 
 
 # --- lead with what changed ------------------------------------------------------------------
-
-
-@pytest.fixture
-def primary_programme(users, la):
-    """2018/19: three supported primary schools with KS2 maths and reading progress
-    results but no KS2 headline; the LA's other schools have the headline and KS4.
-    Results run 2017 to 2019; the programme also ran in 2021/22 (no results)."""
-    lle_profile = lle(la, date(2017, 1, 1))
-    for i, (maths, reading) in enumerate(((-2, 1), (-1, 0), (0, 2))):
-        school = SchoolFactory(local_authority=la, name=f"Supported {i}")
-        deploy(lle_profile, school)
-        _results(school, {2018: maths, 2019: maths + D("0.6")}, measure="MATPROG")
-        _results(school, {2018: reading, 2019: reading + D("0.3")}, measure="READPROG")
-    other = SchoolFactory(local_authority=la, name="Headline school")
-    _results(other, {2017: 60, 2018: 62, 2019: 65})
-    _results(other, {2018: 1, 2019: 1}, measure="MATPROG")
-    secondary = SchoolFactory(local_authority=la, name="Secondary", phase=School.Phase.SECONDARY)
-    _results(secondary, {2018: D("-0.1"), 2019: D("0.2")}, measure="P8MEA", key_stage=KeyStage.KS4)
-    deploy(lle_profile, SchoolFactory(local_authority=la), start=date(2021, 9, 6), end=date(2022, 7, 15))
-    return la
 
 
 def test_the_dashboard_opens_on_the_measure_with_the_supported_schools(client, users, primary_programme):

@@ -14,7 +14,7 @@ from lle_portal import privacy
 from lle_portal.tests.factories import AdviserFactory
 
 from .factories import InvitationFactory
-from .test_surveys import a_survey, respond
+from .support import a_survey, respond
 
 pytestmark = pytest.mark.django_db
 

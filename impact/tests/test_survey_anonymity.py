@@ -13,14 +13,14 @@ from auditlog.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
-from impact import reports, surveys
+from impact import reports, survey_results, surveys
 from impact.models import Answer, Survey
 from lle_portal import privacy
 from lle_portal.models import AuditEvent
 from lle_portal.tests.factories import AdviserFactory
 
 from .factories import InvitationFactory
-from .test_surveys import a_survey, respond
+from .support import a_survey, respond
 
 pytestmark = pytest.mark.django_db
 SECRET = "Our LLE never turned up; the whole thing was a waste."
@@ -73,7 +73,7 @@ def test_it_shows_an_open_surveys_adviser_only_the_response_rate(client, users):
     assert "</strong> agree" not in page
     assert "Strongly agree" not in page and SECRET not in page
     assert "Results appear when the survey closes" in page
-    assert surveys.consented_comments(survey).count() == 0
+    assert survey_results.consented_comments(survey).count() == 0
     comment = Answer.objects.filter(question__survey=survey, question__kind="text").first()
     with pytest.raises(surveys.SurveyError, match="closed"):
         surveys.comment_publish(answer=comment, by=users["adviser"])
@@ -94,8 +94,8 @@ def test_it_lets_no_page_show_the_difference_one_more_answer_makes(client, users
 
     def everything():
         return ([_page(client, url) for url in urls],
-                surveys.programme_survey_results(local_authority=la, year=year),
-                surveys.published_comments(local_authority=la, year=year),
+                survey_results.programme_survey_results(local_authority=la, year=year),
+                survey_results.published_comments(local_authority=la, year=year),
                 reports.impact_report_html(la, year))
 
     before = everything()
@@ -134,7 +134,7 @@ def test_it_shows_results_after_close_and_still_hides_fewer_than_five(client, us
     big_page = client.get(reverse("impact:survey_results", args=[big.pk])).content.decode()
     assert "Fewer than 5 responses — not shown" in small_page and "Four of us." not in small_page
     assert "Strongly agree" in big_page and "Five of us." in big_page
-    results = surveys.programme_survey_results(local_authority=small.local_authority, year=_year(big))
+    results = survey_results.programme_survey_results(local_authority=small.local_authority, year=_year(big))
     # The survey of four adds nothing to the programme's figures: only the five are counted.
     assert results[0].lle.respondents == 5 and results[0].lle.agree_percent is not None
 
@@ -145,8 +145,8 @@ def test_it_keeps_a_small_survey_out_of_the_programme_figures_when_it_closes(use
     respond(five, 5, scale=5)
     _close(five)
     year = _year(five)
-    before = surveys.programme_survey_results(local_authority=la, year=year)
+    before = survey_results.programme_survey_results(local_authority=la, year=year)
     one = a_survey(closes_on=timezone.localdate() + timedelta(days=2))
     respond(one, 1, scale=1)
     _close(one)
-    assert surveys.programme_survey_results(local_authority=la, year=year) == before
+    assert survey_results.programme_survey_results(local_authority=la, year=year) == before

@@ -12,47 +12,17 @@ from django.utils import timezone
 
 from deployments import services as deployment_services
 from deployments.tests.factories import DeploymentFactory, LLEProfileFactory, norfolk
-from impact import surveys, tasks
-from impact.models import Answer, Question, Survey, SurveyInvitation, SurveyReminder
+from impact import survey_results, surveys, tasks
+from impact.models import Answer, Survey, SurveyInvitation, SurveyReminder
 from lle_portal.models import AuditEvent, OutgoingEmail
 from lle_portal.tests.factories import HeadteacherFactory, LocalAuthorityFactory, SchoolFactory
+from lle_portal.tests.support import at_once
 
-from .factories import InvitationFactory, QuestionFactory, SurveyFactory
+from .factories import InvitationFactory
+from .support import a_survey, questions, respond
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
-
-
-def a_survey(*, status="open", audience=Survey.Audience.LLES, closes_on=None, **kwargs) -> Survey:
-    """A survey with a question per theme and kind: satisfaction (scale), collaboration
-    (scale), expectations (yes/no), impact (scale), and a comment."""
-    traits = {"open": {"open": True}, "closed": {"closed": True}, "draft": {}}[status]
-    survey = SurveyFactory(audience=audience, closes_on=closes_on or TODAY + timedelta(days=21), **traits, **kwargs)
-    QuestionFactory(survey=survey, position=1, text="I was satisfied with the service", theme="satisfaction")
-    QuestionFactory(survey=survey, position=2, text="The relationship was collaborative", theme="collaboration")
-    QuestionFactory(survey=survey, position=3, text="It met my expectations", kind=Question.Kind.YES_NO,
-                    theme="expectations")
-    QuestionFactory(survey=survey, position=4, text="It had an impact on school improvement", theme="impact")
-    QuestionFactory(survey=survey, position=5, text="Any comments?", kind=Question.Kind.TEXT, theme="")
-    return survey
-
-
-def questions(survey: Survey) -> dict[str, Question]:
-    return {q.theme or "comment": q for q in survey.questions.all()}
-
-
-def respond(survey: Survey, n: int, *, scale: int = 5, yes: bool = True, comment: str = "", consent=False):
-    """n people invited, who all answer (scale for every scale question)."""
-    qs = questions(survey)
-    invitations = []
-    for _ in range(n):
-        invitation = InvitationFactory(survey=survey)
-        values = {q.pk: scale for q in qs.values() if q.kind == Question.Kind.SCALE}
-        values[qs["expectations"].pk] = yes
-        values[qs["comment"].pk] = comment
-        surveys.answers_submit(invitation=invitation, by=invitation.user, answers=values, consent_to_publish=consent)
-        invitations.append(invitation)
-    return invitations
 
 
 def run(capture, job, **kwargs):
@@ -278,7 +248,7 @@ def test_response_rate_counts_responded_of_invited(users):
     survey = a_survey()
     respond(survey, 3)
     InvitationFactory.create_batch(5, survey=survey)
-    rate = surveys.response_rate(survey)
+    rate = survey_results.response_rate(survey)
     assert (rate.invited, rate.responded, rate.percent) == (8, 3, Decimal("37.5"))
 
 
@@ -293,12 +263,12 @@ def test_a_group_of_four_is_never_shown_and_a_group_of_five_is(users):
     surveys.survey_close(survey=heads)
     year = (TODAY + timedelta(days=1)).year + (1 if (TODAY + timedelta(days=1)).month >= 9 else 0)
 
-    results = surveys.programme_survey_results(local_authority=la, year=year)
+    results = survey_results.programme_survey_results(local_authority=la, year=year)
     assert [r.theme for r in results] == ["satisfaction", "collaboration", "expectations", "impact"]
     satisfaction = results[0]
     assert satisfaction.label == "Satisfied with the service"
     # A survey of four counts for nothing in the year's figures, not even its numbers.
-    assert satisfaction.lle == surveys.GroupResult(invited=0, respondents=0, agree_percent=None)
+    assert satisfaction.lle == survey_results.GroupResult(invited=0, respondents=0, agree_percent=None)
     assert satisfaction.lle.suppressed and satisfaction.client.suppressed
 
     lles = a_survey(closes_on=TODAY + timedelta(days=1))
@@ -310,9 +280,9 @@ def test_a_group_of_four_is_never_shown_and_a_group_of_five_is(users):
     InvitationFactory(survey=heads)  # invited, not answered
     surveys.survey_close(survey=lles)
     surveys.survey_close(survey=heads)
-    results = surveys.programme_survey_results(local_authority=la, year=year)
-    assert results[0].lle == surveys.GroupResult(invited=5, respondents=5, agree_percent=Decimal("80.0"))
-    assert results[0].client == surveys.GroupResult(invited=6, respondents=5, agree_percent=Decimal("20.0"))
+    results = survey_results.programme_survey_results(local_authority=la, year=year)
+    assert results[0].lle == survey_results.GroupResult(invited=5, respondents=5, agree_percent=Decimal("80.0"))
+    assert results[0].client == survey_results.GroupResult(invited=6, respondents=5, agree_percent=Decimal("20.0"))
     assert results[2].lle.agree_percent == Decimal("100.0")  # yes/no: all said yes
 
 
@@ -329,9 +299,10 @@ def test_programme_results_take_the_surveys_closing_in_the_academic_year(users):
     draft = a_survey(status="draft", opens_on=date(2011, 3, 1), closes_on=date(2011, 3, 2))
     InvitationFactory(survey=draft)
 
-    assert surveys.programme_survey_results(local_authority=la, year=2011)[0].lle.agree_percent == Decimal("100.0")
-    assert surveys.programme_survey_results(local_authority=la, year=2012)[0].lle.agree_percent == Decimal("0.0")
-    assert surveys.programme_survey_results(local_authority=la, year=2010)[0].lle.invited == 0
+    assert (survey_results.programme_survey_results(local_authority=la, year=2011)[0].lle.agree_percent
+            == Decimal("100.0"))
+    assert survey_results.programme_survey_results(local_authority=la, year=2012)[0].lle.agree_percent == Decimal("0.0")
+    assert survey_results.programme_survey_results(local_authority=la, year=2010)[0].lle.invited == 0
 
 
 def test_programme_results_run_a_bounded_number_of_queries(users, django_assert_max_num_queries):
@@ -340,9 +311,9 @@ def test_programme_results_run_a_bounded_number_of_queries(users, django_assert_
     respond(survey, 6)
     year = survey.closes_on.year + (1 if survey.closes_on.month >= 9 else 0)
     with django_assert_max_num_queries(2):
-        surveys.programme_survey_results(local_authority=la, year=year)
+        survey_results.programme_survey_results(local_authority=la, year=year)
     with django_assert_max_num_queries(1):
-        surveys.published_comments(local_authority=la, year=year)
+        survey_results.published_comments(local_authority=la, year=year)
 
 
 def test_published_comments_are_those_published_with_consent_in_surveys_of_five_or_more(users):
@@ -359,34 +330,17 @@ def test_published_comments_are_those_published_with_consent_in_surveys_of_five_
         surveys.comment_publish(answer=answer, by=users["adviser"])
     year = heads.closes_on.year + (1 if heads.closes_on.month >= 9 else 0)
 
-    assert surveys.published_comments(local_authority=la, year=year) == [
-        surveys.PublishedComment(text="It has had the right mix of support.", audience_label="Client headteacher")
+    assert survey_results.published_comments(local_authority=la, year=year) == [
+        survey_results.PublishedComment(text="It has had the right mix of support.",
+                                        audience_label="Client headteacher")
     ]
 
 
 @pytest.mark.postgres
 def test_two_workers_sending_reminders_at_once_send_each_reminder_once(transactional_db, users):
-    import threading
-
-    from django.db import connection
-
     survey = a_survey()
     invitations = InvitationFactory.create_batch(3, survey=survey, invited_at=timezone.now() - timedelta(days=6))
-    barrier = threading.Barrier(2)
-    sent = []
-
-    def worker():
-        barrier.wait()
-        try:
-            sent.append(surveys.reminders_send())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    sent = at_once(surveys.reminders_send)
     assert sum(sent) == 3
     assert sorted(OutgoingEmail.objects.filter(template="survey_reminder").values_list("to", flat=True)) == sorted(
         i.user.email for i in invitations

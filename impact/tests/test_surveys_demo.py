@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from impact import surveys
+from impact import survey_results
 from impact.demo import CLIENT_COMMENTS
 from impact.models import Answer, Survey, SurveyInvitation
 from lle_portal.academic_years import academic_year_of
@@ -22,11 +22,11 @@ def test_the_demo_has_results_to_show_an_open_survey_and_a_second_run_adds_nothi
 
     la = LocalAuthority.objects.get(code="926")
     year = academic_year_of(timezone.localdate()) - 1
-    results = surveys.programme_survey_results(local_authority=la, year=year)
+    results = survey_results.programme_survey_results(local_authority=la, year=year)
     assert all(not r.lle.suppressed and not r.client.suppressed for r in results)
     # docs/programme.md §1.4: client satisfaction was stronger than that of LLEs.
     assert results[0].client.agree_percent > results[0].lle.agree_percent
-    published = surveys.published_comments(local_authority=la, year=year)
+    published = survey_results.published_comments(local_authority=la, year=year)
     assert [c.text for c in published] == CLIENT_COMMENTS
     assert {c.audience_label for c in published} == {"Client headteacher"}
 

@@ -15,7 +15,7 @@ from impact.models import Answer, Survey, SurveyInvitation
 from lle_portal.models import AuditEvent
 
 from .factories import InvitationFactory
-from .test_surveys import a_survey, questions, respond
+from .support import a_survey, questions, respond
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from applications.forms import SchoolSectionForm
 from impact import analysis, charts
 from impact.dashboard import programme_years
-from impact.tests.test_figures import deploy, lle, squash
+from impact.tests.support import deploy, lle, squash
 from lle_portal.academic_years import academic_year_of
 from lle_portal.models import Report
 from lle_portal.tests.factories import SchoolFactory

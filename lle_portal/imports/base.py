@@ -89,6 +89,10 @@ class ImportResult:
     def add_error(self, line: int, reason: str) -> None:
         self.errors.append(RowError(line, reason))
 
+    def skip(self, line: int, why: object) -> None:
+        """A row left out, and why: "<why>; the row was skipped"."""
+        self.add_error(line, f"{why}; the row was skipped")
+
     def count(self, key: str, n: int = 1) -> None:
         self.details[key] = self.details.get(key, 0) + n
 
@@ -449,7 +453,7 @@ class Importer:
         for row, place in places:
             refusal = self._refusal(place, schools, local_authorities)
             if refusal:
-                result.add_error(row.line, f"{refusal}; the row was skipped")
+                result.skip(row.line, refusal)
             else:
                 allowed.append(row)
         return allowed
@@ -506,7 +510,7 @@ class Importer:
         for row in table.rows():
             # PostgreSQL refuses NUL in text, which would fail the whole chunk.
             if row.has_nul():
-                result.add_error(row.line, "the row has a NUL character (the file may be damaged); the row was skipped")
+                result.skip(row.line, "the row has a NUL character (the file may be damaged)")
                 continue
             yield row
 

@@ -104,16 +104,14 @@ class GiasImporter(Importer):
             try:
                 urn = parse_urn(row.get("URN"))
             except ValueError as exc:
-                result.add_error(row.line, f"{exc}; the row was skipped")
+                result.skip(row.line, exc)
                 continue
             if urn in self.seen_urns:
-                result.add_error(
-                    row.line, f"URN {urn} appears again (first on line {self.seen_urns[urn]}); the row was skipped"
-                )
+                result.skip(row.line, f"URN {urn} appears again (first on line {self.seen_urns[urn]})")
                 continue
             name = row.get("EstablishmentName")
             if not name:
-                result.add_error(row.line, f"URN {urn} has no EstablishmentName; the row was skipped")
+                result.skip(row.line, f"URN {urn} has no EstablishmentName")
                 continue
             self.seen_urns[urn] = row.line
             values = self.values_from(row, name, result)

@@ -161,7 +161,7 @@ class OfstedImporter(Importer):
             try:
                 urn = parse_urn(row.get("URN"))
             except ValueError as exc:
-                result.add_error(row.line, f"{exc}; the row was skipped")
+                result.skip(row.line, exc)
                 continue
             found, errors_before = 0, len(result.errors)
             for block, columns in self.blocks:
@@ -176,17 +176,17 @@ class OfstedImporter(Importer):
                 key = (urn, values["inspection_date"])
                 if key in self.seen:
                     if self.seen[key] != row.line:
-                        result.add_error(
+                        result.skip(
                             row.line,
                             f"the inspection of URN {urn} on {key[1]:%d/%m/%Y} appears again "
-                            f"(first on line {self.seen[key]}); the row was skipped",
+                            f"(first on line {self.seen[key]})",
                         )
                     continue
                 self.seen[key] = row.line
                 parsed.append((row, urn, {"_block": block.name, **values}))
             if not found and len(result.errors) == errors_before:
                 date_column = self.blocks[0][1]["inspection_date"] if self.blocks else "inspection date"
-                result.add_error(row.line, f"URN {urn} has no {date_column}; the row was skipped")
+                result.skip(row.line, f"URN {urn} has no {date_column}")
 
         school_ids = dict(School.objects.filter(urn__in={urn for _, urn, _ in parsed}).values_list("urn", "pk"))
         existing = {

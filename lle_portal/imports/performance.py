@@ -177,22 +177,20 @@ class PerformanceImporter(Importer):
                 try:
                     urn = parse_urn(urn_text)
                 except ValueError as exc:
-                    result.add_error(row.line, f"{exc}; the row was skipped")
+                    result.skip(row.line, exc)
                     continue
                 if urn in self.seen_urns:
-                    result.add_error(
+                    result.skip(
                         row.line,
-                        f"URN {urn} appears again (first on line {self.seen_urns[urn]}); the row was skipped",
+                        f"URN {urn} appears again (first on line {self.seen_urns[urn]})",
                     )
                     continue
                 self.seen_urns[urn] = row.line
                 school_rows.append((row, urn))
             elif urn_text:
-                result.add_error(
-                    row.line, f"RECTYPE {rectype!r} is not a school (1 or 2) but the row has a URN; the row was skipped"
-                )
+                result.skip(row.line, f"RECTYPE {rectype!r} is not a school (1 or 2) but the row has a URN")
             elif self.has_rectype and rectype in SCHOOL_RECTYPES:
-                result.add_error(row.line, f"a school row (RECTYPE {rectype}) has no URN; the row was skipped")
+                result.skip(row.line, f"a school row (RECTYPE {rectype}) has no URN")
             else:
                 area = self.area_code(row, result)
                 if area:

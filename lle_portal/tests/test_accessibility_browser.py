@@ -8,18 +8,14 @@ page they pass through: applications/tests/test_journeys_browser.py.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.core.cache import cache
 
 from lle_portal.tests.access_matrix_world import build_world
 from lle_portal.tests.axe import axe_violations, describe
+from lle_portal.tests.browser import sign_in
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery staple"  # the factories' password
-
 
 @pytest.fixture
 def world(transactional_db):
@@ -29,11 +25,7 @@ def world(transactional_db):
 
 def _sign_in(page, user) -> None:
     page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
+    sign_in(page, user)
 
 
 def _pages_reached(page) -> list[str]:

@@ -15,24 +15,14 @@ from playwright.sync_api import Error as PlaywrightError
 
 from lle_portal.tests.access_matrix_world import build_world
 from lle_portal.tests.axe import axe_violations, describe
+from lle_portal.tests.browser import sign_in as _sign_in
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery staple"  # the factories' password
-
 
 @pytest.fixture
 def world(transactional_db):
     cache.clear()
     return build_world()
-
-
-def _sign_in(page, user) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def _open(page, url: str):

@@ -1,31 +1,22 @@
 """Signing in and accepting an invitation, in Debian's Chromium."""
 
 import re
-import tempfile
-from pathlib import Path
 
 import pytest
 from django.core import mail
 
 from lle_portal import services
 from lle_portal.models import User
+from lle_portal.tests.browser import PASSWORD, screenshot
 
 pytestmark = pytest.mark.browser
 
-# /tmp/lle-screens: look at them after a run.
-SCREENS = Path(tempfile.gettempdir()) / "lle-screens"
-PASSWORD = "correct horse battery staple"
 
-
-def _screenshot(page, name: str) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / name), full_page=True)
-
-
+# Screenshots go to /tmp/lle-screens (lle_portal.tests.browser): look at them after a run.
 def test_a_governor_signs_in_through_the_form_and_sees_their_name(transactional_db, users, page):
     governor = users["governor"]
     page.goto("/accounts/login/")
-    _screenshot(page, "login.png")
+    screenshot(page, "login.png")
 
     page.get_by_label("Email address").fill(governor.email.upper())
     page.get_by_label("Password").fill(PASSWORD)
@@ -36,7 +27,7 @@ def test_a_governor_signs_in_through_the_form_and_sees_their_name(transactional_
     assert governor.full_name in nav.inner_text()
     assert page.get_by_role("button", name="Sign out").is_visible()
     assert f"governor of {governor.school.name}" in page.locator("main").inner_text()
-    _screenshot(page, "home.png")
+    screenshot(page, "home.png")
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r"/$"))
@@ -51,7 +42,7 @@ def test_a_failed_sign_in_puts_the_focus_on_the_error_summary(transactional_db, 
     summary = page.locator("[data-error-summary]")
     summary.wait_for()
     assert summary.evaluate("el => el === document.activeElement")
-    _screenshot(page, "login-error.png")
+    screenshot(page, "login-error.png")
 
     # The summary's link takes the keyboard to the field.
     page.get_by_role("link", name="Enter your password.").click()
@@ -80,10 +71,10 @@ def test_an_invited_head_sets_a_password_and_lands_signed_in(transactional_db, u
     assert page.get_by_label("Your full name").input_value() == "Nia Newhead"
     page.get_by_label("Create a password").fill("a long and memorable passphrase")
     page.get_by_label("Confirm your password").fill("a long and memorable passphrase")
-    _screenshot(page, "invitation.png")
+    screenshot(page, "invitation.png")
     page.get_by_role("button", name="Create my account").click()
 
     page.wait_for_url(re.compile(r"/$"))
     assert "Your account is ready" in page.get_by_role("status").inner_text()
     assert "Nia Newhead" in page.get_by_role("navigation", name="Main").inner_text()
-    _screenshot(page, "invitation-done.png")
+    screenshot(page, "invitation-done.png")

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from .test_settings import PRODUCTION_ENV, manage
+from .support import PRODUCTION_ENV, manage
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from lle_portal.tests.factories import GovernorFactory
-from lle_portal.tests.test_settings import PRODUCTION_ENV, manage
+from lle_portal.tests.support import PRODUCTION_ENV, manage
 
 PASSWORD = "correct horse battery staple"
 CSP = (
