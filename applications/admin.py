@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from lle_portal import admin_groups
+from lle_portal.access import AuthenticatedHttpRequest
 from lle_portal.admin import ScopedFormFields, ScopedToOwnLAs, UrnSearchMixin
 from lle_portal.admin_actions import run_for_each
 from lle_portal.admin_scope import SuperuserOnly
@@ -491,13 +492,13 @@ class ApplicationAdmin(UrnSearchMixin, ScopedAdmin):
     # --- actions ---
 
     @admin.action(description="Record the LA's approval", permissions=["change"])
-    def record_la_approval(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def record_la_approval(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset,
                      lambda a: services.application_la_approve(application=a, by=request.user),
                      "LA approval recorded: {count}.")
 
     @admin.action(description="Withdraw the application", permissions=["change"])
-    def withdraw(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def withdraw(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset, lambda a: services.application_withdraw(
             application=a, by=request.user, reason="Withdrawn by the LA lead adviser."),
                      "Withdrawn: {count}.")
@@ -518,7 +519,7 @@ class AssessmentAdmin(ScopedAdmin):
               "comments", "submitted_at", "reminded_at")
     readonly_fields = fields
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         queryset = queryset.select_related("application__round", "assessor", "assigned_by")
         if request.user.is_assessor:
             return queryset.filter(assessor=request.user)
@@ -555,7 +556,7 @@ class AssessmentAdmin(ScopedAdmin):
     def scores_by_competency(self, obj: Assessment) -> str:
         return "; ".join(f"{title}: {obj.scores.get(key, '–')}" for key, title in RUBRIC.items())
 
-    def get_list_display(self, request: HttpRequest):
+    def get_list_display(self, request: AuthenticatedHttpRequest):  # type: ignore[override]  # the admin's user is signed in
         # The scoring page is the assessor's own (it is a 404 for anyone else).
         if request.user.is_assessor:
             return (*self.list_display, "score_link")
@@ -663,7 +664,7 @@ class LLEProfileAdmin(ScopedAdmin):
     )
     actions = ("add_to_cohort", "mark_training_complete")
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         queryset = queryset.select_related("user", "school", "cohort")
         if request.user.is_superuser:
             return queryset
@@ -707,7 +708,7 @@ class LLEProfileAdmin(ScopedAdmin):
         })
 
     @admin.action(description="Add to a training cohort", permissions=["change"])
-    def add_to_cohort(self, request: HttpRequest, queryset: QuerySet):
+    def add_to_cohort(self, request: AuthenticatedHttpRequest, queryset: QuerySet):
         cohorts = _cohorts_for(request)
         form = CohortChoiceForm(request.POST if "apply" in request.POST else None, cohorts=cohorts)
         if form.is_bound and form.is_valid():
@@ -724,7 +725,7 @@ class LLEProfileAdmin(ScopedAdmin):
         )
 
     @admin.action(description="Mark training complete", permissions=["change"])
-    def mark_training_complete(self, request: HttpRequest, queryset: QuerySet):
+    def mark_training_complete(self, request: AuthenticatedHttpRequest, queryset: QuerySet):
         form = TrainingDateForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
             on: date = form.cleaned_data["trained_on"]
@@ -831,13 +832,13 @@ class LinkRequestAdmin(SuperuserOnly, ScopedAdmin):
         ) or "–"
 
     @admin.action(description="Resend with a new link (the old link stops working)", permissions=["change"])
-    def resend(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def resend(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset,
                      lambda obj: references.link_request_resend(link_request=obj, by=request.user),
                      "Resent: {count}.")
 
     @admin.action(description="Cancel the request", permissions=["change"])
-    def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def cancel(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset,
                      lambda obj: references.link_request_cancel(link_request=obj, by=request.user),
                      "Cancelled: {count}.")

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from lle_portal.access import acts_for_school, role_required
+from lle_portal.access import AuthenticatedHttpRequest, acts_for_school, role_required
 from lle_portal.models import OutgoingEmail, User
 
 from . import references, services
@@ -52,7 +52,7 @@ def _advisers_rounds(request: HttpRequest):
 
 
 @role_required(ADVISER, ASSESSOR)
-def staff_index(request: HttpRequest) -> HttpResponse:
+def staff_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.is_assessor:
         return redirect("applications:staff_assessments")
     in_round = "applications__status"
@@ -87,7 +87,7 @@ def _first_rows(rows, n: int) -> list:
 
 
 @role_required(ADVISER)
-def staff_verify(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_verify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(
         with_eligibility_data(_advisers_applications(request).for_list().select_related("referee")), pk=pk
     )
@@ -149,7 +149,7 @@ def link_requests_for_staff(application: Application) -> list[LinkRequest]:
 
 @role_required(ADVISER)
 @require_POST
-def staff_link_request(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def staff_link_request(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     """Resend (a new link; the old one stops working) or cancel a request."""
     link_request = get_object_or_404(LinkRequest.objects.for_adviser(request.user), pk=pk)
     try:
@@ -169,7 +169,7 @@ def staff_link_request(request: HttpRequest, pk: int, action: str) -> HttpRespon
 
 @role_required(ADVISER)
 @require_POST
-def staff_la_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_la_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(_advisers_applications(request), pk=pk)
     try:
         services.application_la_approve(application=application, by=request.user)
@@ -184,7 +184,7 @@ def staff_la_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(ADVISER)
-def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(_advisers_applications(request).for_list(), pk=pk)
     can_assign = application.status in (Status.VERIFIED, Status.ASSESSED)
     data = request.POST if request.method == "POST" else None
@@ -213,7 +213,7 @@ def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(ASSESSOR)
-def staff_assessments(request: HttpRequest) -> HttpResponse:
+def staff_assessments(request: AuthenticatedHttpRequest) -> HttpResponse:
     assignments = (
         Assessment.objects.filter(assessor=request.user)
         .select_related("application__round")
@@ -225,7 +225,7 @@ def staff_assessments(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(ASSESSOR)
-def staff_assess(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_assess(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # Through the assessor: another assessor's assignment is a 404.
     assessment = get_object_or_404(
         Assessment.objects.filter(assessor=request.user).select_related("application__round"), pk=pk
@@ -321,7 +321,7 @@ def staff_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADVISER)
 @require_POST
-def staff_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(_advisers_applications(request).select_related("round"), pk=pk)
     form = DecisionForm(request.POST, prefix=f"app-{pk}")
     if form.is_valid():

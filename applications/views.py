@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lle_portal.access import role_required
+from lle_portal.access import AuthenticatedHttpRequest, role_required
 from lle_portal.forms import school_label
 from lle_portal.imports.measures import MEASURES, measure_label
 from lle_portal.models import AuditEvent, OutgoingEmail, User
@@ -170,9 +170,10 @@ def programme(request: HttpRequest) -> HttpResponse:
                 .prefetch_related("local_authorities", "contacts").first())
         rounds = ([last] if last else []) + rounds
     mine: dict[int, Application] = {}
-    is_head = request.user.is_authenticated and request.user.is_headteacher
+    is_head = False
     lle = None
-    if is_head:
+    if request.user.is_authenticated and request.user.is_headteacher:
+        is_head = True
         mine = {a.round_id: a for a in request.user.applications.filter(round__in=rounds)}
         lle = serving_lle(request.user)
     views = [
@@ -190,7 +191,7 @@ def programme(request: HttpRequest) -> HttpResponse:
 
 @role_required(HEADTEACHER)
 @require_POST
-def start(request: HttpRequest, round_pk: int) -> HttpResponse:
+def start(request: AuthenticatedHttpRequest, round_pk: int) -> HttpResponse:
     round = get_object_or_404(ApplicationRound, pk=round_pk)
     try:
         application = services.application_start(round=round, applicant=request.user)
@@ -201,7 +202,7 @@ def start(request: HttpRequest, round_pk: int) -> HttpResponse:
 
 
 @role_required(HEADTEACHER)
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The head's application in the open round, else their latest; else the programme page."""
     applications = list(request.user.applications.select_related("round").order_by("-round__opens_at"))
     if not applications:
@@ -392,7 +393,7 @@ def _after_save(request: HttpRequest, application: Application, return_to: str, 
 
 @role_required(HEADTEACHER)
 @require_http_methods(["GET", "POST"])
-def section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+def section(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse:
     application = _own_application(request, pk)
     section = _section_or_404(key)
     if request.method == "POST" and not _section_editable(application, key):
@@ -438,7 +439,7 @@ def _form(form_class, *args, application: Application, **kwargs):
     return form_class(*args, application=application, **kwargs)
 
 
-def _save_valid_answers(request: HttpRequest, application: Application, section: Section) -> Application:
+def _save_valid_answers(request: AuthenticatedHttpRequest, application: Application, section: Section) -> Application:
     partial = SECTION_FORMS[section.key](request.POST, application=application, partial=True)
     partial.is_valid()
     answers = partial.answers()
@@ -455,7 +456,9 @@ def _section_editable(application: Application, key: str) -> bool:
     return application.is_editable or (key == "referee" and application.can_replace_sponsor())
 
 
-def _referee_section(request: HttpRequest, application: Application, section: Section, return_to: str) -> HttpResponse:
+def _referee_section(
+    request: AuthenticatedHttpRequest, application: Application, section: Section, return_to: str
+) -> HttpResponse:
     """The sponsor (docs/programme.md §5.1). Saved whole by referee_nominate: a half-typed
     sponsor is kept in the browser (autosave.js) and in the page, not in the database."""
     template = "applications/section.html"
@@ -505,7 +508,7 @@ def _referee_section(request: HttpRequest, application: Application, section: Se
 
 @role_required(HEADTEACHER)
 @require_POST
-def autosave(request: HttpRequest, pk: int, key: str) -> JsonResponse:
+def autosave(request: AuthenticatedHttpRequest, pk: int, key: str) -> JsonResponse:
     """Called by static/js/autosave.js as the head types: saves each field that
     is valid on its own, and says which were not saved and why."""
     application = _own_application(request, pk)
@@ -541,7 +544,7 @@ def autosave(request: HttpRequest, pk: int, key: str) -> JsonResponse:
 
 @role_required(HEADTEACHER)
 @require_http_methods(["GET", "POST"])
-def check(request: HttpRequest, pk: int) -> HttpResponse:
+def check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
     eligibility = eligibility_for(application)
     needs_working_towards = bool(eligibility.not_met)
@@ -761,7 +764,7 @@ def link_request_rows(application: Application) -> list[dict[str, Any]]:
 
 @role_required(HEADTEACHER)
 @require_POST
-def send_request(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def send_request(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
     """"Send request now": email the sponsor (or the chair) before submitting."""
     application = _own_application(request, pk)
     if kind not in LinkRequest.Kind.values:
@@ -796,7 +799,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(HEADTEACHER)
 @require_http_methods(["GET", "POST"])
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
     if application.status not in WITHDRAWABLE:
         messages.error(request, f"This application is {application.get_status_display().lower()} "

@@ -25,7 +25,7 @@ from django.utils.html import format_html, format_html_join
 
 from applications.models import LLEProfile
 from lle_portal import admin_groups
-from lle_portal.access import confirmed_heads
+from lle_portal.access import AuthenticatedHttpRequest, confirmed_heads
 from lle_portal.admin import ScopedFormFields, ScopedToOwnLAs, UrnSearchMixin
 from lle_portal.admin_actions import run_for_each
 from lle_portal.admin_scope import SuperuserOnly
@@ -145,7 +145,7 @@ class SupportNeedAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
             )
         return form
 
-    def _school_from(self, request: HttpRequest, parameter: str) -> School | None:
+    def _school_from(self, request: AuthenticatedHttpRequest, parameter: str) -> School | None:
         """The school named in the query string, if it is one of the adviser's LAs'."""
         pk = request.GET.get(parameter, "")
         if not pk.isdigit():
@@ -211,7 +211,7 @@ class SupportNeedAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
         )
 
     @admin.action(description="Close the selected support needs")
-    def close_needs(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def close_needs(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset,
              lambda need: services.support_need_close(need=need, by=request.user, reason="Closed by the adviser."),
                      "{count} support needs closed.", refused_level=messages.ERROR)
@@ -293,12 +293,12 @@ class DeploymentAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
         return format_html('<a href="{}">Open the deployment page</a>', obj.get_absolute_url())
 
     @admin.action(description="Start the selected agreed deployments")
-    def start_deployments(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def start_deployments(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset, lambda d: services.deployment_start(deployment=d, by=request.user),
                      "{count} deployments started.", refused_level=messages.ERROR)
 
     @admin.action(description="Record the selected deployments as completed")
-    def complete_deployments(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def complete_deployments(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset, lambda d: services.deployment_complete(deployment=d, by=request.user),
                      "{count} deployments completed.", refused_level=messages.ERROR)
 
@@ -364,12 +364,12 @@ class VisitRecordAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         return obj.qa_flagged_at is not None
 
     @admin.action(description="Flag for quality assurance")
-    def flag_for_qa(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def flag_for_qa(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset, lambda v: services.visit_flag_for_qa(visit=v, by=request.user),
                      "{count} records of visit flagged for quality assurance.", refused_level=messages.ERROR)
 
     @admin.action(description="Clear the quality-assurance flag")
-    def clear_qa_flag(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def clear_qa_flag(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset, lambda v: services.visit_clear_qa_flag(visit=v, by=request.user),
                      "{count} quality-assurance flags cleared.", refused_level=messages.ERROR)
 

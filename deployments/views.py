@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 
 from applications.models import LLEProfile
 from lle_portal import school_calendar
-from lle_portal.access import role_required
+from lle_portal.access import AuthenticatedHttpRequest, role_required
 from lle_portal.models import School, User
 from lle_portal.reports import latest_reports
 
@@ -120,7 +120,7 @@ def _done(request: HttpRequest, deployment_pk: int, call, success: str, anchor: 
 
 
 @role_required(HEADTEACHER, GOVERNOR, ADVISER)
-def deployment_list(request: HttpRequest) -> HttpResponse:
+def deployment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     # A subquery, not a join on every record of visit with GROUP BY: it is
     # computed for the page's rows only, and the paginator's count stays simple.
     to_confirm = (
@@ -140,7 +140,7 @@ def deployment_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(HEADTEACHER, GOVERNOR, ADVISER)
-def deployment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def deployment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     visits = (
         deployment.visits.select_related("colleague", "recorded_by", "confirmed_by")
@@ -199,7 +199,7 @@ def deployment_end_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(HEADTEACHER)
 @require_POST
-def deployment_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def deployment_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     try:
         deployment = services.deployment_accept(deployment=deployment, by=request.user)
@@ -232,7 +232,7 @@ def _reason_page(request: HttpRequest, deployment: Deployment, *, title: str, la
 
 
 @role_required(HEADTEACHER, ADVISER)
-def deployment_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def deployment_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     return _reason_page(
         request, deployment, title="Decline the proposed deployment", label="Why is it not taken up?",
@@ -243,7 +243,7 @@ def deployment_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADVISER)
 @require_POST
-def deployment_start(request: HttpRequest, pk: int) -> HttpResponse:
+def deployment_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     return _done(request, pk, lambda: services.deployment_start(deployment=deployment, by=request.user),
                  "The deployment is active.")
@@ -251,14 +251,14 @@ def deployment_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADVISER)
 @require_POST
-def deployment_complete(request: HttpRequest, pk: int) -> HttpResponse:
+def deployment_complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     return _done(request, pk, lambda: services.deployment_complete(deployment=deployment, by=request.user),
                  "The deployment is complete.")
 
 
 @role_required(ADVISER)
-def deployment_end_early(request: HttpRequest, pk: int) -> HttpResponse:
+def deployment_end_early(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     return _reason_page(
         request, deployment, title="End the deployment early", label="Why does it end before its agreed end point?",
@@ -281,7 +281,7 @@ def deployment_contract(request: HttpRequest, pk: int) -> FileResponse:
 
 @role_required(HEADTEACHER, ADVISER)
 @require_POST
-def objective_add(request: HttpRequest, pk: int) -> HttpResponse:
+def objective_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     form = ObjectiveForm(request.POST)
     if not form.is_valid():
@@ -296,7 +296,7 @@ def objective_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(HEADTEACHER, ADVISER)
 @require_POST
-def objective_rate(request: HttpRequest, pk: int, objective_pk: int) -> HttpResponse:
+def objective_rate(request: AuthenticatedHttpRequest, pk: int, objective_pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     objective = get_object_or_404(deployment.objectives, pk=objective_pk)
     form = ObjectiveProgressForm(request.POST)
@@ -314,7 +314,7 @@ def objective_rate(request: HttpRequest, pk: int, objective_pk: int) -> HttpResp
 
 
 @role_required(HEADTEACHER)
-def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     is_lle = services.is_lle_of(request.user, deployment)
     if not (is_lle or services.colleague_of(request.user, deployment)):
@@ -343,7 +343,7 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(HEADTEACHER)
-def visit_amend(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_amend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     deployment = visit.deployment
     if not (services.is_lle_of(request.user, deployment) or visit.recorded_by_id == request.user.pk):
@@ -374,7 +374,7 @@ def visit_amend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(HEADTEACHER)
 @require_POST
-def visit_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     if not services.is_client_head_of(request.user, visit.deployment):
         raise Http404("Only the client head confirms a record of visit.")
@@ -383,7 +383,7 @@ def visit_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(HEADTEACHER)
-def visit_query(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_query(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     if not services.is_client_head_of(request.user, visit.deployment):
         raise Http404("Only the client head queries a record of visit.")
@@ -405,7 +405,7 @@ def visit_query(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADVISER)
 @require_POST
-def visit_flag(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_flag(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     form = QAFlagForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
@@ -421,7 +421,7 @@ def visit_flag(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(ADVISER)
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What needs the adviser's attention, in a fixed number of queries."""
     user = request.user
     today = timezone.localdate()
@@ -439,7 +439,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "deployments/staff/overview.html", {"body": body, "today": today})
 
 
-def _overview_context(request: HttpRequest, today) -> dict:
+def _overview_context(request: AuthenticatedHttpRequest, today) -> dict:
     user = request.user
     deployments = Deployment.objects.for_adviser(user)
     visits = VisitRecord.objects.for_adviser(user)
@@ -503,7 +503,7 @@ def _advisers_need(request: HttpRequest, pk: int) -> SupportNeed:
 
 
 @role_required(ADVISER)
-def matches(request: HttpRequest, pk: int) -> HttpResponse:
+def matches(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The ranked candidate LLEs for one support need, each with the reasons
     for its score; excluded LLEs are shown with why, and cannot be proposed."""
     need = _advisers_need(request, pk)
@@ -547,7 +547,7 @@ def matches(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(ADVISER)
-def match_all(request: HttpRequest) -> HttpResponse:
+def match_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A proposed LLE for every open need at once (the best total score within
     every LLE's capacity), for the adviser to accept or change one by one."""
     needs = list(SupportNeed.objects.for_adviser(request.user).open().for_list().order_by("created_at"))
@@ -581,7 +581,7 @@ def match_all(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(ADVISER)
-def flagged_schools(request: HttpRequest) -> HttpResponse:
+def flagged_schools(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Schools of the adviser's LAs that the official data suggests need
     support (below the floor, or vulnerable), with no support need recorded yet."""
     user = request.user
@@ -604,7 +604,7 @@ def _advisers_statements(request: HttpRequest):
 
 
 @role_required(ADVISER)
-def statements(request: HttpRequest) -> HttpResponse:
+def statements(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = StatementPrepareForm(request.POST if request.method == "POST" else None, user=request.user)
     next_term = term_to_prepare(form.fields["local_authority"].queryset)
     form.initial.update({"academic_year": next_term.academic_year, "term": next_term.term})
@@ -625,7 +625,7 @@ def statements(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(ADVISER)
-def claim_window(request: HttpRequest) -> HttpResponse:
+def claim_window(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The claim window of each of the adviser's LAs (a superuser's: every LA's)."""
     form = ClaimWindowForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -718,7 +718,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADVISER)
 @require_POST
-def statement_finalise(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_finalise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(_advisers_statements(request), pk=pk)
     try:
         services.statement_finalise(statement=statement, by=request.user)
@@ -731,7 +731,7 @@ def statement_finalise(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADVISER)
 @require_POST
-def statement_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Approve a late claim held on the draft: the line is named in the POST."""
     statement = get_object_or_404(_advisers_statements(request), pk=pk)
     line = statement.lines.filter(pk=_int(request.POST.get("line"))).select_related("visit").first()
@@ -750,7 +750,7 @@ def statement_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADVISER)
 @require_POST
-def statement_make_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_make_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(_advisers_statements(request).select_related("local_authority"), pk=pk)
     try:
         services.statement_pdf_request(statement=statement, by=request.user)
@@ -793,7 +793,7 @@ def statement_pdf(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @role_required(ADVISER)
-def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The adviser corrects a confirmed record of visit found wrong; a paid one is
     put right by an adjustment on the next statement."""
     visit = get_object_or_404(

@@ -153,7 +153,9 @@ class Scale(models.IntegerChoices):
 AGREEING = (Scale.AGREE, Scale.STRONGLY_AGREE)
 
 
-class InvitationQuerySet(models.QuerySet):
+# Not "InvitationQuerySet": the core has one, and the mypy plugin mixes up two
+# querysets of the same name (their generated managers share one).
+class SurveyInvitationQuerySet(models.QuerySet):
     def responded(self):
         return self.filter(responded_at__isnull=False)
 
@@ -177,7 +179,7 @@ class SurveyInvitation(models.Model):
         default=False, help_text="They agree that their comments may be published, without their name."
     )
 
-    objects = InvitationQuerySet.as_manager()
+    objects = SurveyInvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-invited_at", "-pk"]

@@ -28,6 +28,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import admin_groups, admin_scope, models
+from .access import AuthenticatedHttpRequest
 from .files import validate_upload_size
 from .import_tasks import run_import_job
 from .imports.measures import MEASURES, measure_label
@@ -351,7 +352,7 @@ class ImportJobAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         "finished_at",
     )
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         user = request.user
         if user.is_superuser:
             return queryset
@@ -434,7 +435,7 @@ class ImportJobAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         }
         return super().add_view(request, form_url, extra_context)
 
-    def save_model(self, request: HttpRequest, obj: models.ImportJob, form, change: bool) -> None:
+    def save_model(self, request: AuthenticatedHttpRequest, obj: models.ImportJob, form, change: bool) -> None:  # type: ignore[override]  # the admin's user is signed in
         if not change:
             obj.created_by = request.user
             obj.original_name = os.path.basename(form.cleaned_data["file"].name)[:255]

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import admin_groups, privacy, services
+from .access import AuthenticatedHttpRequest
 from .admin_scope import ScopedToOwnLAs
 from .forms import InvitationAdminForm, UserAdminChangeForm, UserAdminCreationForm
 from .models import Invitation, LocalAuthority, User
@@ -47,7 +48,7 @@ def _is_adviser(request: HttpRequest) -> bool:
     return user.is_active and user.is_staff and user.is_adviser
 
 
-def _scope_to_adviser(request: HttpRequest, queryset: QuerySet) -> QuerySet:
+def _scope_to_adviser(request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
     """An adviser sees people tied to their own LAs, and people tied to no LA
     at all (assessors, for instance); a superuser sees everyone."""
     return services.people_visible_to(queryset, by=request.user)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 
 from . import admin_groups, models, school_calendar
+from .access import AuthenticatedHttpRequest
 from .admin_scope import ScopedFormFields, ScopedToOwnLAs
 from .schooldata import academic_year_label, academic_year_of
 
@@ -116,7 +117,7 @@ class SchoolYearCalendarAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
     # --- a new year starts from England's usual pattern ---
 
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+    def get_changeform_initial_data(self, request: AuthenticatedHttpRequest) -> dict:  # type: ignore[override]  # the admin's user is signed in
         initial = super().get_changeform_initial_data(request)
         initial.setdefault("academic_year", _wanted_year(request))
         if not request.user.is_superuser:
@@ -176,7 +177,7 @@ class SchoolYearCalendarAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context)
 
-    def fill_in_view(self, request: HttpRequest) -> HttpResponse:
+    def fill_in_view(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         # Who may, first; then how (a POST only).
         if not self.has_add_permission(request):
             raise PermissionDenied

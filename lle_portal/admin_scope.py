@@ -21,13 +21,14 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from . import scoping
+from .access import AuthenticatedHttpRequest
 
 
 class ScopedFormFields:
     """Foreign-key and many-to-many choices cut to what the user may see, for a
     ModelAdmin or an inline. A queryset an admin passes in is cut too."""
 
-    def _scoped_choices(self, db_field, request: HttpRequest, kwargs: dict) -> dict:
+    def _scoped_choices(self, db_field, request: AuthenticatedHttpRequest, kwargs: dict) -> dict:
         queryset = kwargs.get("queryset")
         if queryset is None:
             queryset = db_field.remote_field.model._default_manager.all()
@@ -54,7 +55,7 @@ class ScopedToOwnLAs(ScopedFormFields):
     # another chain than the model's registered rule; None: the model's rule.
     la_lookup: str | None = None
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         if request.user.is_active and request.user.is_superuser:
             return queryset
         if self.la_lookup is not None:

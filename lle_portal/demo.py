@@ -95,6 +95,7 @@ def _norfolk_rows(source: Path, target: Path) -> int:
     """Copy the rows of a national performance file whose school has an NR postcode."""
     with source.open(newline="", encoding="utf-8-sig") as src, target.open("w", newline="", encoding="utf-8") as dst:
         reader = csv.DictReader(src)
+        assert reader.fieldnames is not None  # the national files have a header row
         writer = csv.DictWriter(dst, fieldnames=reader.fieldnames)
         writer.writeheader()
         count = 0
@@ -159,6 +160,7 @@ def seed_earlier_years(ctx: DemoContext) -> None:
         .values("key_stage", "measure", "year")
         .annotate(average=Avg("value"))
     )
+    assert ctx.la is not None  # seed_la ran first
     for row in averages:
         AreaResult.objects.update_or_create(
             area_code=ctx.la.code, key_stage=row["key_stage"], measure=row["measure"], year=row["year"],
@@ -234,7 +236,7 @@ def seed_recent_years(ctx: DemoContext, *, national: bool = False) -> None:
                 for year in RECENT_YEARS:
                     put(school_id, "KS2", "PTRWM_EXP", year, None, values.get("READPROG", (None, "SUPP"))[1])
                 continue
-            start = Decimal(60) + 4 * sum(progress) / len(progress)
+            start = Decimal(60) + 4 * sum(progress, Decimal(0)) / len(progress)
             for year, value in zip(RECENT_YEARS, _walk(rng, start, 4, Decimal(5), Decimal(100)), strict=True):
                 put(school_id, "KS2", "PTRWM_EXP", year, value)
             for m in ("READPROG", "WRITPROG", "MATPROG"):
@@ -275,6 +277,7 @@ def seed_recent_years(ctx: DemoContext, *, national: bool = False) -> None:
         SchoolResult.objects.filter(school__local_authority=ctx.la, value__isnull=False, year__in=RECENT_YEARS)
         .values("key_stage", "measure", "year").annotate(average=Avg("value"))
     )
+    assert ctx.la is not None  # seed_la ran first
     for row in averages:
         AreaResult.objects.update_or_create(
             area_code=ctx.la.code, key_stage=row["key_stage"], measure=row["measure"], year=row["year"],
@@ -389,8 +392,10 @@ def feature_demo_heads(ctx: DemoContext) -> None:
     if len(ctx.headteachers) < 2:
         return
     for i, head in enumerate(ctx.headteachers):
+        assert head.school is not None  # seed_people gives each head a school
         settle_demo_school(head.school, falling=i == 1)
     first = ctx.headteachers[0].school
+    assert first is not None
     first.inspections.filter(inspection_date__gte=date(2021, 1, 1)).delete()
     Inspection.objects.create(
         school=first, inspection_date=date(2026, 2, 3), publication_date=date(2026, 3, 10), framework="report_card",
@@ -407,6 +412,7 @@ def feature_demo_heads(ctx: DemoContext) -> None:
 def seed_people(ctx: DemoContext) -> None:
     """The adviser, an assessor, a governor and the headteachers of good schools."""
     la = ctx.la
+    assert la is not None  # seed_la ran first
     adviser = ctx.login(
         "adviser", email=f"adviser@{DEMO_DOMAIN}", full_name="Sarah Whitfield", role=User.Role.ADVISER,
         job_title="LA lead adviser, school improvement",
@@ -441,6 +447,7 @@ def seed_people(ctx: DemoContext) -> None:
         first = ctx.headteachers[0]
         ctx.logins.append(("Headteacher (applicant)", first.full_name, first.email))
         governor_school = first.school
+        assert governor_school is not None
         ctx.login(
             "governor", email=f"governor@{DEMO_DOMAIN}", full_name="Margaret Ellis", role=User.Role.GOVERNOR,
             school=governor_school, job_title=f"Chair of governors, {governor_school.name}",

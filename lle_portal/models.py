@@ -3,7 +3,8 @@ official data, imports, outgoing email and the audit trail."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -24,7 +25,7 @@ from .files import PrivateUploadTo
 # --------------------------------------------------------------------------
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra):
@@ -79,7 +80,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name="school link confirmed by",
     )
     # The local authorities an adviser works for; they see only these LAs' data.
-    local_authorities = models.ManyToManyField("LocalAuthority", blank=True, related_name="advisers")
+    local_authorities: models.ManyToManyField[LocalAuthority, models.Model] = models.ManyToManyField(
+        "LocalAuthority", blank=True, related_name="advisers"
+    )
     job_title = models.CharField(max_length=150, blank=True)
     is_staff = models.BooleanField(
         "staff status", default=False, help_text="Can log into the admin site."
@@ -235,7 +238,9 @@ class Invitation(models.Model):
     full_name = models.CharField(max_length=150)
     role = models.CharField(max_length=20, choices=User.Role.choices)
     school = models.ForeignKey("School", null=True, blank=True, on_delete=models.SET_NULL)
-    local_authorities = models.ManyToManyField("LocalAuthority", blank=True)
+    local_authorities: models.ManyToManyField[LocalAuthority, models.Model] = models.ManyToManyField(
+        "LocalAuthority", blank=True
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -437,7 +442,7 @@ class SchoolYearCalendar(models.Model):
             raise ValidationError({"academic_year": "Give the year the academic year ends in, e.g. 2027 for 2026/27."})
 
 
-def _within_academic_year(calendar: SchoolYearCalendar | None, days: dict[str, object]) -> dict[str, str]:
+def _within_academic_year(calendar: SchoolYearCalendar | None, days: Mapping[str, date | None]) -> dict[str, str]:
     from .schooldata import academic_year_dates, academic_year_label
 
     if calendar is None or calendar.academic_year is None:

@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from . import services
+from .access import AuthenticatedHttpRequest
 from .forms import (
     EmailAuthenticationForm,
     EmailChangeForm,
@@ -201,7 +202,7 @@ def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("password")
-def email_change(request: HttpRequest) -> HttpResponse:
+def email_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A signed-in person asks to sign in with a new address: a link goes to it."""
     form = EmailChangeForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():

@@ -421,6 +421,7 @@ class PerformanceImporter(Importer):
         return schname
 
     def save_area_results(self, area_rows: list[tuple[Row, str]], result: ImportResult) -> None:
+        assert self.key_stage is not None  # prepare() refused a file without one
         if not area_rows:
             return
         existing = {
