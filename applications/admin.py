@@ -279,7 +279,7 @@ class ApplicationRoundAdmin(ScopedAdmin):
         ),
     )
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         return queryset.for_adviser(request.user).prefetch_related("local_authorities").annotate(
             draft_count=Count("applications", filter=Q(applications__status=Status.DRAFT)),
             submitted_count=Count(
@@ -403,7 +403,7 @@ class ApplicationAdmin(UrnSearchMixin, ScopedAdmin):
         )}),
     )
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         return with_eligibility_data(queryset.for_adviser(request.user).for_list())
 
     def get_changelist(self, request: HttpRequest, **kwargs):
@@ -764,7 +764,7 @@ class TrainingCohortAdmin(ScopedAdmin):
     search_fields = ("name",)
     inlines = (CohortMemberInline,)
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         if not request.user.is_superuser:
             queryset = queryset.filter(round__in=ApplicationRound.objects.for_adviser(request.user).values("pk"))
         return queryset.select_related("round").annotate(
@@ -799,7 +799,7 @@ class LinkRequestAdmin(SuperuserOnly, ScopedAdmin):
               "answers_text", "decline_reason", "emails_sent")
     readonly_fields = fields
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         return queryset.for_adviser(request.user).select_related("application")
 
     def has_add_permission(self, request: HttpRequest) -> bool:

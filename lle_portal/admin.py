@@ -65,7 +65,7 @@ def _optgroups_of_valid_ids(self, name, value, attr=None):
     return _autocomplete_optgroups(self, name, valid, attr)
 
 
-AutocompleteMixin.optgroups = _optgroups_of_valid_ids
+AutocompleteMixin.optgroups = _optgroups_of_valid_ids  # type: ignore[method-assign]
 
 
 # The one scoping mechanism of the whole admin (lle_portal/admin_scope.py),
@@ -74,7 +74,7 @@ ScopedToOwnLAs = admin_scope.ScopedToOwnLAs
 ScopedFormFields = admin_scope.ScopedFormFields
 
 
-class UrnSearchMixin:
+class UrnSearchMixin(admin_scope.AdminMixinBase):
     """Search by URN too: a number typed in the search box finds the school
     with that URN. (An "=urn" search field would fail on text such as a name.)"""
 
@@ -123,7 +123,7 @@ class LocalAuthorityAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
     @admin.display(description="schools", ordering="school_count")
     def school_count(self, obj: models.LocalAuthority) -> int:
-        return obj.school_count
+        return obj.school_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # An LA is the scope of an adviser's powers: an adviser's new LA would be one
@@ -297,6 +297,7 @@ class ImportJobForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        assert cleaned is not None  # a ModelForm's clean returns its cleaned_data
         if cleaned.get("kind") == models.ImportJob.Kind.PERFORMANCE and not cleaned.get("year") and not self.has_error(
             "year"
         ):

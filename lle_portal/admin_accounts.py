@@ -111,7 +111,7 @@ class UserAdmin(ScopedToOwnLAs, DjangoUserAdmin):
 
     actions = ["deactivate_accounts", "export_personal_data", "erase_personal_data"]
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         return _scope_to_adviser(request, queryset)
 
     def get_fieldsets(self, request, obj=None):
@@ -310,7 +310,7 @@ class InvitationAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     def state_display(self, obj: Invitation) -> str:
         return obj.state.capitalize()
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         return _scope_to_adviser(request, queryset)
 
     def get_fields(self, request, obj=None):

@@ -15,6 +15,8 @@ filtered.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -23,8 +25,14 @@ from django.http import Http404, HttpRequest
 from . import scoping
 from .access import AuthenticatedHttpRequest
 
+if TYPE_CHECKING:
+    # The mixins below go before a ModelAdmin (or an inline) in a class's bases.
+    AdminMixinBase = admin.ModelAdmin
+else:
+    AdminMixinBase = object
 
-class ScopedFormFields:
+
+class ScopedFormFields(AdminMixinBase):
     """Foreign-key and many-to-many choices cut to what the user may see, for a
     ModelAdmin or an inline. A queryset an admin passes in is cut too."""
 
@@ -37,12 +45,12 @@ class ScopedFormFields:
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if not request.user.is_superuser:
-            kwargs = self._scoped_choices(db_field, request, kwargs)
+            kwargs = self._scoped_choices(db_field, cast(AuthenticatedHttpRequest, request), kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
         if not request.user.is_superuser:
-            kwargs = self._scoped_choices(db_field, request, kwargs)
+            kwargs = self._scoped_choices(db_field, cast(AuthenticatedHttpRequest, request), kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
@@ -64,7 +72,8 @@ class ScopedToOwnLAs(ScopedFormFields):
         return scoping.restrict(request.user, queryset)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return self.scope(request, super().get_queryset(request))
+        # The admin's pages are for signed-in staff only.
+        return self.scope(cast(AuthenticatedHttpRequest, request), super().get_queryset(request))
 
     def get_object(self, request: HttpRequest, object_id: str, from_field=None):
         # Someone with no business here at all (an assessor) is refused, not told "not found".
@@ -76,7 +85,7 @@ class ScopedToOwnLAs(ScopedFormFields):
         return obj
 
 
-class SuperuserOnly:
+class SuperuserOnly(AdminMixinBase):
     """For models that belong to no LA: only a superuser sees or changes them."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:

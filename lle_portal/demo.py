@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TextIO
 
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
+from django.core.management.base import OutputWrapper
 from django.db import transaction
 from django.db.models import Avg, Q
 from django.utils import timezone
@@ -59,7 +59,7 @@ def school_day_on_or_before(day: date) -> date:
 class DemoContext:
     """What one step leaves for the next: the LA, its people and schools."""
 
-    out: TextIO
+    out: OutputWrapper  # the command's stdout
     la: LocalAuthority | None = None
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role, name, email)
     people: dict[str, User] = field(default_factory=dict)

@@ -71,7 +71,7 @@ def _check(form: OTPCodeForm, devices: list[TOTPDevice]) -> TOTPDevice | None:
 @staff_required
 def otp_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Add an authenticator app: show its secret as a QR code, confirm with a code."""
-    if request.user.is_verified():
+    if request.user.is_verified():  # type: ignore[attr-defined]  # put there by django_otp's OTPMiddleware
         return redirect(_next_url(request))
     if any(True for _ in devices_for_user(request.user, confirmed=True)):
         # A password alone must never be enough to add a second device.
@@ -103,7 +103,7 @@ def otp_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
 @staff_required
 def otp_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for the code from the staff user's authenticator app."""
-    if request.user.is_verified():
+    if request.user.is_verified():  # type: ignore[attr-defined]  # put there by django_otp's OTPMiddleware
         return redirect(_next_url(request))
     devices = list(TOTPDevice.objects.devices_for_user(request.user, confirmed=True))
     if not devices:

@@ -54,7 +54,7 @@ def school_link_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     except services.SchoolLinkError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{claim.full_name} is confirmed as the headteacher of {claim.school.name}.")
+        messages.success(request, f"{claim.full_name} is confirmed as the headteacher of {claim.school.name}.")  # type: ignore[union-attr]  # a claim names its school
     return redirect("school_links")
 
 
@@ -64,7 +64,7 @@ def school_link_reject(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     claim = _claim(request, pk)
     school = claim.school
     services.school_link_reject(user=claim, by=request.user, reason=request.POST.get("reason", "")[:500])
-    messages.success(request, f"{claim.full_name}'s claim to {school.name} is rejected; they have been told.")
+    messages.success(request, f"{claim.full_name}'s claim to {school.name} is rejected; they have been told.")  # type: ignore[union-attr]  # a claim names its school
     return redirect("school_links")
 
 

@@ -26,7 +26,7 @@ NO_DEFAULT = object()
 def _column(opts: Any, name: str) -> str:
     """The column of a concrete field: get_field's type also allows relations,
     and a Field's column is None only before it is bound to a model."""
-    return cast(str, cast(models.Field, opts.get_field(name)).column)
+    return cast(models.Field, opts.get_field(name)).column
 
 
 def bulk_upsert(
