@@ -108,7 +108,7 @@ RubricDescriptorFields = type("RubricDescriptorFields", (forms.Form,), {
 })
 
 
-class RoundAdminForm(RubricDescriptorFields, forms.ModelForm):
+class RoundAdminForm(RubricDescriptorFields, forms.ModelForm):  # type: ignore[valid-type, misc]  # built by type()
     priority_phases = forms.MultipleChoiceField(
         choices=Phase.choices, required=False, widget=forms.CheckboxSelectMultiple,
         help_text="The phases the LA most wants (for example “particularly from secondary schools”). "
@@ -184,6 +184,7 @@ class RoundAdminForm(RubricDescriptorFields, forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         # Only wording that differs from the default is kept, so a round left
         # alone follows any later improvement of the defaults.
         descriptors: dict[str, dict[str, str]] = {}
@@ -268,7 +269,7 @@ class ApplicationRoundAdmin(ScopedAdmin):
             ),
             "description": "Optional. Applicants are asked to name this person as their local authority referee.",
         }),
-        *(
+        *(  # type: ignore[arg-type]  # mypy does not infer the stubs' TypedDict through a generator
             (f"Rubric: {title}", {
                 "fields": tuple(_rubric_field_name(key, score) for score in SCORES),
                 "classes": ("collapse",),
@@ -280,7 +281,7 @@ class ApplicationRoundAdmin(ScopedAdmin):
     )
 
     def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
-        return queryset.for_adviser(request.user).prefetch_related("local_authorities").annotate(
+        return queryset.for_adviser(request.user).prefetch_related("local_authorities").annotate(  # type: ignore[attr-defined]
             draft_count=Count("applications", filter=Q(applications__status=Status.DRAFT)),
             submitted_count=Count(
                 "applications", filter=Q(applications__status__in=[
@@ -293,7 +294,7 @@ class ApplicationRoundAdmin(ScopedAdmin):
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         # get_form builds a new class on every call, so this is per request.
-        form.user = request.user
+        form.user = request.user  # type: ignore[attr-defined]
         # Local authorities are not made from a round's page.
         form.base_fields["local_authorities"].widget.can_add_related = False
         return form
@@ -313,15 +314,15 @@ class ApplicationRoundAdmin(ScopedAdmin):
 
     @admin.display(description="drafts", ordering="draft_count")
     def drafts(self, obj: ApplicationRound) -> int:
-        return obj.draft_count
+        return obj.draft_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="submitted", ordering="submitted_count")
     def submitted(self, obj: ApplicationRound) -> int:
-        return obj.submitted_count
+        return obj.submitted_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="designated / places")
     def designated_of_places(self, obj: ApplicationRound) -> str:
-        return f"{obj.designated_count} / {obj.places}"
+        return f"{obj.designated_count} / {obj.places}"  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="panel")
     def panel_link(self, obj: ApplicationRound) -> str:
@@ -404,7 +405,7 @@ class ApplicationAdmin(UrnSearchMixin, ScopedAdmin):
     )
 
     def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
-        return with_eligibility_data(queryset.for_adviser(request.user).for_list())
+        return with_eligibility_data(queryset.for_adviser(request.user).for_list())  # type: ignore[attr-defined]
 
     def get_changelist(self, request: HttpRequest, **kwargs):
         return ApplicationChangeList
@@ -435,7 +436,7 @@ class ApplicationAdmin(UrnSearchMixin, ScopedAdmin):
 
     @admin.display(description="school", ordering="school__name")
     def school_name(self, obj: Application) -> str:
-        return obj.school.name if obj.school_id else "–"
+        return obj.school.name if obj.school else "–"
 
     @admin.display(description="eligibility")
     def eligibility_summary(self, obj: Application) -> str:
@@ -449,7 +450,7 @@ class ApplicationAdmin(UrnSearchMixin, ScopedAdmin):
 
     @admin.display(description="next step")
     def next_step(self, obj: Application) -> str:
-        steps = {
+        steps: dict[str, tuple[str, str, int]] = {
             Status.SUBMITTED: ("Verify Part A", "applications:staff_verify", obj.pk),
             Status.VERIFIED: ("Assessors", "applications:staff_assign", obj.pk),
             Status.ASSESSED: ("Panel", "applications:staff_panel", obj.round_id),
@@ -598,7 +599,7 @@ class CohortChoiceForm(forms.Form):
 
     def __init__(self, *args, cohorts: QuerySet, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = cohorts
+        self.fields["cohort"].queryset = cohorts  # type: ignore[attr-defined]  # a ModelChoiceField
 
 
 class TrainingDateForm(forms.Form):
@@ -773,11 +774,11 @@ class TrainingCohortAdmin(ScopedAdmin):
 
     @admin.display(description="members", ordering="members_n")
     def member_count(self, obj: TrainingCohort) -> int:
-        return obj.members_n
+        return obj.members_n  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="trained", ordering="trained_n")
     def trained_count(self, obj: TrainingCohort) -> int:
-        return obj.trained_n
+        return obj.trained_n  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 # --------------------------------------------------------------------------
@@ -800,7 +801,7 @@ class LinkRequestAdmin(SuperuserOnly, ScopedAdmin):
     readonly_fields = fields
 
     def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
-        return queryset.for_adviser(request.user).select_related("application")
+        return queryset.for_adviser(request.user).select_related("application")  # type: ignore[attr-defined]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # made by submission, "send request now" or resend

@@ -272,7 +272,7 @@ def _panel(request: HttpRequest, round: ApplicationRound, *, bound: tuple[int, D
     filterset = PanelFilter(request.GET, queryset=round.applications.all())
     if filterset.is_bound and any(request.GET.get(name) for name in filterset.filters):
         ranking = ranking.only(set(filterset.qs.values_list("pk", flat=True)))
-    number = request.GET.get("page")
+    number: str | int | None = request.GET.get("page")
     if bound and (position := ranking.position(bound[0])) is not None:
         number = position // PANEL_PAGE_SIZE + 1  # the page with the form sent back
     # The ranking loads the applications of this page only.

@@ -282,7 +282,7 @@ def _display(application: Application, name: str) -> str:
     return str(display()) if display else str(value)
 
 
-def answer_rows(application: Application, section: Section) -> list[dict[str, str]]:
+def answer_rows(application: Application, section: Section) -> list[dict[str, Any]]:
     """Each question of a section with the head's answer in words."""
     if section.key == "referee":
         nomination = getattr(application, "referee", None) if _has_referee(application) else None
@@ -344,7 +344,7 @@ def _official_results(official: OfficialData, school_id: int | None) -> list[dic
             cells = []
             for year in years:
                 value = by_year[year].get(measure)
-                marker = school_results.marker(stage, year, measure)
+                marker = school_results.marker(stage, year, measure)  # type: ignore[union-attr]
                 if value is None:
                     cells.append(f"Not published ({marker})" if marker else "Not published")
                 else:
@@ -372,7 +372,7 @@ def _section_context(application: Application, section: Section, form=None, **ex
         **extra,
     }
     if section.key == "performance":
-        context["latest_inspection"] = official.inspections.get(application.school_id)
+        context["latest_inspection"] = official.inspections.get(application.school_id)  # type: ignore[arg-type]
         context["result_tables"] = _official_results(official, application.school_id)
     if section.key == "referee":
         context["default_referee"] = application.round.default_referee_name and application.round.default_referee_email
@@ -472,7 +472,7 @@ def _referee_section(
 
     action = request.POST.get("action", "continue")
     if action == "use_default" and round.default_referee_email:
-        details = {
+        details: dict[str, object] | None = {
             "name": round.default_referee_name,
             "email": round.default_referee_email.lower(),
             "role": _referee_role(round),
@@ -699,7 +699,7 @@ def status_in_words(application: Application) -> tuple[str, str]:
     return "Withdrawn", f"This application was withdrawn{f' on {when.day} {when:%B %Y}' if when else ''}."
 
 
-STAGE_ORDER = [Status.DRAFT, Status.SUBMITTED, Status.VERIFIED, Status.ASSESSED]
+STAGE_ORDER: list[str] = [Status.DRAFT, Status.SUBMITTED, Status.VERIFIED, Status.ASSESSED]
 
 
 def _stages(application: Application) -> list[dict[str, str]]:
