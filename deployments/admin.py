@@ -13,6 +13,7 @@ same number of queries at any size.
 from __future__ import annotations
 
 import copy
+from typing import cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -115,7 +116,7 @@ class SupportNeedAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
         """Opened from "Schools the data flags" (?client_school=<id>): the
         suggested reasons are ticked and the head is filled in, to confirm."""
         initial = super().get_changeform_initial_data(request)
-        school = self._school_from(request, "client_school")
+        school = self._school_from(cast(AuthenticatedHttpRequest, request), "client_school")
         if school is not None:
             prefill = _prefill(school)
             initial["reasons"] = prefill["reasons"]
@@ -134,7 +135,7 @@ class SupportNeedAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
             wrapper.can_view_related = False
         school_widget = form.base_fields["client_school"].widget.widget
         school_widget.attrs["data-suggest-url"] = reverse("admin:deployments_supportneed_suggest")
-        school = self._school_from(request, "client_school") if obj is None else None
+        school = self._school_from(cast(AuthenticatedHttpRequest, request), "client_school") if obj is None else None
         if school is not None:
             evidence = "; ".join(f"{s.label}: {s.evidence}" for s in suggest_reasons(school))
             # A copy: the declared field is shared by every request's form class.
@@ -167,7 +168,7 @@ class SupportNeedAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
         and its confirmed head. Another LA's school is not found."""
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             raise PermissionDenied
-        school = self._school_from(request, "school")
+        school = self._school_from(cast(AuthenticatedHttpRequest, request), "school")
         if school is None:
             raise Http404("No school with that id in your local authorities.")
         try:
@@ -391,7 +392,7 @@ class ReimbursementStatementAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     exclude = ("pdf",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).with_totals()
+        return super().get_queryset(request).with_totals()  # type: ignore[attr-defined]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -404,11 +405,11 @@ class ReimbursementStatementAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
     @admin.display(description="days", ordering="total_days")
     def days(self, obj: ReimbursementStatement):
-        return obj.total_days or 0
+        return obj.total_days or 0  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="amount (£)", ordering="total_amount")
     def amount(self, obj: ReimbursementStatement):
-        return obj.total_amount or 0
+        return obj.total_amount or 0  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="statement")
     def open_page(self, obj: ReimbursementStatement) -> str:
@@ -449,7 +450,7 @@ class NetworkMeetingAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
     @admin.display(description="LLEs attending", ordering="attended_count")
     def attended(self, obj: NetworkMeeting) -> int:
-        return obj.attended_count
+        return obj.attended_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 @admin.register(ReminderLog)

@@ -71,7 +71,7 @@ def short_label(dates: TermDates) -> str:
     return f"{dates.term.label.removesuffix(' term')} {academic_year_label(dates.academic_year)}"
 
 
-def days_phrase(days: Decimal) -> str:
+def days_phrase(days: Decimal | int) -> str:
     days = Decimal(days).quantize(ONE_PLACE).normalize()
     return f"{days:f} day" if abs(days) == 1 else f"{days:f} days"
 
@@ -80,7 +80,7 @@ def visits_phrase(count: int) -> str:
     return f"{count} visit" if count == 1 else f"{count} visits"
 
 
-def money(amount: Decimal) -> str:
+def money(amount: Decimal | int) -> str:
     amount = Decimal(amount).quantize(TWO_PLACES)
     return f"-£{-amount:,}" if amount < 0 else f"£{amount:,}"
 
@@ -366,7 +366,7 @@ class StatementRow:
     @property
     def delivered_by(self) -> str:
         visit = self.line.visit
-        return visit.colleague.name if visit.colleague_id else visit.deployment.lle.user.full_name
+        return visit.colleague.name if visit.colleague else visit.deployment.lle.user.full_name
 
     @property
     def period(self) -> TermDates:
@@ -401,7 +401,7 @@ def statement_lines(statement: ReimbursementStatement):
 def statement_row(line: ReimbursementLine, dates: TermDates, months: int) -> StatementRow:
     period = term_for(line.visit.visit_date)
     if line.kind == Kind.ADJUSTMENT:
-        paid_on = line.adjusts.statement
+        paid_on = line.adjusts.statement  # type: ignore[union-attr]
         return StatementRow(
             line, "Adjustment", f"Adjustment to the {paid_on.dates.label} statement",
             f"Visit of {line.visit.visit_date:%-d %B %Y} paid on the {paid_on.dates.label} statement "
@@ -534,7 +534,7 @@ def statement_pdf_current(statement: ReimbursementStatement) -> bool:
     """Whether the stored PDF shows the statement as it is now."""
     if not statement.pdf or statement.pdf_version != statement.version:
         return False
-    return not statement.is_final or (statement.pdf_generated_at or statement.finalised_at) >= statement.finalised_at
+    return not statement.is_final or (statement.pdf_generated_at or statement.finalised_at) >= statement.finalised_at  # type: ignore[operator]  # a final statement has finalised_at
 
 
 def statement_pdf_request(*, statement: ReimbursementStatement, by: User | None = None, enqueue: bool = True):

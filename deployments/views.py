@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -171,7 +172,7 @@ def deployment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         and (is_lle or is_client or is_adviser),
         "can_rate": deployment.is_live and (is_lle or is_client or is_adviser),
         "objective_form": ObjectiveForm(),
-        "progress_choices": ObjectiveProgressForm.base_fields["progress"].choices,
+        "progress_choices": ObjectiveProgressForm.base_fields["progress"].choices,  # type: ignore[attr-defined]
         "today": timezone.localdate(),
         "can_end_report": deployment.status in END_REPORT_STATUSES,
         "end_report": latest_reports(END_REPORT, [f"deployment:{deployment.pk}"]).get(f"deployment:{deployment.pk}")
@@ -319,7 +320,7 @@ def visit_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     is_lle = services.is_lle_of(request.user, deployment)
     if not (is_lle or services.colleague_of(request.user, deployment)):
         raise Http404("Only the LLE and colleagues who deliver days record visits.")
-    data = request.POST if request.method == "POST" else None
+    data: Any = request.POST if request.method == "POST" else None  # then the cleaned data
     # The last school day: a visit is usually recorded on the day or soon after.
     last_school_day = school_calendar.calendar_for(deployment.client_school.local_authority_id).last_school_day(
         timezone.localdate())
@@ -353,7 +354,7 @@ def visit_amend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "summary": visit.summary, "progress": visit.progress, "next_steps": visit.next_steps,
         "non_school_day_reason": visit.non_school_day_reason,
     }
-    data = request.POST if request.method == "POST" else None
+    data: Any = request.POST if request.method == "POST" else None  # then the cleaned data
     form = VisitRecordForm(data, initial=initial, deployment=deployment, may_choose_colleague=False,
                            amending=True)
     if request.method == "POST" and form.is_valid():
@@ -469,6 +470,7 @@ def _overview_context(request: AuthenticatedHttpRequest, today) -> dict:
         "flagged": (visits.flagged_for_qa().order_by("-qa_flagged_at"), visit_shown, ()),
         "proposed": (deployments.proposed().order_by("created_at"), deployment_shown, ()),
     }
+    context: dict[str, Any]
     context, context["counts"] = {}, {}
     for name, (rows, shown_with, kept) in panels.items():
         context[name], context["counts"][name] = _first_rows(rows, OVERVIEW_ROWS, shown_with=shown_with, keep=kept)
@@ -606,7 +608,7 @@ def _advisers_statements(request: HttpRequest):
 @role_required(ADVISER)
 def statements(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = StatementPrepareForm(request.POST if request.method == "POST" else None, user=request.user)
-    next_term = term_to_prepare(form.fields["local_authority"].queryset)
+    next_term = term_to_prepare(form.fields["local_authority"].queryset)  # type: ignore[attr-defined]
     form.initial.update({"academic_year": next_term.academic_year, "term": next_term.term})
     if request.method == "POST" and form.is_valid():
         try:
@@ -637,7 +639,7 @@ def claim_window(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, f"The claim window of {policy.local_authority.name} is "
                                       f"{policy.claim_window_months} months.")
             return redirect("deployments:claim_window")
-    las = form.fields["local_authority"].queryset.annotate(
+    las = form.fields["local_authority"].queryset.annotate(  # type: ignore[attr-defined]
         months=Coalesce("reimbursement_policy__claim_window_months", DEFAULT_CLAIM_WINDOW_MONTHS)
     )
     page = Paginator(las, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -685,7 +687,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         subtotal = subtotals[school_id]
         group["days"], group["amount"] = subtotal["days"], subtotal["amount"]
         group["partial"] = subtotal["count"] > len(group["rows"])  # some lines on the other pages
-    arrears = Counter()
+    arrears: dict[tuple[Any, str], Any] = Counter()
     for visit_date, days, amount in lines.filter(paid, kind=kinds.ARREARS).values_list(
         "visit__visit_date", "days", "amount"
     ):
