@@ -89,7 +89,7 @@ class SurveyAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     def responses(self, obj: Survey) -> str:
         if not getattr(obj, "invited", 0):
             return "—"
-        rate = surveys.ResponseRate(invited=obj.invited, responded=obj.responded)
+        rate = surveys.ResponseRate(invited=obj.invited, responded=obj.responded)  # type: ignore[attr-defined]
         return f"{rate.responded} of {rate.invited} ({rate.percent}%)"
 
     @admin.display(description="results")

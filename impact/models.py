@@ -114,7 +114,7 @@ class Survey(models.Model):
 
     @property
     def status_tone(self) -> str:
-        return {self.Status.OPEN: "success", self.Status.DRAFT: "warning"}.get(self.status, "")
+        return {self.Status.OPEN: "success", self.Status.DRAFT: "warning"}.get(self.status, "")  # type: ignore[call-overload]
 
 
 class Question(models.Model):

@@ -56,7 +56,7 @@ RECENT_DEPLOYMENT_DAYS = 365
 Status = Survey.Status
 Audience = Survey.Audience
 ENDED = (Deployment.Status.COMPLETED, Deployment.Status.ENDED_EARLY)
-AUDIENCE_LABELS = {Audience.LLES: "LLE", Audience.CLIENT_HEADS: "Client headteacher"}
+AUDIENCE_LABELS: dict[str, str] = {Audience.LLES: "LLE", Audience.CLIENT_HEADS: "Client headteacher"}
 THEME_ORDER = (Theme.SATISFACTION, Theme.COLLABORATION, Theme.EXPECTATIONS, Theme.IMPACT)
 
 
@@ -202,7 +202,7 @@ def _party_of(survey: Survey, deployment: Deployment) -> list[User]:
         return [user] if user.is_active else []
     head = deployment.client_head
     acts = head is not None and acts_for_school(head, deployment.client_school_id, role=User.Role.HEADTEACHER)
-    return [head] if acts else []
+    return [head] if acts and head is not None else []
 
 
 def _ended_while_open(survey: Survey) -> QuerySet:

@@ -96,7 +96,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.school_id:
         # One query for the school and its LA, used by both halves of the page.
-        user.school = type(user.school).objects.select_related("local_authority").get(pk=user.school_id)
+        user.school = type(user.school).objects.select_related("local_authority").get(pk=user.school_id)  # type: ignore[union-attr, misc]
     las = _local_authorities(user)
     la = _chosen_la(request, las)
 
