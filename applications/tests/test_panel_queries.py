@@ -69,7 +69,7 @@ def bulk_applications(round: ApplicationRound, n: int, *, assessed: bool = False
         Verification(application=a, criterion="headship", outcome="confirmed") for a in applications[::2]
     ])
     if assessed:
-        assessor = AssessorFactory()
+        assessor = AssessorFactory.create()
         Assessment.objects.bulk_create([
             Assessment(application=a, assessor=assessor, scores={k: 1 + (a.pk + j) % 4 for j, k in enumerate(RUBRIC)},
                        comments="Bulk.", submitted_at=now)

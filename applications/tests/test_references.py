@@ -58,12 +58,12 @@ def adviser(norfolk):
 
 def submit(django_capture_on_commit_callbacks, norfolk) -> LinkRequest:
     with django_capture_on_commit_callbacks(execute=True):
-        application = submitted_application(round=ApplicationRoundFactory(local_authorities=[norfolk]))
+        application = submitted_application(round=ApplicationRoundFactory.create(local_authorities=[norfolk]))
     return application.link_requests.get(kind=Kind.REFERENCE)
 
 
 def link_in(message) -> str:
-    return LINK.search(message.body).group(1)
+    return LINK.search(message.body).group(1)  # type: ignore[union-attr]
 
 
 def sent_to(address: str) -> list:

@@ -28,7 +28,7 @@ GOOD_SCORES = dict.fromkeys(RUBRIC, 3)
 
 def submitted_application(round: ApplicationRound | None = None, **fields) -> Application:
     fields.setdefault("declared_inspection_date", date(2019, 3, 12))
-    application = ApplicationFactory(complete=True, round=round or ApplicationRoundFactory(), **fields)
+    application = ApplicationFactory.create(complete=True, round=round or ApplicationRoundFactory(), **fields)
     return services.application_submit(application=application, by=application.applicant)
 
 
@@ -42,7 +42,7 @@ def verify(application: Application, adviser: User) -> Application:
 
 def assess(application: Application, adviser: User, assessors: list[User] | None = None,
            scores: dict[str, int] | None = None) -> Application:
-    for assessor in assessors or [AssessorFactory()]:
+    for assessor in assessors or [AssessorFactory.create()]:
         assessment = services.assessment_assign(application=application, assessor=assessor, by=adviser)
         services.assessment_submit(assessment=assessment, scores=scores or GOOD_SCORES,
                                    comments="Clear evidence of impact.", by=assessor)
@@ -227,7 +227,7 @@ def designated(adviser) -> LLEProfile:
 def cohort_for(profile: LLEProfile, *, starts_in: int, ends_in: int) -> TrainingCohort:
     day = profile.designated_on
     return TrainingCohort.objects.create(
-        round=profile.application.round, name=f"Cohort {starts_in}-{ends_in}",
+        round=profile.application.round, name=f"Cohort {starts_in}-{ends_in}",  # type: ignore[union-attr]
         starts_on=day + timedelta(days=starts_in), ends_on=day + timedelta(days=ends_in),
     )
 
