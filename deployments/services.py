@@ -158,7 +158,7 @@ def support_need_save(*, need: SupportNeed, by: User) -> SupportNeed:
         need.suggested_reasons = [
             s.as_dict() for s in suggest_reasons(need.client_school, head_appointed_on=need.head_appointed_on)
         ]
-        if need.client_head and not need.client_head_name:
+        if not need.client_head_name and need.client_head:
             need.client_head_name = need.client_head.full_name
     need.save()
     audit_record(verb="need.recorded" if created else "need.changed", target=need, actor=by,
