@@ -64,4 +64,4 @@ $(VENV)/.installed-bench: requirements.txt requirements-bench.txt | $(VENV)/bin/
 	touch $@
 
 clean:
-	rm -rf $(VENV) var db.sqlite3 .pytest_cache .ruff_cache
+	rm -rf $(VENV) var db.sqlite3 .pytest_cache .ruff_cache .mypy_cache

@@ -138,8 +138,8 @@ def _state(request: LinkRequest) -> str:
         return ChairApproval.SENT if request.sent_at else ChairApproval.QUEUED
     if request.status == Status.RECEIVED:
         return ChairApproval.APPROVED if request.answers.get("approve") == "yes" else ChairApproval.REFUSED
-    return {Status.DECLINED: ChairApproval.DECLINED, Status.EXPIRED: ChairApproval.EXPIRED}.get(
-        request.status, ChairApproval.CANCELLED)
+    after: dict[str, str] = {Status.DECLINED: ChairApproval.DECLINED, Status.EXPIRED: ChairApproval.EXPIRED}
+    return after.get(request.status, ChairApproval.CANCELLED)
 
 
 def chair_approval(application: Application) -> ChairApproval:

@@ -160,7 +160,7 @@ def seed(ctx: DemoContext) -> None:
     # those just submitted still wait for their chair (the verify page shows the link's state).
     _chairs_answer(round, waiting=(Status.SUBMITTED,))
 
-    states = {}
+    states: dict[str, int] = {}
     for status in round.applications.values_list("status", flat=True):
         states[status] = states.get(status, 0) + 1
     summary = ", ".join(f"{n} {Status(s).label.lower()}" for s, n in sorted(states.items()))
@@ -192,6 +192,7 @@ def _secondary_heads(ctx: DemoContext) -> list[User]:
             role=User.Role.HEADTEACHER, school=school, job_title="Headteacher",
         ))
     for head in heads:
+        assert head.school is not None  # each head was given a school just above
         settle_demo_school(head.school)
     # Only the first head is a listed demo login (lle_portal.demo); keep it so.
     ctx.logins = [entry for entry in ctx.logins if entry[2] not in {h.email for h in heads}]
@@ -206,6 +207,7 @@ def _uk(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def _open_round(ctx: DemoContext) -> ApplicationRound:
+    assert ctx.la is not None  # seed_la ran first
     today = timezone.localdate()
     closes = school_day_on_or_after(today + timedelta(days=12))
     decisions = school_day_on_or_after(closes + timedelta(weeks=5))
@@ -233,6 +235,7 @@ def _open_round(ctx: DemoContext) -> ApplicationRound:
 def _lles_before(ctx: DemoContext) -> str:
     """How many LLEs the LA had when the open round opened, and from which phases
     (the designated of earlier rounds, still serving), as the round's notes say it."""
+    assert ctx.la is not None  # seed_la ran first
     lles = LLEProfile.objects.filter(school__local_authority=ctx.la, is_active=True).exclude(
         application__round__name=OPEN_ROUND)
     total, secondary = lles.count(), lles.filter(phase="secondary").count()
@@ -247,6 +250,7 @@ def _earlier_round(ctx: DemoContext, heads: list[User], adviser: User, assessors
     existing = ApplicationRound.objects.filter(name=EARLIER_ROUND).first()
     if existing is not None:
         return existing
+    assert ctx.la is not None  # seed_la ran first
     # Run the year-old round through the services as it happened (open, then
     # assessed and decided), then move its dates and records back in time.
     with transaction.atomic():
@@ -264,6 +268,7 @@ def _earlier_round(ctx: DemoContext, heads: list[User], adviser: User, assessors
         _chairs_answer(round, waiting=())
         _sponsors_answer(round)
         _move_back(round)
+        assert round.training_starts is not None and round.decisions_by is not None  # set by create() above
         cohort = TrainingCohort.objects.create(
             round=round, name=EARLIER_COHORT,
             starts_on=round.training_starts,
@@ -503,6 +508,7 @@ def _assessor_comment(total: int) -> str:
 def _fill(application: Application, head: User, plan: Plan) -> None:
     """Answer the sections a head at this stage would have answered, through application_save."""
     school = head.school
+    assert school is not None  # demo heads have schools
     rng = random.Random(school.urn)
     latest = Inspection.objects.filter(school=school).order_by("-inspection_date").first()
     # Part A asks on the scale of the latest judged inspection: a head whose
@@ -529,7 +535,7 @@ def _fill(application: Application, head: User, plan: Plan) -> None:
             "declared_leadership": None if report_card else (
                 (graded.leadership_and_management or graded.overall_effectiveness) if graded else 2),
             "declared_report_card_leadership": (
-                judged.evaluation_areas.get("leadership_and_governance") or ReportCardGrade.EXPECTED
+                judged.evaluation_areas.get("leadership_and_governance") or ReportCardGrade.EXPECTED  # type: ignore[union-attr]
             ) if report_card else None,
             "declared_above_floor": Application.YesNoUnsure.YES,
             "performance_summary": _performance_summary(school),
@@ -581,7 +587,7 @@ def _performance_summary(school: School) -> str:
     if not values:
         return ("Our results are published for small cohorts only; our own tracking shows most pupils making "
                 "good progress from their starting points in each of the last three years.")
-    figures = ", ".join(f"{year}: {value.normalize():f}{'%' if measure == 'PTRWM_EXP' else ''}"
+    figures = ", ".join(f"{year}: {value.normalize():f}{'%' if measure == 'PTRWM_EXP' else ''}"  # type: ignore[union-attr]
                         for year, value in sorted(values.items()))
     return (f"{label.capitalize()}: {figures}. Disadvantaged pupils have closed much of the gap with their peers, "
             "and attendance has stayed above the national average.")
@@ -631,7 +637,7 @@ def _nominate(application: Application, head: User, rng: random.Random) -> None:
     else:
         details = {
             "name": rng.choice(["Dr Alison Reeve", "Mark Whitlock", "Canon Susan Gray"]),
-            "email": f"sponsor.{head.school.urn}@{DEMO_DOMAIN}",
+            "email": f"sponsor.{head.school.urn}@{DEMO_DOMAIN}",  # type: ignore[union-attr]  # demo heads have schools
             "role": RefereeNomination.Role.TEACHING_SCHOOL,
             "organisation": "Norwich Teaching School Alliance",
             "relationship": "Leads the teaching school alliance our school belongs to; has seen my work in "

@@ -186,7 +186,7 @@ class OfficialData:
         return {pk: record.latest for pk, record in self.records.items()}
 
     @classmethod
-    def for_schools(cls, school_ids: Iterable[int]) -> OfficialData:
+    def for_schools(cls, school_ids: Iterable[int | None]) -> OfficialData:
         ids = {pk for pk in school_ids if pk}
         standards = {(f.key_stage, f.year): f for f in FloorStandard.objects.all()}
         return cls(records=inspection_records(ids), results=results_for_schools(ids), floor_standards=standards,
@@ -199,7 +199,7 @@ def eligibility_for(application: Application, official: OfficialData | None = No
     rules = EligibilityRules.from_data(application.round.eligibility_rules if application.round_id else None)
     checks = [
         _headship(application),
-        _inspection(application, official.records.get(application.school_id), rules),
+        _inspection(application, official.records.get(application.school_id), rules),  # type: ignore[arg-type]
         _performance(application, official, rules),
         _floor_standard(application, official),
         _senior_team(application),
@@ -302,7 +302,7 @@ def _inspection(application: Application, record: InspectionRecord | None, rules
         wanted = ReportCardGrade(rules.report_card_leadership_at_least).label.lower()
         area_not_good = Criterion(
             "inspection", title, NOT_MET, f"You said leadership and governance was "
-            f"{ReportCardGrade(declared_area).label.lower()}; the round asks for {wanted} or better.",
+            f"{ReportCardGrade(declared_area).label.lower()}; the round asks for {wanted} or better.",  # type: ignore[arg-type]
             declared=declared, official=official)
     if judged is None:
         if declared_not_good:
@@ -334,7 +334,7 @@ def _inspection(application: Application, record: InspectionRecord | None, rules
     if application.declared_inspection_date and application.declared_inspection_date not in inspected_on:
         problems.append(
             f"you gave the inspection date {application.declared_inspection_date:%-d %B %Y}, "
-            f"the latest on record is {record.latest.inspection_date:%-d %B %Y}"
+            f"the latest on record is {record.latest.inspection_date:%-d %B %Y}"  # type: ignore[union-attr]
         )
     if problems:
         return Criterion(
@@ -411,7 +411,7 @@ def _floor_standard(application: Application, official: OfficialData) -> Criteri
     outcomes = [(year, _floor_status(by_year[year][1]), by_year[year][1].why) for year in years]
     official_text = "; ".join(f"{year}: {why}" for year, _, why in outcomes)
     below = [year for year, status, _ in outcomes if status == NOT_MET]
-    unknown = [year for year, status, _ in outcomes if status == TO_VERIFY]
+    unknown: list[int | str] = [year for year, status, _ in outcomes if status == TO_VERIFY]
     if len(years) < YEARS_OF_RESULTS and not after:
         unknown.append(f"only {len(years)} year{'s' if len(years) != 1 else ''} of results on record")
     if below:

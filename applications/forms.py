@@ -227,7 +227,7 @@ class PerformanceSectionForm(SectionForm):
     def __init__(self, *args, application: Application, official: OfficialData | None = None, **kwargs):
         # The view passes the data it already loaded for the page (flat query counts).
         self.official = official or OfficialData.for_schools([application.school_id])
-        record = self.official.records.get(application.school_id) or InspectionRecord()
+        record = self.official.records.get(application.school_id) or InspectionRecord()  # type: ignore[arg-type]
         self.record = record
         self.report_card = record.judged is not None and record.judged.inspection_type == Inspection.Type.REPORT_CARD
         self.prefilled: set[str] = set()

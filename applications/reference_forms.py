@@ -39,6 +39,7 @@ class ReferenceForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if data.get("safeguarding_concerns") == "yes" and not data.get("safeguarding_details", "").strip():
             self.add_error("safeguarding_details", "Describe the safeguarding concerns.")
         return data
@@ -54,12 +55,15 @@ class GovernorsApprovalForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if data.get("approve") == "no" and not data.get("comment", "").strip():
             self.add_error("comment", "Say why the governing body does not approve.")
         return data
 
 
-FORMS = {LinkRequest.Kind.REFERENCE: ReferenceForm, LinkRequest.Kind.GOVERNORS_APPROVAL: GovernorsApprovalForm}
+FORMS: dict[str, type[forms.Form]] = {
+    LinkRequest.Kind.REFERENCE: ReferenceForm, LinkRequest.Kind.GOVERNORS_APPROVAL: GovernorsApprovalForm,
+}
 
 
 class DeclineForm(forms.Form):

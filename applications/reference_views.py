@@ -108,7 +108,7 @@ def _answered(request: HttpRequest, link_request: LinkRequest) -> HttpResponse:
         "just_sent": request.GET.get("sent") == "1",
         "is_reference": link_request.kind == LinkRequest.Kind.REFERENCE,
         "applicant_name": application.applicant.get_full_name(),
-        "school_name": application.school.name if application.school_id else "",
+        "school_name": application.school.name if application.school else "",
     })
 
 
@@ -154,7 +154,7 @@ def respond(request: HttpRequest, token: str, link_request: LinkRequest | None) 
     return render(request, "applications/reference/respond.html", {
         "link_request": link_request,
         "applicant_name": application.applicant.get_full_name(),
-        "school_name": application.school.name if application.school_id else "",
+        "school_name": application.school.name if application.school else "",
         "form": form,
         "decline_form": decline_form,
         "is_reference": link_request.kind == LinkRequest.Kind.REFERENCE,

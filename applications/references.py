@@ -54,7 +54,7 @@ REFERENCE_FIELDS = (
     "recommendation",
 )
 GOVERNORS_FIELDS = ("approve", "comment")
-FIELDS = {Kind.REFERENCE: REFERENCE_FIELDS, Kind.GOVERNORS_APPROVAL: GOVERNORS_FIELDS}
+FIELDS: dict[str, tuple[str, ...]] = {Kind.REFERENCE: REFERENCE_FIELDS, Kind.GOVERNORS_APPROVAL: GOVERNORS_FIELDS}
 DRAFT_MAX_CHARS = 20_000
 
 
@@ -384,7 +384,9 @@ def _link_email_sent(link_request: LinkRequest, at: datetime) -> None:
 
 LINK_EMAIL = private_links.LinkEmail(context_key="link", link=_link, recipient=lambda r: r.recipient_email,
                                      sent=_link_email_sent)
-LINK_TEMPLATES = {Kind.REFERENCE: "reference_request", Kind.GOVERNORS_APPROVAL: "reference_approval_request"}
+LINK_TEMPLATES: dict[str, str] = {
+    Kind.REFERENCE: "reference_request", Kind.GOVERNORS_APPROVAL: "reference_approval_request",
+}
 
 
 def register_link_emails() -> None:
@@ -401,7 +403,7 @@ def _link_email_queue(link_request: LinkRequest, *, reminder: bool = False) -> O
     return email_queue(
         to=link_request.recipient_email, template=LINK_TEMPLATES[link_request.kind], about=link_request,
         context={"link_request": link_request, "application": application, "applicant": application.applicant,
-                 "school_name": application.school.name if application.school_id else "",
+                 "school_name": application.school.name if application.school else "",
                  "expires_at": link_request.expires_at, "reminder": reminder},
     )
 

@@ -106,7 +106,7 @@ def section_problems(application: Application, section: Section) -> list[str]:
     for field in section.fields:
         limit = WORD_LIMITS.get(field)
         if limit and word_count(getattr(application, field)) > limit:
-            label = Application._meta.get_field(field).verbose_name
+            label = Application._meta.get_field(field).verbose_name  # type: ignore[union-attr]  # a concrete Field
             problems.append(f"Your answer to '{label}' is over {limit} words.")
     if (section.key == "performance" and application.declared_leadership is None
             and application.declared_report_card_leadership is None):

@@ -318,7 +318,7 @@ def panel_decide(*, application: Application, decision: str, reasons: str, by: U
         # Designation makes the school the LLE's (it is paid for their days, its
         # governors see their deployments): a claim to it, never confirmed or
         # rejected by the adviser, must not (issue 11).
-        school = application.school.name if application.school_id else "the application's school"
+        school = application.school.name if application.school else "the application's school"
         raise ApplicationError(f"{application.applicant} is not the confirmed headteacher of {school}: the LA "
                                "adviser confirms their claim in School links before they can be designated.")
     application.decision = decision
@@ -408,7 +408,7 @@ def cohort_join(*, profile: LLEProfile, cohort: TrainingCohort, by: User) -> LLE
 def training_complete(*, profile: LLEProfile, on: date, by: User) -> LLEProfile:
     """Record that the LLE finished training: from then on they can be deployed."""
     profile = LLEProfile.objects.select_for_update(of=("self",)).select_related("cohort", "user").get(pk=profile.pk)
-    if profile.cohort_id is None:
+    if profile.cohort is None:
         raise ApplicationError(f"Add {profile.user} to a training cohort first.")
     if on > timezone.localdate():
         raise ApplicationError("Training cannot be recorded as complete on a date still to come.")

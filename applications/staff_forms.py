@@ -66,6 +66,7 @@ class VerificationForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         for key in VERIFIED_CRITERIA:
             outcome, note = cleaned.get(f"{key}_outcome"), cleaned.get(f"{key}_note", "").strip()
             if outcome in NEEDS_A_NOTE and not note:
@@ -102,12 +103,12 @@ class AssignAssessorsForm(forms.Form):
         )
         self.conflicts = {user.pk: assessor_conflict(application, user) for user in candidates}
         field = self.fields["assessors"]
-        field.queryset = candidates
-        field.label_from_instance = self._label
+        field.queryset = candidates  # type: ignore[attr-defined]  # a ModelMultipleChoiceField
+        field.label_from_instance = self._label  # type: ignore[attr-defined]
         field.widget.disabled_values = frozenset(str(pk) for pk, why in self.conflicts.items() if why)
 
     def _label(self, user: User) -> str:
-        label = f"{user.full_name}" + (f", {user.school.name}" if user.school_id else "")
+        label = f"{user.full_name}" + (f", {user.school.name}" if user.school else "")
         conflict = self.conflicts.get(user.pk)
         return f"{label}: cannot assess. {conflict}" if conflict else label
 

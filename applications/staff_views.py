@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from lle_portal.access import acts_for_school, role_required
+from lle_portal.access import AuthenticatedHttpRequest, acts_for_school, role_required
 from lle_portal.models import OutgoingEmail, User
 from lle_portal.service_calls import add_to_form, attempt
 
@@ -53,7 +53,7 @@ def _advisers_rounds(request: HttpRequest):
 
 
 @role_required(ADVISER, ASSESSOR)
-def staff_index(request: HttpRequest) -> HttpResponse:
+def staff_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.is_assessor:
         return redirect("applications:staff_assessments")
     in_round = "applications__status"
@@ -88,7 +88,7 @@ def _first_rows(rows, n: int) -> list:
 
 
 @role_required(ADVISER)
-def staff_verify(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_verify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(
         with_eligibility_data(_advisers_applications(request).for_list().select_related("referee")), pk=pk
     )
@@ -154,7 +154,7 @@ def link_requests_for_staff(application: Application) -> list[LinkRequest]:
 
 @role_required(ADVISER)
 @require_POST
-def staff_link_request(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def staff_link_request(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     """Resend (a new link; the old one stops working) or cancel a request."""
     link_request = get_object_or_404(LinkRequest.objects.for_adviser(request.user), pk=pk)
     if action == "resend":
@@ -171,7 +171,7 @@ def staff_link_request(request: HttpRequest, pk: int, action: str) -> HttpRespon
 
 @role_required(ADVISER)
 @require_POST
-def staff_la_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_la_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(_advisers_applications(request), pk=pk)
     attempt(request, lambda: services.application_la_approve(application=application, by=request.user),
             success=f"The LA's approval of {application} is recorded.")
@@ -182,7 +182,7 @@ def staff_la_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(ADVISER)
-def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(_advisers_applications(request).for_list(), pk=pk)
     can_assign = rules.can_assign_assessors(application)
     data = request.POST if request.method == "POST" else None
@@ -211,7 +211,7 @@ def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(ASSESSOR)
-def staff_assessments(request: HttpRequest) -> HttpResponse:
+def staff_assessments(request: AuthenticatedHttpRequest) -> HttpResponse:
     assignments = (
         Assessment.objects.filter(assessor=request.user)
         .select_related("application__round")
@@ -223,7 +223,7 @@ def staff_assessments(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(ASSESSOR)
-def staff_assess(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_assess(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # Through the assessor: another assessor's assignment is a 404.
     assessment = get_object_or_404(
         Assessment.objects.filter(assessor=request.user).select_related("application__round"), pk=pk
@@ -264,7 +264,7 @@ def _panel(request: HttpRequest, round: ApplicationRound, *, bound: tuple[int, D
     filterset = PanelFilter(request.GET, queryset=round.applications.all())
     if filterset.is_bound and any(request.GET.get(name) for name in filterset.filters):
         ranking = ranking.only(set(filterset.qs.values_list("pk", flat=True)))
-    number = request.GET.get("page")
+    number: str | int | None = request.GET.get("page")
     if bound and (position := ranking.position(bound[0])) is not None:
         number = position // PANEL_PAGE_SIZE + 1  # the page with the form sent back
     # The ranking loads the applications of this page only.
@@ -313,7 +313,7 @@ def staff_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADVISER)
 @require_POST
-def staff_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(_advisers_applications(request).select_related("round"), pk=pk)
     form = DecisionForm(request.POST, prefix=f"app-{pk}")
     if form.is_valid():

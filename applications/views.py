@@ -115,9 +115,10 @@ def programme(request: HttpRequest) -> HttpResponse:
                 .prefetch_related("local_authorities", "contacts").first())
         rounds = ([last] if last else []) + rounds
     mine: dict[int, Application] = {}
-    is_head = request.user.is_authenticated and request.user.is_headteacher
+    is_head = False
     lle = None
-    if is_head:
+    if request.user.is_authenticated and request.user.is_headteacher:
+        is_head = True
         mine = {a.round_id: a for a in request.user.applications.filter(round__in=rounds)}
         lle = serving_lle(request.user)
     views = [
@@ -135,7 +136,7 @@ def programme(request: HttpRequest) -> HttpResponse:
 
 @role_required(HEADTEACHER)
 @require_POST
-def start(request: HttpRequest, round_pk: int) -> HttpResponse:
+def start(request: AuthenticatedHttpRequest, round_pk: int) -> HttpResponse:
     round = get_object_or_404(ApplicationRound, pk=round_pk)
     try:
         application = services.application_start(round=round, applicant=request.user)
@@ -146,7 +147,7 @@ def start(request: HttpRequest, round_pk: int) -> HttpResponse:
 
 
 @role_required(HEADTEACHER)
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The head's application in the open round, else their latest; else the programme page."""
     applications = list(request.user.applications.select_related("round").order_by("-round__opens_at"))
     if not applications:
@@ -244,7 +245,7 @@ def _after_save(request: HttpRequest, application: Application, return_to: str, 
 
 @role_required(HEADTEACHER)
 @require_http_methods(["GET", "POST"])
-def section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+def section(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse:
     application = _own_application(request, pk)
     section = _section_or_404(key)
     if request.method == "POST" and not rules.can_change_section(application, request.user, key):
@@ -291,7 +292,7 @@ def _form(form_class, *args, application: Application, **kwargs):
     return form_class(*args, application=application, **kwargs)
 
 
-def _save_valid_answers(request: HttpRequest, application: Application, section: Section) -> Application:
+def _save_valid_answers(request: AuthenticatedHttpRequest, application: Application, section: Section) -> Application:
     partial = SECTION_FORMS[section.key](request.POST, application=application, partial=True)
     partial.is_valid()
     answers = partial.answers()
@@ -316,7 +317,7 @@ def _referee_section(request: HttpRequest, application: Application, section: Se
 
     action = request.POST.get("action", "continue")
     if action == "use_default" and round.default_referee_email:
-        details = {
+        details: dict[str, object] | None = {
             "name": round.default_referee_name,
             "email": round.default_referee_email.lower(),
             "role": _referee_role(round),
@@ -352,7 +353,7 @@ def _referee_section(request: HttpRequest, application: Application, section: Se
 
 @role_required(HEADTEACHER)
 @require_POST
-def autosave(request: HttpRequest, pk: int, key: str) -> JsonResponse:
+def autosave(request: AuthenticatedHttpRequest, pk: int, key: str) -> JsonResponse:
     """Called by static/js/autosave.js as the head types: saves each field that
     is valid on its own, and says which were not saved and why."""
     application = _own_application(request, pk)
@@ -388,7 +389,7 @@ def autosave(request: HttpRequest, pk: int, key: str) -> JsonResponse:
 
 @role_required(HEADTEACHER)
 @require_http_methods(["GET", "POST"])
-def check(request: HttpRequest, pk: int) -> HttpResponse:
+def check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
     eligibility = eligibility_for(application)
     needs_working_towards = bool(eligibility.not_met)
@@ -434,7 +435,7 @@ def submitted(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(HEADTEACHER)
 @require_POST
-def send_request(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def send_request(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
     """"Send request now": email the sponsor (or the chair) before submitting."""
     application = _own_application(request, pk)
     if kind not in LinkRequest.Kind.values:
@@ -471,7 +472,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(HEADTEACHER)
 @require_http_methods(["GET", "POST"])
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
     if not rules.can_withdraw(application, request.user):
         messages.error(request, f"This application is {application.get_status_display().lower()} "

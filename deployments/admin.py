@@ -13,6 +13,7 @@ same number of queries at any size.
 from __future__ import annotations
 
 import copy
+from typing import cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -25,7 +26,7 @@ from django.utils.html import format_html, format_html_join
 
 from applications.models import LLEProfile
 from lle_portal import admin_groups
-from lle_portal.access import confirmed_heads
+from lle_portal.access import AuthenticatedHttpRequest, confirmed_heads
 from lle_portal.admin import ScopedFormFields, ScopedToOwnLAs, UrnSearchMixin
 from lle_portal.admin_actions import run_for_each
 from lle_portal.admin_scope import SuperuserOnly
@@ -115,7 +116,7 @@ class SupportNeedAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
         """Opened from "Schools the data flags" (?client_school=<id>): the
         suggested reasons are ticked and the head is filled in, to confirm."""
         initial = super().get_changeform_initial_data(request)
-        school = self._school_from(request, "client_school")
+        school = self._school_from(cast(AuthenticatedHttpRequest, request), "client_school")
         if school is not None:
             prefill = _prefill(school)
             initial["reasons"] = prefill["reasons"]
@@ -134,7 +135,7 @@ class SupportNeedAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
             wrapper.can_view_related = False
         school_widget = form.base_fields["client_school"].widget.widget
         school_widget.attrs["data-suggest-url"] = reverse("admin:deployments_supportneed_suggest")
-        school = self._school_from(request, "client_school") if obj is None else None
+        school = self._school_from(cast(AuthenticatedHttpRequest, request), "client_school") if obj is None else None
         if school is not None:
             evidence = "; ".join(f"{s.label}: {s.evidence}" for s in suggest_reasons(school))
             # A copy: the declared field is shared by every request's form class.
@@ -145,7 +146,7 @@ class SupportNeedAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
             )
         return form
 
-    def _school_from(self, request: HttpRequest, parameter: str) -> School | None:
+    def _school_from(self, request: AuthenticatedHttpRequest, parameter: str) -> School | None:
         """The school named in the query string, if it is one of the adviser's LAs'."""
         pk = request.GET.get(parameter, "")
         if not pk.isdigit():
@@ -167,7 +168,7 @@ class SupportNeedAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
         and its confirmed head. Another LA's school is not found."""
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             raise PermissionDenied
-        school = self._school_from(request, "school")
+        school = self._school_from(cast(AuthenticatedHttpRequest, request), "school")
         if school is None:
             raise Http404("No school with that id in your local authorities.")
         try:
@@ -211,7 +212,7 @@ class SupportNeedAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
         )
 
     @admin.action(description="Close the selected support needs")
-    def close_needs(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def close_needs(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset,
              lambda need: services.support_need_close(need=need, by=request.user, reason="Closed by the adviser."),
                      "{count} support needs closed.", refused_level=messages.ERROR)
@@ -293,12 +294,12 @@ class DeploymentAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
         return format_html('<a href="{}">Open the deployment page</a>', obj.get_absolute_url())
 
     @admin.action(description="Start the selected agreed deployments")
-    def start_deployments(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def start_deployments(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset, lambda d: services.deployment_start(deployment=d, by=request.user),
                      "{count} deployments started.", refused_level=messages.ERROR)
 
     @admin.action(description="Record the selected deployments as completed")
-    def complete_deployments(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def complete_deployments(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset, lambda d: services.deployment_complete(deployment=d, by=request.user),
                      "{count} deployments completed.", refused_level=messages.ERROR)
 
@@ -363,12 +364,12 @@ class VisitRecordAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         return obj.qa_flagged_at is not None
 
     @admin.action(description="Flag for quality assurance")
-    def flag_for_qa(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def flag_for_qa(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset, lambda v: services.visit_flag_for_qa(visit=v, by=request.user),
                      "{count} records of visit flagged for quality assurance.", refused_level=messages.ERROR)
 
     @admin.action(description="Clear the quality-assurance flag")
-    def clear_qa_flag(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def clear_qa_flag(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset, lambda v: services.visit_clear_qa_flag(visit=v, by=request.user),
                      "{count} quality-assurance flags cleared.", refused_level=messages.ERROR)
 
@@ -390,7 +391,7 @@ class ReimbursementStatementAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     exclude = ("pdf",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).with_totals()
+        return super().get_queryset(request).with_totals()  # type: ignore[attr-defined]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -403,11 +404,11 @@ class ReimbursementStatementAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
     @admin.display(description="days", ordering="total_days")
     def days(self, obj: ReimbursementStatement):
-        return obj.total_days or 0
+        return obj.total_days or 0  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="amount (£)", ordering="total_amount")
     def amount(self, obj: ReimbursementStatement):
-        return obj.total_amount or 0
+        return obj.total_amount or 0  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="statement")
     def open_page(self, obj: ReimbursementStatement) -> str:
@@ -448,7 +449,7 @@ class NetworkMeetingAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
     @admin.display(description="LLEs attending", ordering="attended_count")
     def attended(self, obj: NetworkMeeting) -> int:
-        return obj.attended_count
+        return obj.attended_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 @admin.register(ReminderLog)

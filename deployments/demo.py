@@ -14,7 +14,7 @@ changes nothing (and sends no email).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -74,7 +74,7 @@ def _ensure_lles(ctx: DemoContext) -> list[LLEProfile]:
     today = timezone.localdate()
     for i, head in enumerate(ctx.headteachers[:14]):
         LLEProfile.objects.get_or_create(user=head, defaults={
-            "school": head.school, "phase": PHASE_OF_SCHOOL.get(head.school.phase, "primary"),
+            "school": head.school, "phase": PHASE_OF_SCHOOL.get(head.school.phase, "primary"),  # type: ignore[union-attr]
             "specialisms": SPECIALISM_SETS[i % len(SPECIALISM_SETS)],
             "days_per_week": Decimal("1.0") if i % 3 else Decimal("0.5"),
             "designated_on": today - timedelta(days=400), "trained_on": today - timedelta(days=350),
@@ -103,7 +103,7 @@ def _client_head(ctx: DemoContext, school: School) -> User:
     return head
 
 
-def _record_need(ctx: DemoContext, school: School, suggestions: list, *, head: User, extra: list[str] = (),
+def _record_need(ctx: DemoContext, school: School, suggestions: list, *, head: User, extra: Sequence[str] = (),
                  focus: list[str], days: Decimal, appointed: date | None = None, notes: str = "") -> SupportNeed:
     need = SupportNeed(
         client_school=school, client_head=head, client_head_name=head.full_name, head_appointed_on=appointed,
@@ -153,7 +153,7 @@ VISIT_NOTES = [
 ]
 
 
-def _visit(deployment: Deployment, day: date, i: int, *, objectives: list[Objective] = (), colleague=None):
+def _visit(deployment: Deployment, day: date, i: int, *, objectives: Sequence[Objective] = (), colleague=None):
     # Objectives are negotiated once, on the first visit; later visits cycle through the others
     # (a deployment "agreeing its objectives" again in its tenth week reads as a mistake).
     activities, summary, progress, next_steps = VISIT_NOTES[0 if i == 0 else 1 + (i - 1) % (len(VISIT_NOTES) - 1)]
@@ -325,7 +325,7 @@ def _settle_times(deployment: Deployment, today: date) -> None:
 
     start = deployment.start_date
     proposed = school_day_on_or_before(start - timedelta(days=28))
-    SupportNeed.objects.filter(pk=deployment.need_id).update(
+    SupportNeed.objects.filter(pk=deployment.need_id).update(  # type: ignore[misc]  # a demo deployment has its need
         created_at=when(school_day_on_or_before(proposed - timedelta(days=7)), 10))
     stamps = {"created_at": when(proposed, 11)}
     if deployment.lle_accepted_at:

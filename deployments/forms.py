@@ -130,12 +130,12 @@ class VisitRecordForm(forms.Form):
     visit_date = forms.DateField(label="Date of the visit", widget=DateInput())
     days = forms.TypedChoiceField(label="Length", choices=_decimal_choices(VISIT_LENGTH_CHOICES), coerce=Decimal,
                                   widget=forms.RadioSelect)
-    colleague = forms.ModelChoiceField(
+    colleague: forms.ModelChoiceField = forms.ModelChoiceField(
         label="Who delivered it", queryset=None, required=False, empty_label="The LLE",
     )
     activities = forms.MultipleChoiceField(label="What was done", choices=Activity.choices,
                                            widget=forms.CheckboxSelectMultiple)
-    objectives = forms.ModelMultipleChoiceField(
+    objectives: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         label="Objectives it served", queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
     )
     summary = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 4}))
@@ -150,11 +150,11 @@ class VisitRecordForm(forms.Form):
 
     def __init__(self, *args, deployment: Deployment, may_choose_colleague: bool, amending: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["objectives"].queryset = deployment.objectives.all()
-        if not self.fields["objectives"].queryset.exists():
+        self.fields["objectives"].queryset = deployment.objectives.all()  # type: ignore[attr-defined]
+        if not self.fields["objectives"].queryset.exists():  # type: ignore[attr-defined]
             del self.fields["objectives"]
         if may_choose_colleague and not amending and deployment.colleagues.exists():
-            self.fields["colleague"].queryset = deployment.colleagues.all()
+            self.fields["colleague"].queryset = deployment.colleagues.all()  # type: ignore[attr-defined]
         else:
             del self.fields["colleague"]
         if amending:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
@@ -118,7 +119,7 @@ def capacity_totals(lles) -> dict:
         lles.order_by().values("pk", "days_per_week", "is_active")
         .annotate(committed=Sum("deployments__days_per_week", filter=committing))
     )
-    totals = {"lle_count": 0, "offered": Decimal(0), "committed": Decimal(0), "full": 0}
+    totals: dict[str, Any] = {"lle_count": 0, "offered": Decimal(0), "committed": Decimal(0), "full": 0}
     for row in rows:
         totals["lle_count"] += 1
         if row["is_active"]:
@@ -169,6 +170,8 @@ def load_pairings(needs: Iterable[SupportNeed], *, lle_ids: Iterable[int] | None
     )
     if lle_ids is not None:
         deployments = deployments.filter(lle_id__in=list(lle_ids))
+    busy: set[Any]
+    declined: dict[Any, Any]
     busy, declined = set(), {}
     rows = deployments.order_by().values_list("lle_id", "client_school_id", "need_id", "status",
                                               Coalesce("finished_at", "updated_at"))
@@ -196,7 +199,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def distance_between(a: School, b: School) -> float | None:
     if None in (a.latitude, a.longitude, b.latitude, b.longitude):
         return None
-    return haversine_km(float(a.latitude), float(a.longitude), float(b.latitude), float(b.longitude))
+    return haversine_km(float(a.latitude), float(a.longitude), float(b.latitude), float(b.longitude))  # type: ignore[arg-type]
 
 
 def phase_reason(lle_phase: str, client_phase: str) -> Reason:

@@ -487,7 +487,7 @@ class Deployment(models.Model):
 
     @property
     def status_tone(self) -> str:
-        return {
+        return {  # type: ignore[call-overload]  # a status is its value
             self.Status.PROPOSED: "warning", self.Status.AGREED: "info", self.Status.ACTIVE: "success",
             self.Status.ENDED_EARLY: "danger",
         }.get(self.status, "")
@@ -540,7 +540,7 @@ class Objective(models.Model):
 
     @property
     def progress_tone(self) -> str:
-        return {self.Progress.ACHIEVED: "success", self.Progress.GOOD: "info", self.Progress.SOME: "warning"}.get(
+        return {self.Progress.ACHIEVED: "success", self.Progress.GOOD: "info", self.Progress.SOME: "warning"}.get(  # type: ignore[call-overload]
             self.progress, ""
         )
 
@@ -692,7 +692,7 @@ class VisitRecord(models.Model):
     @property
     def status_tone(self) -> str:
         return {self.Status.CONFIRMED: "success", self.Status.QUERIED: "danger", self.Status.SUBMITTED: "warning"}[
-            self.status
+            self.status  # type: ignore[index]  # a status is its value
         ]
 
 

@@ -69,7 +69,7 @@ def short_label(dates: TermDates) -> str:
     return f"{dates.term.label.removesuffix(' term')} {academic_year_label(dates.academic_year)}"
 
 
-def days_phrase(days: Decimal) -> str:
+def days_phrase(days: Decimal | int) -> str:
     days = Decimal(days).quantize(ONE_PLACE).normalize()
     return f"{days:f} day" if abs(days) == 1 else f"{days:f} days"
 
@@ -78,7 +78,7 @@ def visits_phrase(count: int) -> str:
     return f"{count} visit" if count == 1 else f"{count} visits"
 
 
-def money(amount: Decimal) -> str:
+def money(amount: Decimal | int) -> str:
     amount = Decimal(amount).quantize(TWO_PLACES)
     return f"-£{-amount:,}" if amount < 0 else f"£{amount:,}"
 

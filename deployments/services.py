@@ -91,7 +91,7 @@ def support_need_save(*, need: SupportNeed, by: User) -> SupportNeed:
         need.suggested_reasons = [
             s.as_dict() for s in suggest_reasons(need.client_school, head_appointed_on=need.head_appointed_on)
         ]
-        if need.client_head_id and not need.client_head_name:
+        if not need.client_head_name and need.client_head:
             need.client_head_name = need.client_head.full_name
     need.save()
     audit_record(verb="need.recorded" if created else "need.changed", target=need, actor=by,
@@ -159,7 +159,7 @@ def deployment_propose(
     refuse(rules.propose_refusal(by, need))
     # Lock the LLE: two proposals at once must not both take their last free day.
     lle = LLEProfile.objects.select_for_update(of=("self",)).select_related("user", "school").get(pk=lle.pk)
-    lle.committed_days = sum(
+    lle.committed_days = sum(  # type: ignore[attr-defined]
         Decimal(d) for d in lle.deployments.committing().values_list("days_per_week", flat=True)
     )
     pairings = matching.load_pairings([need], lle_ids=[lle.pk])
@@ -241,10 +241,10 @@ def deployment_decline(*, deployment: Deployment, by: User, reason: str) -> Depl
     deployment.ended_reason = reason
     deployment.finished_at = timezone.now()
     deployment.save()
-    if deployment.need_id and deployment.need.status == SupportNeed.Status.MATCHED:
+    if deployment.need and deployment.need.status == SupportNeed.Status.MATCHED:
         others = deployment.need.deployments.committing().exclude(pk=deployment.pk).exists()
         if not others:
-            SupportNeed.objects.filter(pk=deployment.need_id).update(status=SupportNeed.Status.OPEN)
+            SupportNeed.objects.filter(pk=deployment.need.pk).update(status=SupportNeed.Status.OPEN)
     audit_record(verb="deployment.declined", target=deployment, actor=by, data={"reason": reason})
     email_all(
         [deployment.lle.user.email, *client_head_emails(deployment), *adviser_emails(deployment.client_school)],

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -30,7 +31,7 @@ from django.views.decorators.http import require_POST
 
 from applications.models import LLEProfile
 from lle_portal import school_calendar
-from lle_portal.access import role_required
+from lle_portal.access import AuthenticatedHttpRequest, role_required
 from lle_portal.models import School, User
 from lle_portal.reports import latest_reports
 from lle_portal.service_calls import add_to_form, attempt
@@ -123,7 +124,7 @@ def _done(request: HttpRequest, deployment_pk: int, call, success: str, anchor: 
 
 
 @role_required(HEADTEACHER, GOVERNOR, ADVISER)
-def deployment_list(request: HttpRequest) -> HttpResponse:
+def deployment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     # A subquery, not a join on every record of visit with GROUP BY: it is
     # computed for the page's rows only, and the paginator's count stays simple.
     to_confirm = (
@@ -190,7 +191,7 @@ def deployment_end_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(HEADTEACHER)
 @require_POST
-def deployment_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def deployment_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     try:
         deployment = services.deployment_accept(deployment=deployment, by=request.user)
@@ -218,7 +219,7 @@ def _reason_page(request: HttpRequest, deployment: Deployment, *, title: str, la
 
 
 @role_required(HEADTEACHER, ADVISER)
-def deployment_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def deployment_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     return _reason_page(
         request, deployment, title="Decline the proposed deployment", label="Why is it not taken up?",
@@ -229,7 +230,7 @@ def deployment_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADVISER)
 @require_POST
-def deployment_start(request: HttpRequest, pk: int) -> HttpResponse:
+def deployment_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     return _done(request, pk, lambda: services.deployment_start(deployment=deployment, by=request.user),
                  "The deployment is active.")
@@ -237,14 +238,14 @@ def deployment_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADVISER)
 @require_POST
-def deployment_complete(request: HttpRequest, pk: int) -> HttpResponse:
+def deployment_complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     return _done(request, pk, lambda: services.deployment_complete(deployment=deployment, by=request.user),
                  "The deployment is complete.")
 
 
 @role_required(ADVISER)
-def deployment_end_early(request: HttpRequest, pk: int) -> HttpResponse:
+def deployment_end_early(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     return _reason_page(
         request, deployment, title="End the deployment early", label="Why does it end before its agreed end point?",
@@ -267,7 +268,7 @@ def deployment_contract(request: HttpRequest, pk: int) -> FileResponse:
 
 @role_required(HEADTEACHER, ADVISER)
 @require_POST
-def objective_add(request: HttpRequest, pk: int) -> HttpResponse:
+def objective_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     form = ObjectiveForm(request.POST)
     if not form.is_valid():
@@ -282,7 +283,7 @@ def objective_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(HEADTEACHER, ADVISER)
 @require_POST
-def objective_rate(request: HttpRequest, pk: int, objective_pk: int) -> HttpResponse:
+def objective_rate(request: AuthenticatedHttpRequest, pk: int, objective_pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     objective = get_object_or_404(deployment.objectives, pk=objective_pk)
     form = ObjectiveProgressForm(request.POST)
@@ -300,12 +301,12 @@ def objective_rate(request: HttpRequest, pk: int, objective_pk: int) -> HttpResp
 
 
 @role_required(HEADTEACHER)
-def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deployment = _deployment_for(request, pk)
     part = _part(request, deployment)
     if not part.records_visits:
         raise Http404("Only the LLE and colleagues who deliver days record visits.")
-    data = request.POST if request.method == "POST" else None
+    data: Any = request.POST if request.method == "POST" else None  # then the cleaned data
     # The last school day: a visit is usually recorded on the day or soon after.
     last_school_day = school_calendar.calendar_for(deployment.client_school.local_authority_id).last_school_day(
         timezone.localdate())
@@ -329,7 +330,7 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(HEADTEACHER)
-def visit_amend(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_amend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     deployment = visit.deployment
     if not (_part(request, deployment).lle or visit.recorded_by_id == request.user.pk):
@@ -339,7 +340,7 @@ def visit_amend(request: HttpRequest, pk: int) -> HttpResponse:
         "summary": visit.summary, "progress": visit.progress, "next_steps": visit.next_steps,
         "non_school_day_reason": visit.non_school_day_reason,
     }
-    data = request.POST if request.method == "POST" else None
+    data: Any = request.POST if request.method == "POST" else None  # then the cleaned data
     form = VisitRecordForm(data, initial=initial, deployment=deployment, may_choose_colleague=False,
                            amending=True)
     if request.method == "POST" and form.is_valid():
@@ -360,7 +361,7 @@ def visit_amend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(HEADTEACHER)
 @require_POST
-def visit_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     if not rules.is_client_head_of(request.user, visit.deployment):
         raise Http404("Only the client head confirms a record of visit.")
@@ -369,7 +370,7 @@ def visit_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(HEADTEACHER)
-def visit_query(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_query(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     if not rules.is_client_head_of(request.user, visit.deployment):
         raise Http404("Only the client head queries a record of visit.")
@@ -388,7 +389,7 @@ def visit_query(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADVISER)
 @require_POST
-def visit_flag(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_flag(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _visit_for(request, pk)
     form = QAFlagForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
@@ -404,7 +405,7 @@ def visit_flag(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(ADVISER)
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What needs the adviser's attention, in a fixed number of queries."""
     user = request.user
     today = timezone.localdate()
@@ -422,7 +423,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "deployments/staff/overview.html", {"body": body, "today": today})
 
 
-def _overview_context(request: HttpRequest, today) -> dict:
+def _overview_context(request: AuthenticatedHttpRequest, today) -> dict:
     user = request.user
     deployments = Deployment.objects.for_adviser(user)
     visits = VisitRecord.objects.for_adviser(user)
@@ -452,6 +453,7 @@ def _overview_context(request: HttpRequest, today) -> dict:
         "flagged": (visits.flagged_for_qa().order_by("-qa_flagged_at"), visit_shown, ()),
         "proposed": (deployments.proposed().order_by("created_at"), deployment_shown, ()),
     }
+    context: dict[str, Any]
     context, context["counts"] = {}, {}
     for name, (rows, shown_with, kept) in panels.items():
         context[name], context["counts"][name] = _first_rows(rows, OVERVIEW_ROWS, shown_with=shown_with, keep=kept)
@@ -486,7 +488,7 @@ def _advisers_need(request: HttpRequest, pk: int) -> SupportNeed:
 
 
 @role_required(ADVISER)
-def matches(request: HttpRequest, pk: int) -> HttpResponse:
+def matches(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The ranked candidate LLEs for one support need, each with the reasons
     for its score; excluded LLEs are shown with why, and cannot be proposed."""
     need = _advisers_need(request, pk)
@@ -531,7 +533,7 @@ def matches(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(ADVISER)
-def match_all(request: HttpRequest) -> HttpResponse:
+def match_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A proposed LLE for every open need at once (the best total score within
     every LLE's capacity), for the adviser to accept or change one by one."""
     needs = list(SupportNeed.objects.for_adviser(request.user).open().for_list().order_by("created_at"))
@@ -561,7 +563,7 @@ def match_all(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(ADVISER)
-def flagged_schools(request: HttpRequest) -> HttpResponse:
+def flagged_schools(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Schools of the adviser's LAs that the official data suggests need
     support (below the floor, or vulnerable), with no support need recorded yet."""
     user = request.user
@@ -584,9 +586,9 @@ def _advisers_statements(request: HttpRequest):
 
 
 @role_required(ADVISER)
-def statements(request: HttpRequest) -> HttpResponse:
+def statements(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = StatementPrepareForm(request.POST if request.method == "POST" else None, user=request.user)
-    next_term = term_to_prepare(form.fields["local_authority"].queryset)
+    next_term = term_to_prepare(form.fields["local_authority"].queryset)  # type: ignore[attr-defined]
     form.initial.update({"academic_year": next_term.academic_year, "term": next_term.term})
     if request.method == "POST" and form.is_valid():
         try:
@@ -605,7 +607,7 @@ def statements(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(ADVISER)
-def claim_window(request: HttpRequest) -> HttpResponse:
+def claim_window(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The claim window of each of the adviser's LAs (a superuser's: every LA's)."""
     form = ClaimWindowForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid() and add_to_form(
@@ -667,7 +669,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         subtotal = subtotals[school_id]
         group["days"], group["amount"] = subtotal["days"], subtotal["amount"]
         group["partial"] = subtotal["count"] > len(group["rows"])  # some lines on the other pages
-    arrears = Counter()
+    arrears: dict[tuple[Any, str], Any] = Counter()
     for visit_date, days, amount in lines.filter(paid, kind=kinds.ARREARS).values_list(
         "visit__visit_date", "days", "amount"
     ):
@@ -702,7 +704,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADVISER)
 @require_POST
-def statement_finalise(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_finalise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(_advisers_statements(request), pk=pk)
     attempt(request, lambda: reimbursement.statement_finalise(statement=statement, by=request.user),
             success="The statement is finalised. Its PDF is being prepared for the finance team.")
@@ -711,7 +713,7 @@ def statement_finalise(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADVISER)
 @require_POST
-def statement_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Approve a late claim held on the draft: the line is named in the POST."""
     statement = get_object_or_404(_advisers_statements(request), pk=pk)
     line = statement.lines.filter(pk=_int(request.POST.get("line"))).select_related("visit").first()
@@ -726,7 +728,7 @@ def statement_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADVISER)
 @require_POST
-def statement_make_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_make_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(_advisers_statements(request).select_related("local_authority"), pk=pk)
     attempt(request, lambda: reports.statement_pdf_request(statement=statement, by=request.user),
             success="The PDF is being made; it is offered here when ready, and you are emailed.")
@@ -765,7 +767,7 @@ def statement_pdf(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @role_required(ADVISER)
-def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The adviser corrects a confirmed record of visit found wrong; a paid one is
     put right by an adjustment on the next statement."""
     visit = get_object_or_404(

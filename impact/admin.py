@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from lle_portal import admin_groups
+from lle_portal.access import AuthenticatedHttpRequest
 from lle_portal.admin import ScopedFormFields, ScopedToOwnLAs
 from lle_portal.admin_actions import run_for_each
 
@@ -97,11 +98,11 @@ class SurveyAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', reverse("impact:survey_results", args=[obj.pk]), label)
 
     @admin.action(description="Open and send invitations")
-    def open_surveys(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def open_surveys(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset, lambda s: surveys.survey_open(survey=s, by=request.user),
                      "{count} surveys opened and invitations sent.", refused_level=messages.ERROR)
 
     @admin.action(description="Close")
-    def close_surveys(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def close_surveys(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset, lambda s: surveys.survey_close(survey=s, by=request.user),
                      "{count} surveys closed.", refused_level=messages.ERROR)

@@ -239,9 +239,9 @@ def _compare(
     if not compared:
         return GroupChange(key, label, 0, missing, changed, no_results)
     n = len(compared)
-    before = sum(e for e, _ in compared) / n
-    after = sum(lt for _, lt in compared) / n
-    change = sum(lt - e for e, lt in compared) / n
+    before = sum((e for e, _ in compared), Decimal(0)) / n
+    after = sum((lt for _, lt in compared), Decimal(0)) / n
+    change = sum((lt - e for e, lt in compared), Decimal(0)) / n
     return GroupChange(key, label, n, missing, changed, no_results, _one_dp(before), _one_dp(after), _one_dp(change))
 
 

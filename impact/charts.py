@@ -99,7 +99,7 @@ def change_chart(table: PerformanceTable) -> Chart:
 
 def _change_chart(table: PerformanceTable) -> Chart:
     rows: list[GroupChange] = [row for row in table.shown_rows if row.change is not None]
-    ticks = _ticks([float(row.change) for row in rows])
+    ticks = _ticks([float(row.change) for row in rows])  # type: ignore[arg-type]  # rows with a change
     chart = pygal.HorizontalBar(
         **{**COMMON, "height": max(260, 90 + 70 * len(rows))},
         title=f"Average change {table.year_from} to {table.year_to} ({table.measure.unit})",

@@ -39,6 +39,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from django.core.cache import cache
@@ -222,9 +223,9 @@ def compare(
     both: dict[int, tuple[Decimal, Decimal]] = {}
     no_value = changed = 0
     for school_id, by_year in found.items():
-        earlier, later = by_year.get(year_from), by_year.get(year_to)
-        earlier = newest_in_family(earlier, measure.family) if earlier else None
-        later = newest_in_family(later, measure.family) if later else None
+        earlier_values, later_values = by_year.get(year_from), by_year.get(year_to)
+        earlier = newest_in_family(earlier_values, measure.family) if earlier_values else None
+        later = newest_in_family(later_values, measure.family) if later_values else None
         if earlier and later and earlier[0] != later[0]:
             if school_id in supported:
                 changed += 1
@@ -253,7 +254,9 @@ def compare(
         covariates = np.array([[float(both[pk][0]), about[pk][1], about[pk][2]] for pk in everyone])
         z = _standardised(covariates)
         pool_z = z[: len(candidates)]
-        columns = [(np.nan_to_num(pool_z[:, j]), ~np.isnan(pool_z[:, j])) for j in range(pool_z.shape[1])]
+        columns: list[tuple[Any, ...]] = [
+            (np.nan_to_num(pool_z[:, j]), ~np.isnan(pool_z[:, j])) for j in range(pool_z.shape[1])
+        ]
         columns = [(values, known, bool(known.all())) for values, known in columns]
         pool = np.array(candidates)
         for i, pk in enumerate(mine):
@@ -286,7 +289,7 @@ def compare(
                 distance=float(distance[order].max()),
             ))
 
-    result = {
+    result: dict[str, Any] = {
         "la_name": local_authority.name, "measure": measure, "year_from": year_from, "year_to": year_to,
         "phase": phase, "supported": len(supported) - no_results, "no_results": no_results,
         "matched": len(pairs), "no_value": no_value,

@@ -81,6 +81,7 @@ def seed(ctx: DemoContext) -> None:
 
 
 def _build(ctx: DemoContext, audience: str, title: str, *, opens_on: date, closes_on: date, adviser: User) -> Survey:
+    assert ctx.la is not None  # seed_la ran first
     survey = Survey.objects.create(
         local_authority=ctx.la, title=title, audience=audience, kind=Survey.Kind.ANNUAL, opens_on=opens_on,
         closes_on=closes_on, created_by=adviser,

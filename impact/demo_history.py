@@ -191,6 +191,7 @@ def _statements(ctx: DemoContext, years: list[int]) -> None:
     adviser = ctx.people.get("adviser")
     if adviser is None:
         return
+    assert ctx.la is not None  # seed_la ran first
     for year in years:
         for term in Term:
             if ReimbursementStatement.objects.filter(local_authority=ctx.la, academic_year=year,
@@ -205,6 +206,7 @@ def _statements(ctx: DemoContext, years: list[int]) -> None:
 
 def _la_averages(ctx: DemoContext, years: list[int]) -> None:
     """The LA's average of the headline, as lle_portal/demo.py publishes it, again after the uplift."""
+    assert ctx.la is not None  # seed_la ran first
     for year in years:
         mean = SchoolResult.objects.filter(school__local_authority=ctx.la, measure=MEASURE, year=year,
                                            value__isnull=False).aggregate(mean=Avg("value"))["mean"]

@@ -8,6 +8,8 @@ survey results and published comments, for one LA and academic year.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.template.loader import render_to_string
 
@@ -40,7 +42,7 @@ def report_context(local_authority: LocalAuthority, year: int) -> dict:
 
     # Lead with what changed: every measure where the year's supported schools
     # have results to compare (most schools first), then the usual measures.
-    sections = []
+    sections: list[dict[str, Any]] = []
     for key, supported in analysis.leading_measures(local_authority, year):
         if not supported and key not in REPORT_MEASURES:
             continue

@@ -43,7 +43,7 @@ PAGE_SIZE = 25
 # --- the respondent's pages ---------------------------------------------------------------
 
 
-def _my_invitations(request: HttpRequest):
+def _my_invitations(request: AuthenticatedHttpRequest):
     return (
         SurveyInvitation.objects.filter(user=request.user)
         .select_related("survey__local_authority", "deployment__client_school", "deployment__lle__user")
@@ -51,7 +51,7 @@ def _my_invitations(request: HttpRequest):
 
 
 @role_required(HEADTEACHER)
-def survey_list(request: HttpRequest) -> HttpResponse:
+def survey_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My surveys: to answer, answered (still editable), closed."""
     still_open = Survey.accepting_answers_q(timezone.localdate(), "survey__")
     invitations = _my_invitations(request)
@@ -65,7 +65,7 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(HEADTEACHER)
-def survey_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(_my_invitations(request), pk=pk)
     survey = invitation.survey
     questions = list(survey.questions.all())
@@ -176,7 +176,7 @@ def _comment_action(request: HttpRequest, pk: int, answer_pk: int, call, done: s
 
 @role_required(ADVISER)
 @require_POST
-def comment_publish(request: HttpRequest, pk: int, answer_pk: int) -> HttpResponse:
+def comment_publish(request: AuthenticatedHttpRequest, pk: int, answer_pk: int) -> HttpResponse:
     return _comment_action(request, pk, answer_pk,
                            lambda answer: surveys.comment_publish(answer=answer, by=request.user),
                            "The comment is published.")
@@ -184,7 +184,7 @@ def comment_publish(request: HttpRequest, pk: int, answer_pk: int) -> HttpRespon
 
 @role_required(ADVISER)
 @require_POST
-def comment_unpublish(request: HttpRequest, pk: int, answer_pk: int) -> HttpResponse:
+def comment_unpublish(request: AuthenticatedHttpRequest, pk: int, answer_pk: int) -> HttpResponse:
     return _comment_action(request, pk, answer_pk,
                            lambda answer: surveys.comment_unpublish(answer=answer, by=request.user),
                            "The comment is no longer published.")

@@ -292,7 +292,7 @@ def _party_of(survey: Survey, deployment: Deployment) -> list[User]:
         return [user] if user.is_active else []
     head = deployment.client_head
     acts = head is not None and acts_for_school(head, deployment.client_school_id, role=User.Role.HEADTEACHER)
-    return [head] if acts else []
+    return [head] if acts and head is not None else []
 
 
 def _ended_while_open(survey: Survey) -> QuerySet:

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from lle_portal.access import confirmed_school_id, role_required
+from lle_portal.access import AuthenticatedHttpRequest, confirmed_school_id, role_required
 from lle_portal.models import LocalAuthority, Report, User
 from lle_portal.reports import latest_reports
 
@@ -91,11 +91,11 @@ def _choices(request: HttpRequest, la: LocalAuthority | None) -> Choices:
 
 
 @role_required(User.Role.GOVERNOR, User.Role.ADVISER)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.school_id:
         # One query for the school and its LA, used by both halves of the page.
-        user.school = type(user.school).objects.select_related("local_authority").get(pk=user.school_id)
+        user.school = type(user.school).objects.select_related("local_authority").get(pk=user.school_id)  # type: ignore[union-attr, misc]
     las = _local_authorities(user)
     la = _chosen_la(request, las)
 

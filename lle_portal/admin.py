@@ -28,6 +28,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import admin_groups, admin_scope, models
+from .access import AuthenticatedHttpRequest
 from .files import validate_upload_size
 from .import_tasks import run_import_job
 from .imports.measures import MEASURES, measure_label
@@ -64,7 +65,7 @@ def _optgroups_of_valid_ids(self, name, value, attr=None):
     return _autocomplete_optgroups(self, name, valid, attr)
 
 
-AutocompleteMixin.optgroups = _optgroups_of_valid_ids
+AutocompleteMixin.optgroups = _optgroups_of_valid_ids  # type: ignore[method-assign]
 
 
 # The one scoping mechanism of the whole admin (lle_portal/admin_scope.py),
@@ -73,7 +74,7 @@ ScopedToOwnLAs = admin_scope.ScopedToOwnLAs
 ScopedFormFields = admin_scope.ScopedFormFields
 
 
-class UrnSearchMixin:
+class UrnSearchMixin(admin_scope.AdminMixinBase):
     """Search by URN too: a number typed in the search box finds the school
     with that URN. (An "=urn" search field would fail on text such as a name.)"""
 
@@ -122,7 +123,7 @@ class LocalAuthorityAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
     @admin.display(description="schools", ordering="school_count")
     def school_count(self, obj: models.LocalAuthority) -> int:
-        return obj.school_count
+        return obj.school_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # An LA is the scope of an adviser's powers: an adviser's new LA would be one
@@ -296,6 +297,7 @@ class ImportJobForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        assert cleaned is not None  # a ModelForm's clean returns its cleaned_data
         if cleaned.get("kind") == models.ImportJob.Kind.PERFORMANCE and not cleaned.get("year") and not self.has_error(
             "year"
         ):
@@ -351,7 +353,7 @@ class ImportJobAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         "finished_at",
     )
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         user = request.user
         if user.is_superuser:
             return queryset
@@ -434,7 +436,7 @@ class ImportJobAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         }
         return super().add_view(request, form_url, extra_context)
 
-    def save_model(self, request: HttpRequest, obj: models.ImportJob, form, change: bool) -> None:
+    def save_model(self, request: AuthenticatedHttpRequest, obj: models.ImportJob, form, change: bool) -> None:  # type: ignore[override]  # the admin's user is signed in
         if not change:
             obj.created_by = request.user
             obj.original_name = os.path.basename(form.cleaned_data["file"].name)[:255]

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import admin_groups, privacy, services
+from .access import AuthenticatedHttpRequest
 from .admin_scope import ScopedToOwnLAs
 from .forms import InvitationAdminForm, UserAdminChangeForm, UserAdminCreationForm
 from .models import Invitation, LocalAuthority, User
@@ -47,7 +48,7 @@ def _is_adviser(request: HttpRequest) -> bool:
     return user.is_active and user.is_staff and user.is_adviser
 
 
-def _scope_to_adviser(request: HttpRequest, queryset: QuerySet) -> QuerySet:
+def _scope_to_adviser(request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
     """An adviser sees people tied to their own LAs, and people tied to no LA
     at all (assessors, for instance); a superuser sees everyone."""
     return services.people_visible_to(queryset, by=request.user)
@@ -110,7 +111,7 @@ class UserAdmin(ScopedToOwnLAs, DjangoUserAdmin):
 
     actions = ["deactivate_accounts", "export_personal_data", "erase_personal_data"]
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         return _scope_to_adviser(request, queryset)
 
     def get_fieldsets(self, request, obj=None):
@@ -309,7 +310,7 @@ class InvitationAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     def state_display(self, obj: Invitation) -> str:
         return obj.state.capitalize()
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         return _scope_to_adviser(request, queryset)
 
     def get_fields(self, request, obj=None):

@@ -8,6 +8,8 @@ the adviser's LAs at once, for them to change to the dates their LA published.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -116,8 +118,8 @@ class SchoolYearCalendarAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
     # --- a new year starts from England's usual pattern ---
 
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
-        initial = super().get_changeform_initial_data(request)
+    def get_changeform_initial_data(self, request: AuthenticatedHttpRequest) -> dict:  # type: ignore[override]  # the admin's user is signed in
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
         initial.setdefault("academic_year", _wanted_year(request))
         if not request.user.is_superuser:
             mine = list(request.user.local_authorities.values_list("pk", flat=True)[:2])
@@ -176,7 +178,7 @@ class SchoolYearCalendarAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context)
 
-    def fill_in_view(self, request: HttpRequest) -> HttpResponse:
+    def fill_in_view(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         # Who may, first; then how (a POST only).
         if not self.has_add_permission(request):
             raise PermissionDenied

@@ -15,19 +15,28 @@ filtered.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from . import scoping
+from .access import AuthenticatedHttpRequest
+
+if TYPE_CHECKING:
+    # The mixins below go before a ModelAdmin (or an inline) in a class's bases.
+    AdminMixinBase = admin.ModelAdmin
+else:
+    AdminMixinBase = object
 
 
-class ScopedFormFields:
+class ScopedFormFields(AdminMixinBase):
     """Foreign-key and many-to-many choices cut to what the user may see, for a
     ModelAdmin or an inline. A queryset an admin passes in is cut too."""
 
-    def _scoped_choices(self, db_field, request: HttpRequest, kwargs: dict) -> dict:
+    def _scoped_choices(self, db_field, request: AuthenticatedHttpRequest, kwargs: dict) -> dict:
         queryset = kwargs.get("queryset")
         if queryset is None:
             queryset = db_field.remote_field.model._default_manager.all()
@@ -36,12 +45,12 @@ class ScopedFormFields:
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if not request.user.is_superuser:
-            kwargs = self._scoped_choices(db_field, request, kwargs)
+            kwargs = self._scoped_choices(db_field, cast(AuthenticatedHttpRequest, request), kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
         if not request.user.is_superuser:
-            kwargs = self._scoped_choices(db_field, request, kwargs)
+            kwargs = self._scoped_choices(db_field, cast(AuthenticatedHttpRequest, request), kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
@@ -54,7 +63,7 @@ class ScopedToOwnLAs(ScopedFormFields):
     # another chain than the model's registered rule; None: the model's rule.
     la_lookup: str | None = None
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         if request.user.is_active and request.user.is_superuser:
             return queryset
         if self.la_lookup is not None:
@@ -63,7 +72,8 @@ class ScopedToOwnLAs(ScopedFormFields):
         return scoping.restrict(request.user, queryset)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return self.scope(request, super().get_queryset(request))
+        # The admin's pages are for signed-in staff only.
+        return self.scope(cast(AuthenticatedHttpRequest, request), super().get_queryset(request))
 
     def get_object(self, request: HttpRequest, object_id: str, from_field=None):
         # Someone with no business here at all (an assessor) is refused, not told "not found".
@@ -75,7 +85,7 @@ class ScopedToOwnLAs(ScopedFormFields):
         return obj
 
 
-class SuperuserOnly:
+class SuperuserOnly(AdminMixinBase):
     """For models that belong to no LA: only a superuser sees or changes them."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:

@@ -30,6 +30,7 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import admin_groups, reports, scoping
+from .access import AuthenticatedHttpRequest
 from .admin_scope import ScopedToOwnLAs, SuperuserOnly, superuser_only
 from .models import AuditEvent, OutgoingEmail, Report
 
@@ -65,7 +66,7 @@ class AboutScopedAdmin(ScopedToOwnLAs, ReadOnlyAdmin):
     about_content_type_field = "content_type"
     about_id_field = "object_id"
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         return queryset.filter(scoping.about_visible(
             request.user, content_type_field=self.about_content_type_field, id_field=self.about_id_field,
         ))

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TextIO
 
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
+from django.core.management.base import OutputWrapper
 from django.db import transaction
 from django.db.models import Avg, Q
 from django.utils import timezone
@@ -59,7 +59,7 @@ def school_day_on_or_before(day: date) -> date:
 class DemoContext:
     """What one step leaves for the next: the LA, its people and schools."""
 
-    out: TextIO
+    out: OutputWrapper  # the command's stdout
     la: LocalAuthority | None = None
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role, name, email)
     people: dict[str, User] = field(default_factory=dict)
@@ -95,6 +95,7 @@ def _norfolk_rows(source: Path, target: Path) -> int:
     """Copy the rows of a national performance file whose school has an NR postcode."""
     with source.open(newline="", encoding="utf-8-sig") as src, target.open("w", newline="", encoding="utf-8") as dst:
         reader = csv.DictReader(src)
+        assert reader.fieldnames is not None  # the national files have a header row
         writer = csv.DictWriter(dst, fieldnames=reader.fieldnames)
         writer.writeheader()
         count = 0
@@ -159,6 +160,7 @@ def seed_earlier_years(ctx: DemoContext) -> None:
         .values("key_stage", "measure", "year")
         .annotate(average=Avg("value"))
     )
+    assert ctx.la is not None  # seed_la ran first
     for row in averages:
         AreaResult.objects.update_or_create(
             area_code=ctx.la.code, key_stage=row["key_stage"], measure=row["measure"], year=row["year"],
@@ -234,7 +236,7 @@ def seed_recent_years(ctx: DemoContext, *, national: bool = False) -> None:
                 for year in RECENT_YEARS:
                     put(school_id, "KS2", "PTRWM_EXP", year, None, values.get("READPROG", (None, "SUPP"))[1])
                 continue
-            start = Decimal(60) + 4 * sum(progress) / len(progress)
+            start = Decimal(60) + 4 * sum(progress, Decimal(0)) / len(progress)
             for year, value in zip(RECENT_YEARS, _walk(rng, start, 4, Decimal(5), Decimal(100)), strict=True):
                 put(school_id, "KS2", "PTRWM_EXP", year, value)
             for m in ("READPROG", "WRITPROG", "MATPROG"):
@@ -275,6 +277,7 @@ def seed_recent_years(ctx: DemoContext, *, national: bool = False) -> None:
         SchoolResult.objects.filter(school__local_authority=ctx.la, value__isnull=False, year__in=RECENT_YEARS)
         .values("key_stage", "measure", "year").annotate(average=Avg("value"))
     )
+    assert ctx.la is not None  # seed_la ran first
     for row in averages:
         AreaResult.objects.update_or_create(
             area_code=ctx.la.code, key_stage=row["key_stage"], measure=row["measure"], year=row["year"],
@@ -389,8 +392,10 @@ def feature_demo_heads(ctx: DemoContext) -> None:
     if len(ctx.headteachers) < 2:
         return
     for i, head in enumerate(ctx.headteachers):
+        assert head.school is not None  # seed_people gives each head a school
         settle_demo_school(head.school, falling=i == 1)
     first = ctx.headteachers[0].school
+    assert first is not None
     first.inspections.filter(inspection_date__gte=date(2021, 1, 1)).delete()
     Inspection.objects.create(
         school=first, inspection_date=date(2026, 2, 3), publication_date=date(2026, 3, 10), framework="report_card",
@@ -407,6 +412,7 @@ def feature_demo_heads(ctx: DemoContext) -> None:
 def seed_people(ctx: DemoContext) -> None:
     """The adviser, an assessor, a governor and the headteachers of good schools."""
     la = ctx.la
+    assert la is not None  # seed_la ran first
     adviser = ctx.login(
         "adviser", email=f"adviser@{DEMO_DOMAIN}", full_name="Sarah Whitfield", role=User.Role.ADVISER,
         job_title="LA lead adviser, school improvement",
@@ -441,6 +447,7 @@ def seed_people(ctx: DemoContext) -> None:
         first = ctx.headteachers[0]
         ctx.logins.append(("Headteacher (applicant)", first.full_name, first.email))
         governor_school = first.school
+        assert governor_school is not None
         ctx.login(
             "governor", email=f"governor@{DEMO_DOMAIN}", full_name="Margaret Ellis", role=User.Role.GOVERNOR,
             school=governor_school, job_title=f"Chair of governors, {governor_school.name}",

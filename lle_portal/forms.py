@@ -5,6 +5,8 @@ Forms validate and normalise; the writes happen in lle_portal.services.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.forms import (
@@ -160,10 +162,10 @@ class UserAdminChangeForm(RefusesLockedFields, UserChangeForm):
 
     by: User | None = None
 
-    class Meta(UserChangeForm.Meta):
+    class Meta(UserChangeForm.Meta):  # type: ignore[name-defined]  # the stubs omit UserChangeForm.Meta
         model = User
         fields = "__all__"
-        field_classes = {}
+        field_classes: dict[str, Any] = {}
 
     def clean_email(self) -> str:
         # Stored in lower case (User.save): compare in lower case for the unique check.
@@ -320,10 +322,10 @@ class SchoolFinderForm(forms.Form):
             ids.add(current_school.pk)
         posted = self.data.get(self.add_prefix("school"), "") if self.is_bound else self.initial.get("school")
         if str(posted or "").isdecimal():
-            ids.add(int(posted))
-        field = self.fields["school"]
+            ids.add(int(str(posted)))
+        field = cast(forms.ModelChoiceField, self.fields["school"])
         field.queryset = School.objects.filter(pk__in=ids).select_related("local_authority").order_by("name")
-        field.label_from_instance = school_label
+        field.label_from_instance = school_label  # type: ignore[method-assign, assignment]  # Django's documented hook
 
     @classmethod
     def keeping_typed_values(cls, data: QueryDict, **kwargs):

@@ -92,7 +92,8 @@ class StaffTwoFactorMiddleware:
         return path in self._exempt_paths or path.startswith(prefixes) or path == "/favicon.ico"
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if (settings.LLE_STAFF_2FA and _is_staff(request) and not request.user.is_verified()
+        # is_verified: django_otp's OTPMiddleware puts it on request.user; the types cannot know.
+        if (settings.LLE_STAFF_2FA and _is_staff(request) and not request.user.is_verified()  # type: ignore[union-attr]
                 and not self._exempt(request.path)):
             return self._second_factor(request)
         return self.get_response(request)

@@ -3,7 +3,8 @@ official data, imports, outgoing email and the audit trail."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -25,7 +26,7 @@ from .files import PrivateUploadTo
 # --------------------------------------------------------------------------
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra):
@@ -80,7 +81,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name="school link confirmed by",
     )
     # The local authorities an adviser works for; they see only these LAs' data.
-    local_authorities = models.ManyToManyField("LocalAuthority", blank=True, related_name="advisers")
+    local_authorities: models.ManyToManyField[LocalAuthority, models.Model] = models.ManyToManyField(
+        "LocalAuthority", blank=True, related_name="advisers"
+    )
     job_title = models.CharField(max_length=150, blank=True)
     is_staff = models.BooleanField(
         "staff status", default=False, help_text="Can log into the admin site."
@@ -241,7 +244,9 @@ class Invitation(models.Model):
     full_name = models.CharField(max_length=150)
     role = models.CharField(max_length=20, choices=User.Role.choices)
     school = models.ForeignKey("School", null=True, blank=True, on_delete=models.SET_NULL)
-    local_authorities = models.ManyToManyField("LocalAuthority", blank=True)
+    local_authorities: models.ManyToManyField[LocalAuthority, models.Model] = models.ManyToManyField(
+        "LocalAuthority", blank=True
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -25,7 +25,7 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .access import staff_required
+from .access import AuthenticatedHttpRequest, staff_required
 from .audit import audit_record
 from .forms import OTPCodeForm
 
@@ -69,9 +69,9 @@ def _check(form: OTPCodeForm, devices: list[TOTPDevice]) -> TOTPDevice | None:
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("code")
 @staff_required
-def otp_setup(request: HttpRequest) -> HttpResponse:
+def otp_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Add an authenticator app: show its secret as a QR code, confirm with a code."""
-    if request.user.is_verified():
+    if request.user.is_verified():  # type: ignore[attr-defined]  # put there by django_otp's OTPMiddleware
         return redirect(_next_url(request))
     if any(True for _ in devices_for_user(request.user, confirmed=True)):
         # A password alone must never be enough to add a second device.
@@ -101,9 +101,9 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("code")
 @staff_required
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for the code from the staff user's authenticator app."""
-    if request.user.is_verified():
+    if request.user.is_verified():  # type: ignore[attr-defined]  # put there by django_otp's OTPMiddleware
         return redirect(_next_url(request))
     devices = list(TOTPDevice.objects.devices_for_user(request.user, confirmed=True))
     if not devices:

@@ -248,14 +248,15 @@ def rows(queryset: models.QuerySet, *, exclude: Iterable[str] = (), extra: dict[
 # --------------------------------------------------------------------------
 
 
-def _installed(label: str, model: str) -> type[models.Model] | None:
+# Models of apps that may not be installed: typed Any (their managers are unknown).
+def _installed(label: str, model: str) -> type[Any] | None:
     try:
         return apps.get_model(label, model)
     except LookupError:
         return None
 
 
-def _otp_device_models() -> list[type[models.Model]]:
+def _otp_device_models() -> list[type[Any]]:
     if not apps.is_installed("django_otp"):
         return []
     from django_otp.models import Device
@@ -263,11 +264,11 @@ def _otp_device_models() -> list[type[models.Model]]:
     return [m for m in apps.get_models() if issubclass(m, Device) and not m._meta.abstract]
 
 
-def _axes_models() -> list[type[models.Model]]:
+def _axes_models() -> list[type[Any]]:
     return [m for m in (_installed("axes", name) for name in ("AccessAttempt", "AccessLog", "AccessFailureLog")) if m]
 
 
-def _auditlog_entry() -> type[models.Model] | None:
+def _auditlog_entry() -> type[Any] | None:
     return _installed("auditlog", "LogEntry")
 
 
@@ -451,11 +452,11 @@ TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField)
 
 def text_columns() -> list[tuple[type[models.Model], list[models.Field]]]:
     """Every model with a table of its own, and its text and JSON columns."""
-    found = []
+    found: list[tuple[type[models.Model], list[models.Field]]] = []
     for model in apps.get_models(include_auto_created=True):
         if model._meta.proxy or not model._meta.managed:
             continue
-        columns = [f for f in model._meta.concrete_fields if isinstance(f, TEXT_FIELDS)]
+        columns: list[models.Field] = [f for f in model._meta.concrete_fields if isinstance(f, TEXT_FIELDS)]
         if columns:
             found.append((model, columns))
     return found
@@ -549,7 +550,7 @@ def may_handle(*, user: User | None, by: User | None) -> bool:
     if by is None or (by.is_active and by.is_superuser):
         return True
     return (user is not None and user.school_id is not None and services.user_may_manage(person=user, by=by)
-            and by.advises(user.school.local_authority_id))
+            and by.advises(user.school.local_authority_id))  # type: ignore[union-attr]  # school_id is not None
 
 
 def _ensure_may_handle(person: Person, by: User | None) -> None:

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import reports
+from .access import AuthenticatedHttpRequest
 from .models import Report
 
 
@@ -57,7 +58,7 @@ def report_try_again(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def report_list(request: HttpRequest) -> HttpResponse:
+def report_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     mine = Report.objects.filter(waiting=request.user).order_by("-requested_at", "-pk")
     page = Paginator(mine, 25).get_page(request.GET.get("page"))
     return render(request, "reports/list.html", {"page_obj": page, "reports": page.object_list})

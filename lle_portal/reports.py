@@ -245,7 +245,7 @@ def build_report(self, report_id: int) -> str:
         return "failed"
     if self.request.is_eager:
         # Run in-process (tests, CELERY_TASK_ALWAYS_EAGER): try again at once.
-        return build_report.apply(args=[report_id], retries=self.request.retries + 1).result
+        return build_report.apply(args=(report_id,), retries=self.request.retries + 1).result  # type: ignore[return-value]  # the task returns a str
     # Exponential backoff: 20 s, 40 s.
     raise self.retry(exc=error, countdown=20 * 2**self.request.retries)
 

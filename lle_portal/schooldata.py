@@ -214,22 +214,24 @@ def floor_outcome(standard: FloorRule | None, values: Mapping[str, Decimal | Non
     attainment = values.get(standard.attainment_measure) if has_attainment else None
     progress = {m: values.get(m) for m in standard.progress_minimums}
     progress_known = bool(progress) and all(v is not None for v in progress.values())
+    known = {m: v for m, v in progress.items() if v is not None}  # all of progress when progress_known
     shown = [f"{standard.attainment_measure} {_fmt(attainment)}"] if attainment is not None else []
     shown += [f"{m} {_fmt(v)}" for m, v in progress.items() if v is not None]
     figures = ", ".join(shown)
 
-    if has_attainment and attainment is not None and attainment >= standard.attainment_min:
+    if attainment is not None and standard.attainment_min is not None and attainment >= standard.attainment_min:
         return FloorOutcome(
             ABOVE, f"{_fmt(attainment)}% met the standard (floor {_fmt(standard.attainment_min)}%)", figures=figures
         )
-    if progress_known and all(progress[m] >= Decimal(str(v)) for m, v in standard.progress_minimums.items()):
+    if progress_known and all(known[m] >= Decimal(str(v)) for m, v in standard.progress_minimums.items()):
         return FloorOutcome(ABOVE, "progress scores at or above the floor", figures=figures)
     attainment_fails = not has_attainment or attainment is not None
     progress_fails = not progress or progress_known
     if attainment_fails and progress_fails:
         minimums = standard.progress_minimums
-        failed = [f"{m} {_fmt(progress[m])}" for m in progress if progress[m] < Decimal(str(minimums[m]))]
-        if has_attainment:
+        # Here every progress measure is known (or there are none), and so is the attainment if it is used.
+        failed = [f"{m} {_fmt(known[m])}" for m in progress if known[m] < Decimal(str(minimums[m]))]
+        if has_attainment and attainment is not None:
             failed.insert(0, f"{standard.attainment_measure} {_fmt(attainment)}")
         if standard.fail_needs_verification:
             return FloorOutcome(
@@ -459,7 +461,7 @@ def inspection_concern(inspection: Inspection | None) -> str:
 # --------------------------------------------------------------------------
 
 # The headline measure of each key stage, judged every year it is published.
-HEADLINE_MEASURES = {KeyStage.KS2: "PTRWM_EXP", KeyStage.KS4: "ATT8SCR"}
+HEADLINE_MEASURES: dict[str, str] = {KeyStage.KS2: "PTRWM_EXP", KeyStage.KS4: "ATT8SCR"}
 MET_STATE, NOT_MET_STATE = "met", "not_met"
 
 

@@ -235,8 +235,8 @@ def _account_from_invitation(invitation: Invitation, *, password: str, full_name
                and invitation.role in (User.Role.HEADTEACHER, User.Role.GOVERNOR))
     if granted and invitation.role == User.Role.HEADTEACHER:
         granted = not User.objects.filter(User.confirmed_heads_q(active=False), school=invitation.school).exists()
-    fields = {"email": invitation.email, "password": password, "full_name": full_name, "role": invitation.role,
-              "school": invitation.school}
+    fields: dict[str, Any] = {"email": invitation.email, "password": password, "full_name": full_name,
+                              "role": invitation.role, "school": invitation.school}
     try:
         # A savepoint: a head confirmed for the same school at this moment
         # meets the one-head constraint, and this link waits as a claim instead.
@@ -522,7 +522,7 @@ def user_changeable_fields(*, person: User, by: User) -> frozenset[str]:
 
 
 def _field_labels(names: Iterable[str]) -> str:
-    return ", ".join(sorted(str(User._meta.get_field(name).verbose_name) for name in names))
+    return ", ".join(sorted(str(User._meta.get_field(name).verbose_name) for name in names))  # type: ignore[union-attr]
 
 
 def user_check_changes(*, person: User, fields: Iterable[str], by: User) -> None:
@@ -726,7 +726,8 @@ def school_link_confirm(*, user: User, by: User) -> User:
     under concurrent confirmations.
     """
     claim = _claim_for(user=user, by=by)
-    current = (User.objects.filter(User.confirmed_heads_q(active=False), school_id=claim.school_id)
+    assert claim.school is not None  # a claim names its school (school_link_claims)
+    current = (User.objects.filter(User.confirmed_heads_q(active=False), school=claim.school)
                .exclude(pk=claim.pk).first())
     if current is not None:
         raise SchoolLinkError(f"{claim.school.name} already has a confirmed headteacher, {current}. "
@@ -749,6 +750,7 @@ def school_link_reject(*, user: User, by: User, reason: str = "") -> User:
     """The adviser refuses a claim: the account stays, without a school."""
     claim = _claim_for(user=user, by=by)
     school = claim.school
+    assert school is not None  # a claim names its school (school_link_claims)
     claim.school = None
     claim.save(update_fields=["school", "school_confirmed_at", "school_confirmed_by"])
     audit_record(verb="user.school_link_rejected", target=claim, actor=by,
@@ -763,9 +765,9 @@ def school_link_end(*, user: User, by: User) -> User:
     so that the new head's claim can be confirmed."""
     head = (User.objects.select_for_update(of=("self",)).select_related("school")
             .filter(User.confirmed_heads_q(active=False), pk=user.pk).first())
-    if head is None or not by.advises(head.school.local_authority_id):
+    school = head.school if head is not None else None
+    if head is None or school is None or not by.advises(school.local_authority_id):
         raise User.DoesNotExist("No such confirmed headteacher in your local authorities.")
-    school = head.school
     head.school = None
     head.save(update_fields=["school", "school_confirmed_at", "school_confirmed_by"])
     audit_record(verb="user.school_link_ended", target=head, actor=by, data={"school_urn": school.urn})

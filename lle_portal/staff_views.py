@@ -9,23 +9,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count, OuterRef, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import services
-from .access import role_required
+from .access import AuthenticatedHttpRequest, role_required
 from .models import User
 
 ADVISER = User.Role.ADVISER
 
 
-def _claim(request: HttpRequest, pk: int) -> User:
+def _claim(request: AuthenticatedHttpRequest, pk: int) -> User:
     return get_object_or_404(services.school_link_claims(by=request.user), pk=pk)
 
 
 @role_required(ADVISER)
-def school_links(request: HttpRequest) -> HttpResponse:
+def school_links(request: AuthenticatedHttpRequest) -> HttpResponse:
     # A deactivated head still holds the headship until the adviser ends their link.
     confirmed = User.objects.filter(User.confirmed_heads_q(active=False), school=OuterRef("school"))
     claims = (
@@ -47,30 +47,30 @@ def school_links(request: HttpRequest) -> HttpResponse:
 
 @role_required(ADVISER)
 @require_POST
-def school_link_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def school_link_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     claim = _claim(request, pk)
     try:
         services.school_link_confirm(user=claim, by=request.user)
     except services.SchoolLinkError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{claim.full_name} is confirmed as the headteacher of {claim.school.name}.")
+        messages.success(request, f"{claim.full_name} is confirmed as the headteacher of {claim.school.name}.")  # type: ignore[union-attr]  # a claim names its school
     return redirect("school_links")
 
 
 @role_required(ADVISER)
 @require_POST
-def school_link_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def school_link_reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     claim = _claim(request, pk)
     school = claim.school
     services.school_link_reject(user=claim, by=request.user, reason=request.POST.get("reason", "")[:500])
-    messages.success(request, f"{claim.full_name}'s claim to {school.name} is rejected; they have been told.")
+    messages.success(request, f"{claim.full_name}'s claim to {school.name} is rejected; they have been told.")  # type: ignore[union-attr]  # a claim names its school
     return redirect("school_links")
 
 
 @role_required(ADVISER)
 @require_POST
-def school_link_end(request: HttpRequest, pk: int) -> HttpResponse:
+def school_link_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         head = services.school_link_end(user=User(pk=pk), by=request.user)
     except User.DoesNotExist as error:

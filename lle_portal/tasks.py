@@ -6,6 +6,7 @@ import logging
 import random
 import smtplib
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
@@ -21,7 +22,9 @@ logger = logging.getLogger(__name__)
 # a locked or briefly unavailable database is worth another try (with
 # exponential backoff and jitter, five times), and the services' claims (a
 # unique row, a conditional update) make the retry safe.
-RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 30, "retry_jitter": True, "max_retries": 5}
+RETRY: dict[str, Any] = {
+    "autoretry_for": (OperationalError,), "retry_backoff": 30, "retry_jitter": True, "max_retries": 5,
+}
 
 # Errors worth trying again: the mail server is down or busy (send_email has
 # its own retries: it counts attempts on the email's row).

@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from . import services
+from .access import AuthenticatedHttpRequest
 from .forms import (
     EmailAuthenticationForm,
     EmailChangeForm,
@@ -39,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _role_summary(user: User) -> str:
-    school = user.school.name if user.school_id else ""
+    school = user.school.name if user.school else ""
     if user.is_headteacher:
         if school and not user.school_link_confirmed:
             return f"headteacher (your link to {school} waits for the LA adviser's confirmation)"
@@ -191,7 +192,7 @@ def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
             # login() gives a new session key, so whoever had this browser before is signed out.
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Your account is ready. You are now signed in. Your link to "
-                                      f"{user.school.name} will be confirmed by the LA lead adviser; you can "
+                                      f"{user.school.name} will be confirmed by the LA lead adviser; you can "  # type: ignore[union-attr]  # registration names a school
                                       "start your application now.")
             return redirect("applications:programme")
     return render(request, "accounts/register_confirm.html", {"form": form, "registration": registration})
@@ -201,7 +202,7 @@ def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("password")
-def email_change(request: HttpRequest) -> HttpResponse:
+def email_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A signed-in person asks to sign in with a new address: a link goes to it."""
     form = EmailChangeForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():

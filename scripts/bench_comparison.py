@@ -49,6 +49,9 @@ def coverage() -> bool:
             la = simulate(seed, effect=EFFECT, lle=lle)
             result = comparison.compare(la, ANALYSIS_MEASURES["KS2_HEADLINE"], YEAR_FROM, YEAR_TO)
             transaction.set_rollback(True)
+        # The simulated LA always has enough matched pairs for an interval.
+        assert result.raw_low is not None and result.raw_high is not None
+        assert result.exact_estimate is not None and result.supported_change is not None
         covered += result.raw_low <= EFFECT <= result.raw_high
         estimates.append(float(result.exact_estimate))
         naive.append(float(result.supported_change))
@@ -77,6 +80,7 @@ def report_time() -> bool:
         percentage_fsm=F("urn") % 47, number_of_pupils=90 + F("urn") % 331)
     cache.clear()
     found = comparison.programme_comparison(la, 2019, ["KS2_HEADLINE"])
+    assert found is not None  # the bench LA has the measure
     print(f"Comparison for the bench LA, 2019: {found.matched} of {found.supported} supported schools matched, "
           f"estimate {found.estimate_display} ({found.interval_display}), pool {found.pool}")
     timings = []

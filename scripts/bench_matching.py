@@ -89,7 +89,7 @@ def build(rng: random.Random):
                        "governance", "finance", "curriculum", "new_heads"]
         LLEProfile.objects.bulk_create(
             [
-                LLEProfile(
+                LLEProfile(  # type: ignore[misc]  # bench heads have schools
                     user=head, school_id=head.school_id, phase=rng.choice(["primary", "primary", "secondary"]),
                     specialisms=rng.sample(specialisms, 3), days_per_week=Decimal(rng.choice(["0.5", "1.0"])),
                     designated_on=date(2024, 1, 1), trained_on=date(2024, 3, 1) if rng.random() < 0.95 else None,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: lint, Django's checks, migrations check, then the whole suite.
+# `make test`: lint, Django's checks, migrations check, type check, then the whole suite.
 #
 # PostgreSQL and Redis are used when DATABASE_URL / REDIS_URL are set, or when
 # they answer on their usual local ports; otherwise the suite runs on SQLite and
@@ -28,5 +28,7 @@ echo "== manage.py check"
 "$VENV/bin/python" manage.py check --fail-level WARNING
 echo "== makemigrations --check"
 "$VENV/bin/python" manage.py makemigrations --check --dry-run
+echo "== mypy"
+"$VENV/bin/mypy"
 echo "== pytest"
 "$VENV/bin/pytest" "$@"

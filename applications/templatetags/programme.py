@@ -61,7 +61,7 @@ def featured_round(context) -> dict:
     is_head = bool(user and user.is_authenticated and user.is_headteacher)
     lle = None
     if is_head and rounds:
-        mine = {a.round_id: a for a in user.applications.filter(round__in=rounds)}
+        mine = {a.round_id: a for a in user.applications.filter(round__in=rounds)}  # type: ignore[union-attr]
         lle = serving_lle(user)
     return {
         "items": [

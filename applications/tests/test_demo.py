@@ -19,7 +19,8 @@ RECRUITMENT_EMAILS = ("application_submitted", "assessment_assigned", "training_
 
 
 def recruitment_rows() -> dict[str, int]:
-    counts = {model._meta.label: model.objects.count() for model in apps.get_app_config("applications").get_models()}
+    counts = {model._meta.label: model.objects.count()  # type: ignore[attr-defined]
+              for model in apps.get_app_config("applications").get_models()}
     counts["emails"] = OutgoingEmail.objects.filter(template__in=RECRUITMENT_EMAILS).count()
     return counts
 

@@ -31,7 +31,7 @@ def application(django_capture_on_commit_callbacks) -> Application:
     """Submitted; the sponsor gave a reference, the chair approved; then withdrawn (closed)."""
     norfolk = LocalAuthorityFactory(code="926", name="Norfolk")
     with django_capture_on_commit_callbacks(execute=True):
-        application = submitted_application(round=ApplicationRoundFactory(local_authorities=[norfolk]))
+        application = submitted_application(round=ApplicationRoundFactory.create(local_authorities=[norfolk]))
     with django_capture_on_commit_callbacks(execute=True):
         references.link_request_submit(link_request=application.link_requests.get(kind=Kind.REFERENCE),
                                        answers={k: v for k, v in ANSWERS.items() if k != "action"})

@@ -98,7 +98,8 @@ def test_a_reminder_already_claimed_by_another_worker_is_not_sent_again(django_c
 @pytest.fixture
 def assignment(users) -> Assessment:
     application = verify(submitted_application(), users["adviser"])
-    assessment = services.assessment_assign(application=application, assessor=AssessorFactory(), by=users["adviser"])
+    assessment = services.assessment_assign(application=application, assessor=AssessorFactory.create(),
+                                            by=users["adviser"])
     return assessment
 
 

@@ -193,7 +193,7 @@ def designated(adviser) -> LLEProfile:
 def cohort_for(profile: LLEProfile, *, starts_in: int, ends_in: int) -> TrainingCohort:
     day = profile.designated_on
     return TrainingCohort.objects.create(
-        round=profile.application.round, name=f"Cohort {starts_in}-{ends_in}",
+        round=profile.application.round, name=f"Cohort {starts_in}-{ends_in}",  # type: ignore[union-attr]
         starts_on=day + timedelta(days=starts_in), ends_on=day + timedelta(days=ends_in),
     )
 

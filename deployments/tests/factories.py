@@ -47,10 +47,10 @@ class LLEProfileFactory(factory.django.DjangoModelFactory):
 
 
 class ClientSchoolFactory(SchoolFactory):
-    local_authority = factory.LazyFunction(norfolk)
+    local_authority = factory.LazyFunction(norfolk)  # type: ignore[assignment]
     name = factory.Sequence(lambda n: f"Client Primary School {n}")
-    latitude = Decimal("52.700000")
-    longitude = Decimal("1.300000")
+    latitude = Decimal("52.700000")  # type: ignore[assignment]
+    longitude = Decimal("1.300000")  # type: ignore[assignment]
 
 
 class SupportNeedFactory(factory.django.DjangoModelFactory):

@@ -115,7 +115,7 @@ PAGES = {
 }
 ADMIN = {**everyone((302, ADMIN_LOGIN)), "adviser": 200, "other_adviser": 200, "assessor": 403}
 for model in ("supportneed", "deployment", "visitrecord", "reimbursementstatement", "networkmeeting"):
-    PAGES[f"admin_{model}"] = ("get", lambda w, m=model: f"/admin/deployments/{m}/", ADMIN)
+    PAGES[f"admin_{model}"] = ("get", lambda w, m=model: f"/admin/deployments/{m}/", ADMIN)  # type: ignore[misc]
 # What the reminder jobs sent: an internal table, for superusers only.
 PAGES["admin_reminderlog"] = ("get", lambda w: "/admin/deployments/reminderlog/",
                               {**ADMIN, "adviser": 403, "other_adviser": 403})

@@ -28,7 +28,7 @@ def later():
 def deployment(django_capture_on_commit_callbacks) -> Deployment:
     """An active deployment with a record of visit that the client head queried,
     then ended early by the adviser; a colleague of the LLE delivered days."""
-    deployment = DeploymentFactory(active=True, client_head_name="Mary Somerville")
+    deployment = DeploymentFactory.create(active=True, client_head_name="Mary Somerville")
     head = deployment.client_head
     head.full_name = "Mary Somerville"
     head.save()
@@ -41,7 +41,7 @@ def deployment(django_capture_on_commit_callbacks) -> Deployment:
             progress="Monitoring calendar drafted.", next_steps="Joint learning walk.",
         )
         services.visit_query(visit=visit, by=head, reason=f"Mary Somerville was out that afternoon ({head.email}).")
-        services.deployment_end_early(deployment=deployment, by=AdviserFactory(local_authorities=[norfolk()]),
+        services.deployment_end_early(deployment=deployment, by=AdviserFactory.create(local_authorities=[norfolk()]),
                                       reason="The client head, Mary Somerville, moved school.")
     deployment.refresh_from_db()
     return deployment

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def build(n: int, users) -> dict:
     """n of everything, in the adviser's LA, for one LLE and one client head too."""
-    lle = LLEProfileFactory(days_per_week=Decimal("1.0"))
+    lle = LLEProfileFactory.create(days_per_week=Decimal("1.0"))
     need = SupportNeedFactory()
     la = norfolk()
     first_day = NetworkMeeting.objects.count()
@@ -32,7 +32,7 @@ def build(n: int, users) -> dict:
         SupportNeedFactory(reasons=["vulnerable", "below_floor"], focus_areas=["maths", "literacy"])
         mine = DeploymentFactory(active=True, lle=lle, need=SupportNeedFactory(client_school=need.client_school,
                                                                                  client_head=need.client_head))
-        other = DeploymentFactory(active=True, end_date=timezone.localdate() + timedelta(days=10),
+        other = DeploymentFactory.create(active=True, end_date=timezone.localdate() + timedelta(days=10),
                                   start_date=timezone.localdate() - timedelta(days=300))
         ObjectiveFactory(deployment=mine)
         VisitRecordFactory(deployment=mine, visit_date=timezone.localdate() - timedelta(days=40 + i),

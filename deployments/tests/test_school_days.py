@@ -36,7 +36,7 @@ SUMMER_HOLIDAY = date(2026, 8, 12)
 
 @pytest.fixture
 def deployment() -> Deployment:
-    return DeploymentFactory(active=True, start_date=date(2026, 7, 1), end_date=date(2027, 6, 30))
+    return DeploymentFactory.create(active=True, start_date=date(2026, 7, 1), end_date=date(2027, 6, 30))
 
 
 def record(deployment, *, by=None, visit_date=FRIDAY, **fields) -> VisitRecord:

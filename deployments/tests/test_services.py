@@ -3,6 +3,7 @@
 import subprocess
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -248,10 +249,10 @@ TRANSITIONS = {
 
 def _in_state(status: str) -> Deployment:
     accepted = {"lle_accepted_at": timezone.now(), "client_accepted_at": timezone.now()}
-    extra = {} if status in (Status.PROPOSED, Status.WITHDRAWN) else accepted
+    extra: dict[str, Any] = {} if status in (Status.PROPOSED, Status.WITHDRAWN) else accepted
     if status in (Status.ENDED_EARLY, Status.WITHDRAWN):
         extra["ended_reason"] = "Ended."
-    return DeploymentFactory(status=status, **extra)
+    return DeploymentFactory.create(status=status, **extra)
 
 
 @pytest.mark.parametrize(

@@ -288,9 +288,9 @@ def _seekable_bytes(source: IO[bytes] | IO[str]) -> Iterator[IO[bytes]]:
             while block := source.read(COPY_BLOCK):
                 copy.write(block.encode("utf-8") if isinstance(block, str) else block)
             copy.seek(0)
-            yield copy  # type: ignore[misc]
+            yield copy
         return
-    yield inner
+    yield inner  # type: ignore[misc]  # getattr(source, "file") is Any; an IO[str] was copied above
 
 
 def _seekable(stream: Any) -> bool:
@@ -465,14 +465,15 @@ class Importer:
         local_authorities: dict[str, tuple[int, str]],
     ) -> str | None:
         """Why an adviser may not import a row to `place`, or None if they may."""
-        assert self.scope is not None
+        scope = self.scope
+        assert scope is not None
         code = place.la_code
 
         def la_label(code: str) -> str:
             return local_authorities[code][1] if code in local_authorities else f"LA {code}"
 
         def in_scope(code: str) -> bool:
-            return code in local_authorities and local_authorities[code][0] in self.scope
+            return code in local_authorities and local_authorities[code][0] in scope
 
         if place.urn is None:
             if code is None or code == NO_LA:
@@ -488,7 +489,7 @@ class Importer:
             la_id, la_name = schools[urn]
             if la_id is None:
                 return f"URN {urn} is in no local authority, so not in one of yours"
-            if la_id not in self.scope:
+            if la_id not in scope:
                 return f"URN {urn} is in {la_name}, not one of your local authorities"
             if code is not None and (code == NO_LA or local_authorities.get(code, (None,))[0] != la_id):
                 target = "no local authority" if code == NO_LA else la_label(code)
@@ -632,5 +633,5 @@ def coordinate(value: float | Decimal | None) -> Decimal | None:
 def fit(model: type[models.Model], field_name: str, value: str) -> str:
     """Cut text to the column's length: a long name in a file must not fail the
     whole chunk on PostgreSQL (SQLite would store it uncut)."""
-    max_length = model._meta.get_field(field_name).max_length
+    max_length = model._meta.get_field(field_name).max_length  # type: ignore[union-attr]  # a concrete Field
     return value[:max_length] if max_length else value

@@ -292,9 +292,10 @@ class PerformanceImporter(Importer):
     def local_authority(self, code: str, name: str = "") -> LocalAuthority | None:
         """The LA with this code, created if new. A performance file names an
         LA only on its average row; GIAS gives the official name later."""
-        code = la_code_or_none(code)
-        if code is None:
+        valid = la_code_or_none(code)
+        if valid is None:
             return None
+        code = valid
         la = self.local_authorities.get(code)
         if la is None:
             la = LocalAuthority.objects.create(code=code, name=fit(LocalAuthority, "name", name or f"LA {code}"))
@@ -419,6 +420,7 @@ class PerformanceImporter(Importer):
         return schname
 
     def save_area_results(self, area_rows: list[tuple[Row, str]], result: ImportResult) -> None:
+        assert self.key_stage is not None  # prepare() refused a file without one
         if not area_rows:
             return
         existing = {

@@ -13,7 +13,7 @@ and values are parameters, so nothing from a file ever becomes SQL text.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections, models, router
 from django.utils import timezone
@@ -21,6 +21,12 @@ from django.utils import timezone
 # Field types whose Python value the database drivers accept as it is.
 PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.ForeignKey)
 NO_DEFAULT = object()
+
+
+def _column(opts: Any, name: str) -> str:
+    """The column of a concrete field: get_field's type also allows relations,
+    and a Field's column is None only before it is bound to a model."""
+    return cast(models.Field, opts.get_field(name)).column
 
 
 def bulk_upsert(
@@ -42,7 +48,7 @@ def bulk_upsert(
     opts = model._meta
     fields = [f for f in opts.concrete_fields if not f.primary_key]
     now = timezone.now()
-    defaults = []
+    defaults: list[Any] = []
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             defaults.append(now)
@@ -56,9 +62,9 @@ def bulk_upsert(
 
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    conflict = ", ".join(quote(opts.get_field(name).column) for name in unique_fields)
+    conflict = ", ".join(quote(_column(opts, name)) for name in unique_fields)
     if update_fields:
-        updated = (opts.get_field(name).column for name in update_fields)
+        updated = (_column(opts, name) for name in update_fields)
         action = "DO UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updated)
     else:
         action = "DO NOTHING"

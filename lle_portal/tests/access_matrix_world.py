@@ -150,7 +150,7 @@ def build_world() -> World:
     cambs = LocalAuthorityFactory(code="873", name="Cambridgeshire")
 
     lle = LLEProfileFactory(user=HeadteacherFactory(school=SchoolFactory(local_authority=norfolk)))
-    people: dict[str, User | None] = {
+    people: dict[str, Any] = {
         "anonymous": None,
         "referee": None,
         "headteacher": HeadteacherFactory(school=SchoolFactory(local_authority=norfolk)),
@@ -170,16 +170,16 @@ def build_world() -> World:
     _survey_side(own, la=norfolk, respondent=people["lle"])
 
     # Cambridgeshire: the same, owned by people outside the matrix.
-    cambs_adviser = AdviserFactory(local_authorities=[cambs])
+    cambs_adviser = AdviserFactory.create(local_authorities=[cambs])
     _deployment_side(other, la=cambs)
     GovernorFactory(school=other.deployment.client_school)
-    _applications_side(other, la=cambs, applicant=HeadteacherFactory(), adviser=cambs_adviser,
-                       assessor=AssessorFactory())
+    _applications_side(other, la=cambs, applicant=HeadteacherFactory.create(), adviser=cambs_adviser,
+                       assessor=AssessorFactory.create())
     cambs_assessment = other.assessment
     # Another head's draft in the applicant's own round: the classic "change the id in the URL".
     other.application = ApplicationFactory(complete=True, round=own.round)
     # Another assessor's assignment of the same Norfolk application.
-    other.assessment = services.assessment_assign(application=own.submitted, assessor=AssessorFactory(),
+    other.assessment = services.assessment_assign(application=own.submitted, assessor=AssessorFactory.create(),
                                                   by=people["adviser"])
     _survey_side(other, la=cambs, respondent=other.deployment.lle.user)
 

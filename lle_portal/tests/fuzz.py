@@ -8,7 +8,7 @@ from the same database. The hypothesis profile is in the root conftest.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from urllib.parse import urlencode
 
@@ -61,7 +61,7 @@ def field_value(good: Iterable[str] = ()) -> st.SearchStrategy:
     return st.one_of(*options)
 
 
-def form_data(fields: dict[str, Iterable[str]], *, extra: bool = True) -> st.SearchStrategy:
+def form_data(fields: Mapping[str, Iterable[str]], *, extra: bool = True) -> st.SearchStrategy:
     """A form body: each known field present or missing, good or hostile,
     plus a few fields the form does not have."""
     optional = {name: field_value(good) for name, good in fields.items()}
@@ -121,7 +121,7 @@ def table_counts() -> dict[str, int]:
 
 def row_values(*objects: models.Model) -> list[dict]:
     """The stored values of each object's row, to compare before and after."""
-    return [type(obj).objects.filter(pk=obj.pk).values().first() for obj in objects]
+    return [type(obj).objects.filter(pk=obj.pk).values().first() for obj in objects]  # type: ignore[attr-defined]
 
 
 def assert_answered(response, allowed: Iterable[int] = (200, 302)) -> None:

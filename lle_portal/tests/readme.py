@@ -33,7 +33,7 @@ def demo_login(role: str) -> tuple[str, str]:
     return found[0]
 
 
-def printed_logins(output: str) -> list[tuple[str, str, str]]:
+def printed_logins(output: str) -> list[tuple[str, ...]]:
     """(role, name, email) of each login `seed_demo` printed (two or more spaces between columns)."""
     block = output.split("Demo logins", 1)[1]
     return [tuple(re.split(r"\s{2,}", line.strip())) for line in block.splitlines()[1:] if "@" in line]

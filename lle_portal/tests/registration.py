@@ -13,7 +13,7 @@ CONFIRM_LINK = re.compile(r"https?://[^/\s]+(/accounts/register/confirm/[A-Za-z0
 def registration_link(email: str) -> str:
     """The path of the newest confirmation link emailed to `email` (from mail.outbox)."""
     for message in reversed(mail.outbox):
-        if email.lower() in (to.lower() for to in message.to) and (match := CONFIRM_LINK.search(message.body)):
+        if email.lower() in (to.lower() for to in message.to) and (match := CONFIRM_LINK.search(str(message.body))):
             return match.group(1)
     raise AssertionError(f"No registration link was emailed to {email}")
 

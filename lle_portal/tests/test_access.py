@@ -206,7 +206,7 @@ def test_role_required_raises_permission_denied_for_the_handler_to_render(rf: Re
         is_superuser = False
         role = "governor"
 
-    request.user = Governor()
+    request.user = Governor()  # type: ignore[assignment]
     with pytest.raises(PermissionDenied):
         head_only(request)
 

@@ -130,13 +130,13 @@ def _pk(name: str, side: str = "own"):
     return lambda w: {"pk": getattr(getattr(w, side), name).pk}
 
 
-def own_and_other(name: str) -> dict[str, Callable]:
+def own_and_other(name: str) -> dict[str, Any]:
     return {"own": _pk(name), "other": _pk(name, "other")}
 
 
 def _reset_link(w: World) -> dict[str, str]:
     user = w.people["headteacher"]
-    return {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
+    return {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}  # type: ignore[union-attr]
 
 
 def _view_on_site(w: World) -> dict[str, str]:
@@ -152,7 +152,7 @@ SECTION = {"own": lambda w: {"pk": w.own.application.pk, "key": "school"},
 SUBMITTED = own_and_other("submitted")
 # Any valid link opens its own request whoever holds it (the token is the only
 # credential); "another's" is a token one character off, which opens nothing.
-TOKEN = {"own": lambda w: {"token": w.own.token},
+TOKEN: dict[str, Any] = {"own": lambda w: {"token": w.own.token},
          "other": lambda w: {"token": w.own.token[:-1] + ("A" if w.own.token[-1] != "A" else "B")}}
 DEPLOYMENT = own_and_other("deployment")
 VISIT = own_and_other("visit")

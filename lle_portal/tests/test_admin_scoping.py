@@ -68,8 +68,8 @@ pytestmark = pytest.mark.django_db
 def build_la(*, code: str, name: str, marker: str, assessor: User) -> dict[str, Any]:
     """One of everything in one LA, named after `marker` where a name is free.
     The assessor belongs to no LA (assessors work for the programme)."""
-    la = LocalAuthorityFactory(code=code, name=name)
-    adviser = AdviserFactory(local_authorities=[la], full_name=f"{marker} Adviser")
+    la = LocalAuthorityFactory.create(code=code, name=name)
+    adviser = AdviserFactory.create(local_authorities=[la], full_name=f"{marker} Adviser")
     side = Side()
     _deployment_side(side, la=la, client_head=HeadteacherFactory(full_name=f"{marker} Client Head"))
     school = side.deployment.client_school
@@ -82,7 +82,7 @@ def build_la(*, code: str, name: str, marker: str, assessor: User) -> dict[str, 
     SchoolResultFactory(school=school)
     AreaResult.objects.create(area_code=code, local_authority=la, key_stage="KS2", measure="PTRWM_EXP", year=2025,
                               value=61)
-    applicant = HeadteacherFactory(full_name=f"{marker} Applicant", school=SchoolFactory(local_authority=la,
+    applicant = HeadteacherFactory.create(full_name=f"{marker} Applicant", school=SchoolFactory(local_authority=la,
                                                                                           name=f"{marker} Academy"))
     _applications_side(side, la=la, applicant=applicant, adviser=adviser, assessor=assessor)
     side.round.name = f"{marker} round"
@@ -126,7 +126,7 @@ class Scenario:
     attacker: User
     # The rows made while building Xanadu, by model.
     foreign: dict[type[models.Model], set] = field(default_factory=dict)
-    client: Client | None = None
+    client: Client = None  # type: ignore[assignment]  # set once the scenario is built
 
     def foreign_of(self, model: type[models.Model]) -> set:
         return self.foreign.get(model, set())
@@ -322,7 +322,7 @@ def check_form_fields(site: AdminSite, model, model_admin, scenario: Scenario) -
     """Every FK and M2M field of the add and change forms, and of their inlines,
     refuses a foreign id (what a hand-made POST would send)."""
     request = _request(scenario.attacker)
-    pages = []
+    pages: list[Any] = []
     if model_admin.has_add_permission(request):
         pages.append(None)
     own = model_admin.get_queryset(request).exclude(pk__in=scenario.foreign_of(model)).first()
@@ -337,7 +337,7 @@ def check_form_fields(site: AdminSite, model, model_admin, scenario: Scenario) -
                     continue
                 if not isinstance(form_field, ModelChoiceField):
                     continue
-                target = form_field.queryset.model
+                target = form_field.queryset.model  # type: ignore[union-attr]
                 foreign = sorted(scenario.foreign_of(target))
                 what = f"{model._meta.label} {'change' if obj else 'add'} {where} field {name}"
                 if not foreign:
@@ -433,7 +433,7 @@ def check_change_form_posts(site: AdminSite, model, model_admin, scenario: Scena
     for name, form_field in fields.items():
         if not isinstance(form_field, ModelChoiceField) or name not in reader.names:
             continue
-        foreign = sorted(scenario.foreign_of(form_field.queryset.model))
+        foreign = sorted(scenario.foreign_of(form_field.queryset.model))  # type: ignore[union-attr]
         if not foreign:
             continue
         with transaction.atomic():
@@ -443,7 +443,7 @@ def check_change_form_posts(site: AdminSite, model, model_admin, scenario: Scena
             after = _snapshot(scenario), model._base_manager.count()
             own_after = model_to_dict(model._base_manager.get(pk=own.pk))
             transaction.set_rollback(True)
-        what = f"{model._meta.label} change form posted with foreign {form_field.queryset.model._meta.label} in {name}"
+        what = f"{model._meta.label} change form posted with foreign {form_field.queryset.model._meta.label} in {name}"  # type: ignore[union-attr]
         if response.status_code != 200 or before != after or own_before != own_after:
             problems.append(f"{what}: {response.status_code}, {'saved' if own_before != own_after else 'refused'}")
     return problems
@@ -512,7 +512,7 @@ def _unscoped_urls():
     return [path("admin/", unscoped_site.urls), *(p for p in urls.urlpatterns if str(p.pattern) != "admin/")]
 
 
-urlpatterns = []
+urlpatterns: list[Any] = []
 
 
 def test_it_flags_an_admin_registered_without_scoping(scenario, settings):

@@ -49,7 +49,7 @@ def superuser(client, la):
 
 def _plausible(field: forms.Field) -> list[str]:
     if isinstance(field, forms.ModelChoiceField | forms.ChoiceField):
-        return [str(value) for value, _label in list(field.choices)[:5] if str(value)] or [""]
+        return [str(value) for value, _label in list(field.choices)[:5] if str(value)] or [""]  # type: ignore[arg-type]
     if isinstance(field, forms.BooleanField):
         return ["on", ""]
     if isinstance(field, forms.DateTimeField | forms.DateField):

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -40,9 +42,9 @@ class Spec:
     kind: str
     required: list[tuple[str, ...]]  # each: a column's alternative names
     optional: list[str]
-    make: callable
-    good_row: callable  # draw -> (cells, check) where check() says the row loaded
-    loaded: callable  # cells -> bool, for a hostile row the importer accepted
+    make: Callable[..., Any]
+    good_row: Callable[..., Any]  # draw -> (cells, check) where check() says the row loaded
+    loaded: Callable[..., Any]  # cells -> bool, for a hostile row the importer accepted
     # Whether a good row still loads with bad optional cells ("the rest of the
     # row was imported"); Ofsted's leadership grade is part of the row's record.
     tolerates_bad_cells: bool = True
@@ -150,7 +152,7 @@ def _spelling(column: str):
 class CsvFile:
     data: bytes
     header: list[str]
-    good: list[tuple[int, callable]]  # (line, check)
+    good: list[tuple[int, Callable[..., Any]]]  # (line, check)
     hostile: list[tuple[int, dict]]  # (line, cells by canonical column)
     lines: set[int]
 

@@ -94,17 +94,17 @@ def url(kind: str, token: str) -> str:
 @pytest.fixture
 def links() -> dict[str, Link]:
     norfolk = LocalAuthorityFactory(code="926", name="Norfolk")
-    school = SchoolFactory(local_authority=norfolk)
-    adviser = AdviserFactory(local_authorities=[norfolk])
+    school = SchoolFactory.create(local_authority=norfolk)
+    adviser = AdviserFactory.create(local_authorities=[norfolk])
     invitation = services.invitation_create(email="grace@governors.example", full_name="Grace Hopper",
                                             role=User.Role.GOVERNOR, school=school, by=adviser)
     registration = services.headteacher_register(email="head@avenue.example", full_name="Ada Head",
                                                  password=PASSWORD, school=school)
-    governor = GovernorFactory(school=school)
+    governor = GovernorFactory.create(school=school)
     change = services.email_change_request(user=governor, new_email="governor.new@example.org", by=governor)
     return {
         "invitation": Link("invitation", invitation.link_token(), invitation),
-        "registration": Link("registration", registration.link_token(), registration),
+        "registration": Link("registration", registration.link_token(), registration),  # type: ignore[union-attr, arg-type]
         "email_change": Link("email_change", change.link_token(), change),
     }
 

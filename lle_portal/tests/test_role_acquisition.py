@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
@@ -58,7 +59,7 @@ def _form_data(client, person: User) -> dict:
     response = client.get(_change_url(person))
     assert response.status_code == 200
     form = response.context["adminform"].form
-    data = {}
+    data: dict[str, Any] = {}
     for name, field in form.fields.items():
         if field.disabled:
             continue

@@ -67,7 +67,7 @@ def _reset_password(client, email, new_password, django_capture_on_commit_callba
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(reverse("password_reset"), {"email": email}).status_code == 302
-    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[-1].body).group(1)
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[-1].body).group(1)  # type: ignore[arg-type, union-attr]
     form_page = client.get(link, follow=True)
     response = client.post(form_page.redirect_chain[-1][0],
                            {"new_password1": new_password, "new_password2": new_password})

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 def row_counts() -> dict[str, int]:
     return {
-        model._meta.label: model.objects.count()
+        model._meta.label: model.objects.count()  # type: ignore[attr-defined]
         for config in apps.get_app_configs()
         if config.name in ("lle_portal", "applications", "deployments", "impact")
         for model in config.get_models()

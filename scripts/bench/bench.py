@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import django
 
@@ -123,7 +124,7 @@ def impact() -> None:
     norfolk = LocalAuthority.objects.get(code="926")
     year = dataset.LATEST_YEAR
 
-    def timed(call, runs: int = 3) -> tuple[float, object]:
+    def timed(call, runs: int = 3) -> tuple[float, Any]:
         times, result = [], None
         for _ in range(runs):
             start = time.perf_counter()

@@ -353,7 +353,7 @@ def add_deployments(b: Builder, count: int) -> None:
     schools = b.take_schools(count + OPEN_NEEDS_PER_UNIT * count // DEPLOYMENTS_PER_UNIT)
     heads = b.heads(schools, "client")
     needs = SupportNeed.objects.bulk_create([
-        SupportNeed(
+        SupportNeed(  # type: ignore[misc]  # bench heads have schools
             client_school_id=head.school_id, client_head=head, client_head_name=head.full_name,
             reasons=b.rng.choice([["vulnerable"], ["below_floor"], ["new_head"], ["below_floor", "vulnerable"]]),
             focus_areas=b.rng.sample(SPECIALISMS, 2), days_per_week=Decimal("0.5") if i % 2 else Decimal("1.0"),
@@ -487,6 +487,7 @@ def build_staff(b: Builder) -> None:
 def build_governor() -> None:
     """A governor of the first LLE's school: the impact dashboard's reader."""
     lle = LLEProfile.objects.select_related("school").order_by("pk").first()
+    assert lle is not None  # built by build_lles
     User.objects.create(
         email=f"governor@{DOMAIN}", full_name="Margaret Ellis", role=User.Role.GOVERNOR, is_staff=False,
         school=lle.school, password=make_password(None), job_title=f"Chair of governors, {lle.school.name}",

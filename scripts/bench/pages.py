@@ -64,11 +64,14 @@ def personas() -> dict[str, User | None]:
     open_round = ApplicationRound.objects.get(name="National LLE recruitment (open)")
     deployment = (Deployment.objects.filter(lle=lle, status=Deployment.Status.ACTIVE, client_head__isnull=False)
                   .order_by("pk").first())
+    draft = Application.objects.filter(round=open_round, status="draft").order_by("pk").first()
+    submitted = Application.objects.filter(round=open_round, status="submitted").order_by("pk").first()
+    # The base data set has each of these (scripts/bench/dataset.py).
+    assert lle is not None and deployment is not None and draft is not None and submitted is not None
     return {
         "anonymous": None,
-        "head (draft)": Application.objects.filter(round=open_round, status="draft").order_by("pk").first().applicant,
-        "head (submitted)": Application.objects.filter(round=open_round, status="submitted")
-        .order_by("pk").first().applicant,
+        "head (draft)": draft.applicant,
+        "head (submitted)": submitted.applicant,
         "LLE": lle.user,
         "client head": deployment.client_head,
         "adviser": User.objects.get(email=f"adviser@{DOMAIN}"),
@@ -86,7 +89,7 @@ def _maybe(name: str, *args) -> str | None:
 def key_pages(people: dict[str, User | None]) -> list[dict]:
     """(name, who, url) of every key page. The objects are chosen from the base
     data set, so the same pages are asked for at 1x and at 10x."""
-    lle = people["LLE"].lle_profile
+    lle = people["LLE"].lle_profile  # type: ignore[union-attr]  # personas() has an LLE
     deployment = (Deployment.objects.filter(lle=lle, status=Deployment.Status.ACTIVE, client_head__isnull=False)
                   .order_by("pk").first())
     open_round = ApplicationRound.objects.get(name="National LLE recruitment (open)")
@@ -94,6 +97,7 @@ def key_pages(people: dict[str, User | None]) -> list[dict]:
     submitted = Application.objects.get(round=open_round, applicant=people["head (submitted)"])
     need = SupportNeed.objects.open().order_by("pk").first()
     statement = ReimbursementStatement.objects.filter(status="draft").order_by("pk").first()
+    assert deployment is not None and need is not None and statement is not None  # the base data set has them
     pages = [
         ("healthz (bare Django view)", "anonymous", reverse("healthz")),
         ("home", "anonymous", reverse("home")),
