@@ -2,9 +2,7 @@
 designation panel. Screenshots go to /tmp/lle-screens (verify.png, panel.png)."""
 
 import re
-import tempfile
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -13,25 +11,15 @@ from applications.models import Application
 from applications.rubric import RUBRIC
 from applications.tests.factories import ApplicationRoundFactory
 from applications.tests.states import assessed_application, submitted_application
+from lle_portal.tests.browser import screenshot, sign_in
 from lle_portal.tests.factories import InspectionFactory, SchoolResultFactory
 
 pytestmark = pytest.mark.browser
 
-SCREENS = Path(tempfile.gettempdir()) / "lle-screens"
-PASSWORD = "correct horse battery staple"
 
 
-def sign_in(page, user) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
-def screenshot(page, name: str) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / name), full_page=True)
 
 
 def test_the_adviser_verifies_part_a_criterion_by_criterion(transactional_db, users, page):

@@ -14,10 +14,8 @@ docs/screenshots/)."""
 from __future__ import annotations
 
 import re
-import tempfile
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -27,28 +25,18 @@ from deployments.models import Deployment, ReimbursementLine, SupportNeed, Visit
 from deployments.terms import term_for
 from lle_portal.models import Inspection
 from lle_portal.tests.axe import axe_violations, describe
+from lle_portal.tests.browser import nav, screenshot, sign_in
 from lle_portal.tests.factories import HeadteacherFactory, InspectionFactory, SchoolFactory
 
 from .factories import LLEProfileFactory, norfolk
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"  # the factories' password
-SCREENSHOTS = Path(tempfile.gettempdir()) / "lle-screens"
 INTERNAL = ("Reminder logs", "Link requests", "Outgoing emails", "Access attempts", "Field history")
 
 
-def sign_in(page, user) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
-def nav(page):
-    return page.get_by_role("navigation", name="Main")
 
 
 def group(page, title: str):
@@ -66,9 +54,6 @@ def check_admin_page(page) -> None:
     assert not violations, describe(violations)
 
 
-def keep_screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
 
 
 @pytest.fixture
@@ -104,7 +89,7 @@ def test_the_adviser_brokers_and_pays_through_the_grouped_admin_and_the_staff_pa
     assert [c.strip().lower() for c in captions][:5] == ["recruitment", "brokerage", "reimbursement", "surveys",
                                                          "school data"]
     check_admin_page(page)
-    keep_screenshot(page, "admin-index.png")
+    screenshot(page, "admin-index.png", full_page=False)
 
     # --- Brokerage: the schools the data flags; record a need with the reasons ticked. ---
     group(page, "Brokerage").get_by_role("link", name="Schools the data flags").click()
@@ -144,7 +129,7 @@ def test_the_adviser_brokers_and_pays_through_the_grouped_admin_and_the_staff_pa
     page.locator(".field-reasons").scroll_into_view_if_needed()
     check_admin_page(page)
     page.evaluate("window.scrollTo(0, 0)")
-    keep_screenshot(page, "support-need-form.png")
+    screenshot(page, "support-need-form.png", full_page=False)
     page.get_by_role("link", name="Support needs").first.click()  # the breadcrumb: not saved
 
     # --- Match: the ranked LLEs, and a proposal. ---

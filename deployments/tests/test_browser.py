@@ -16,21 +16,15 @@ from django.utils import timezone
 from deployments.models import Deployment, ReimbursementLine, SupportNeed, VisitRecord, add_months
 from deployments.terms import term_for
 from lle_portal.models import Inspection
-from lle_portal.tests.browser import pdf_to_png, screenshot, sign_in
+from lle_portal.tests.browser import nav, pdf_to_png, screenshot, sign_in, sign_out
 from lle_portal.tests.factories import HeadteacherFactory, InspectionFactory, SchoolFactory
 
 from .factories import LLEProfileFactory, norfolk, school_day_before
 
 pytestmark = pytest.mark.browser
 
-def nav(page):
-    return page.get_by_role("navigation", name="Main")
 
 
-def sign_out(page) -> None:
-    page.goto("/")
-    page.get_by_role("button", name="Sign out").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 @pytest.fixture

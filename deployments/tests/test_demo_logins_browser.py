@@ -9,9 +9,7 @@ Screenshots go to /tmp/lle-screens (demo-*.png): look at them.
 
 import io
 import re
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -19,11 +17,11 @@ from django.utils import timezone
 
 from deployments.models import Deployment, VisitRecord
 from lle_portal.demo import DEMO_PASSWORD, school_day_on_or_before
+from lle_portal.tests.browser import screenshot, sign_in, sign_out
 from lle_portal.tests.readme import README, demo_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SCREENS = Path(tempfile.gettempdir()) / "lle-screens"
 
 
 def readme_password() -> str:
@@ -33,23 +31,10 @@ def readme_password() -> str:
     return found.group(1)
 
 
-def screenshot(page, name: str) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / name), full_page=True)
 
 
-def sign_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(readme_password())
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
-def sign_out(page) -> None:
-    page.goto("/")
-    page.get_by_role("button", name="Sign out").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 @pytest.fixture
@@ -70,7 +55,7 @@ def test_the_readmes_lle_records_a_visit_and_the_readmes_client_head_confirms_it
         visit_day = school_day_on_or_before(visit_day - timedelta(days=1))
 
     # --- The LLE records a visit. ---
-    sign_in(page, lle_email)
+    sign_in(page, lle_email, password=readme_password())
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My deployments").click()
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=school))
     assert "awaiting the client head\u2019s confirmation" in row.inner_text()
@@ -91,7 +76,7 @@ def test_the_readmes_lle_records_a_visit_and_the_readmes_client_head_confirms_it
     sign_out(page)
 
     # --- The client head sees it waiting for them and confirms it. ---
-    sign_in(page, head_email)
+    sign_in(page, head_email, password=readme_password())
     assert head_name in page.get_by_role("navigation", name="Main").inner_text()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My deployments").click()
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=school))

@@ -8,10 +8,7 @@ Screenshots go to /tmp/lle-screens: look at them.
 
 from __future__ import annotations
 
-import re
-import tempfile
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -19,31 +16,20 @@ from deployments.models import VisitRecord
 from lle_portal.models import SchoolYearCalendar
 from lle_portal.school_calendar import is_school_day
 from lle_portal.tests.axe import axe_violations, describe
+from lle_portal.tests.browser import screenshot, sign_in
 from lle_portal.tests.factories import AdviserFactory
 
 from .factories import DeploymentFactory, norfolk
 
 pytestmark = pytest.mark.browser
 
-SCREENS = Path(tempfile.gettempdir()) / "lle-screens"
-PASSWORD = "correct horse battery staple"  # the factories' password
 HALF_TERM_DAY = date(2026, 10, 21)  # a school day in England's pattern, in this LA's own half-term
 def own_violations(page) -> list[dict]:
     return axe_violations(page)
 
 
-def screenshot(page, name: str) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / name), full_page=True)
 
 
-def sign_in(page, user) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def test_term_dates_as_the_adviser_enters_them_decide_the_lles_visits(transactional_db, page):
