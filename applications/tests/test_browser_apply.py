@@ -1,9 +1,7 @@
 """A headteacher registers, applies and submits, in Debian's Chromium."""
 
 import re
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -13,6 +11,7 @@ from applications.models import Application
 from applications.rubric import RUBRIC
 from applications.tests.factories import ApplicationRoundFactory, avenue_junior_school
 from lle_portal.models import User
+from lle_portal.tests.browser import screenshot, sign_in
 from lle_portal.tests.factories import (
     AdviserFactory,
     AssessorFactory,
@@ -22,13 +21,9 @@ from lle_portal.tests.registration import confirm_registration_in_browser
 pytestmark = pytest.mark.browser
 
 # /tmp/lle-screens: look at them after a run.
-SCREENS = Path(tempfile.gettempdir()) / "lle-screens"
 PASSWORD = "a long and memorable passphrase"
 
 
-def _screenshot(page, name: str) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / name), full_page=True)
 
 
 @pytest.fixture
@@ -45,16 +40,8 @@ def norfolk_school(transactional_db):
     return school
 
 
-STAFF_PASSWORD = "correct horse battery staple"  # the factories' password
 
 
-def _sign_in_as(page, user) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def _save_and_continue(page) -> None:
@@ -76,7 +63,7 @@ def test_a_head_registers_applies_fixes_an_eligibility_problem_and_submits(norfo
     page.get_by_label("Find a school by URN or name").fill("121234")
     page.get_by_role("button", name="Find school").click()
     page.get_by_label(re.compile(r"Avenue Junior School \(URN 121234\)")).check()
-    _screenshot(page, "register.png")
+    screenshot(page, "register.png")
     page.get_by_label("Create a password").fill(PASSWORD)
     page.get_by_label("Confirm your password").fill(PASSWORD)
     page.get_by_role("button", name="Create my account").click()
@@ -124,7 +111,7 @@ def test_a_head_registers_applies_fixes_an_eligibility_problem_and_submits(norfo
         "78% reached the expected standard in 2019, up from 71% in 2017.")
     official = page.locator(".official-data").inner_text()
     assert "12 March 2019" in official and "78%" in official
-    _screenshot(page, "section.png")
+    screenshot(page, "section.png")
     _save_and_continue(page)
 
     page.get_by_role("link", name="Your senior team and what you offer").click()
@@ -148,7 +135,7 @@ def test_a_head_registers_applies_fixes_an_eligibility_problem_and_submits(norfo
     page.get_by_label("Your school-improvement track record").fill("From requires improvement to good in 2021.")
     page.get_by_label("Coaching, mentoring or supporting other schools").fill("I coached two new heads.")
     page.get_by_label("One day a week").check()
-    _screenshot(page, "evidence.png")
+    screenshot(page, "evidence.png")
     _save_and_continue(page)
 
     page.get_by_role("link", name="Approvals").click()
@@ -162,14 +149,14 @@ def test_a_head_registers_applies_fixes_an_eligibility_problem_and_submits(norfo
     page.get_by_role("button", name="Use Simon Morley as my sponsor").click()
     page.wait_for_url(re.compile(r"/tasks/$"))
     assert "You have completed 6 of 6 sections." in page.locator("main").inner_text()
-    _screenshot(page, "task-list.png")
+    screenshot(page, "task-list.png")
 
     # --- check and submit ---
     page.get_by_role("link", name="Check your answers and submit").click()
     main = page.locator("main").inner_text()
     assert "Margaret Ellis" in main and "Simon Morley" in main
     page.get_by_label(re.compile("I confirm that my answers are true")).check()
-    _screenshot(page, "check.png")
+    screenshot(page, "check.png")
     page.get_by_role("button", name="Submit application").click()
 
     application = Application.objects.get(applicant=head)
@@ -181,12 +168,12 @@ def test_a_head_registers_applies_fixes_an_eligibility_problem_and_submits(norfo
     assert application.reference_number in main
     assert "You submitted your application" in main
     assert "Verification of Part A" in main
-    _screenshot(page, "status.png")
+    screenshot(page, "status.png")
 
     # --- the adviser verifies Part A and assigns an assessor ---
     adviser = AdviserFactory(full_name="Sarah Morley", local_authorities=[norfolk_school.local_authority])
     assessor = AssessorFactory(full_name="David Okafor")
-    _sign_in_as(page, adviser)
+    sign_in(page, adviser)
     # The head's school was their claim at registration: the adviser confirms it (only a
     # confirmed head can be designated).
     page.get_by_role("navigation", name="Main").get_by_role("link", name="School links").click()
@@ -204,7 +191,7 @@ def test_a_head_registers_applies_fixes_an_eligibility_problem_and_submits(norfo
     page.locator(".messages").wait_for()
 
     # --- the assessor scores Part B ---
-    _sign_in_as(page, assessor)
+    sign_in(page, assessor)
     page.goto("/programme/staff/assessments/")
     page.get_by_role("link", name=re.compile(application.reference_number)).click()
     for key in RUBRIC:
@@ -216,7 +203,7 @@ def test_a_head_registers_applies_fixes_an_eligibility_problem_and_submits(norfo
     assert application.status == Application.Status.ASSESSED
 
     # --- the panel designates, and the head is told by email ---
-    _sign_in_as(page, adviser)
+    sign_in(page, adviser)
     page.goto(f"/programme/staff/rounds/{application.round_id}/panel/")
     card = page.locator(f"#app-{application.pk}")
     card.locator(f"#id_app-{application.pk}-decision_0").check()  # Designated
