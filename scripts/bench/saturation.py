@@ -43,7 +43,7 @@ def _ms(text: str) -> float:
 def parse_wrk(output: str) -> dict:
     """Requests/sec, the 50% and 99% latencies and the errors from `wrk --latency`."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
@@ -79,7 +79,9 @@ def status_of(url: str, headers: dict[str, str]) -> int:
 
 def wrk(url: str, headers: dict[str, str]) -> dict:
     # Warm up: every worker compiles the page's templates before it is timed.
+    # wrk's default timeout (2 s) would count a slow page's answers as socket errors.
     command = [shutil.which("wrk") or "wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "--latency",
+               "--timeout", "30s",
                *[part for name, value in headers.items() for part in ("-H", f"{name}: {value}")]]
     subprocess.run([*command, "-d", "2s", url], capture_output=True, text=True, check=False)  # noqa: S603
     done = subprocess.run([*command, "-d", f"{SECONDS}s", url],  # noqa: S603 (our own command line)
