@@ -63,6 +63,9 @@ def plan(load_seconds: float | None = None) -> None:
         "pages": pages.key_pages(people),
         "sessions": sessions,
         "session_cookie": settings.SESSION_COOKIE_NAME,
+        # Each persona's browser has its CSRF cookie, as after its first page.
+        "csrf": {who: pages.csrf_cookie() for who in people},
+        "csrf_cookie": settings.CSRF_COOKIE_NAME,
         "counts": counts(),
         "load_seconds": load_seconds,
     }
@@ -89,8 +92,8 @@ def grow(units: int) -> None:
 
 def client_for(planned: dict, who: str) -> Client:
     client = Client(raise_request_exception=False)
-    if who in planned["sessions"]:
-        client.cookies[planned["session_cookie"]] = planned["sessions"][who]
+    for name, value in pages.cookies(planned, who).items():
+        client.cookies[name] = value
     return client
 
 

@@ -29,7 +29,6 @@ django.setup()
 
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 BENCH_DIR = Path(os.environ.get("BENCH_DIR", Path(__file__).resolve().parents[2] / "var" / "bench"))
 
@@ -41,8 +40,10 @@ def _environ(plan: dict, page: dict) -> dict:
         "HTTP_HOST": "127.0.0.1", "HTTP_X_FORWARDED_PROTO": "https", "wsgi.url_scheme": "http",
         "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr,
     }
-    if page["who"] in plan["sessions"]:
-        environ["HTTP_COOKIE"] = f"{plan['session_cookie']}={plan['sessions'][page['who']]}"
+    from .pages import cookie_header
+
+    if cookie := cookie_header(plan, page["who"]):
+        environ["HTTP_COOKIE"] = cookie
     return environ
 
 
@@ -52,25 +53,51 @@ def request(handler: WSGIHandler, plan: dict, page: dict) -> tuple[str, bytes]:
     return status[0], body
 
 
-def timed(handler, plan, page, runs: int) -> float:
+class Queries:
+    """Every query of the requests made inside it, with its time (Django's own
+    query log is emptied when a request starts)."""
+
+    def __enter__(self):
+        self.captured: list[dict] = []
+        self._wrapper = connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._wrapper.__exit__(*exc)
+
+    def __call__(self, execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.captured.append({"sql": sql, "params": params, "ms": (time.perf_counter() - start) * 1000})
+
+    def __len__(self):
+        return len(self.captured)
+
+
+def timed(handler, plan, page, runs: int) -> tuple[float, float]:
+    """Milliseconds a request: wall-clock, and CPU time of this process (what
+    the other work on a shared machine changes least)."""
     request(handler, plan, page)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(runs):
         request(handler, plan, page)
-    return (time.perf_counter() - start) / runs * 1000
+    return (time.perf_counter() - start) / runs * 1000, (time.process_time() - cpu) / runs * 1000
 
 
 def profile(handler, plan, page, runs: int, top: int, explain: bool) -> None:
     status, body = request(handler, plan, page)
     print(f"== {page['name']} ({page['who']}) {page['url']}: {status}, {len(body):,} bytes, "
-          f"{timed(handler, plan, page, runs):.1f} ms a request (mean of {runs})")
-    with CaptureQueriesContext(connection) as captured:
+          "{:.1f} ms a request, {:.1f} ms CPU (mean of {})".format(*timed(handler, plan, page, runs), runs))
+    with Queries() as captured:
         request(handler, plan, page)
-    for query in captured.captured_queries:
-        print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}")
+    for query in captured.captured:
+        print(f"  {query['ms']:7.1f} ms  {query['sql'][:400]}")
         if explain and query["sql"].lstrip().upper().startswith("SELECT"):
             with connection.cursor() as cursor:
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"], query["params"])
                 for (line,) in cursor.fetchall():
                     print("      " + line)
     profiler = cProfile.Profile()
@@ -95,10 +122,10 @@ def main(argv: list[str]) -> None:
     handler = WSGIHandler()
     if args.page == "all":
         for page in plan["pages"]:
-            with CaptureQueriesContext(connection) as captured:
+            with Queries() as captured:
                 status, _ = request(handler, plan, page)
-            ms = timed(handler, plan, page, args.runs)
-            print(f"  {page['name']:<32} {status:<10} {len(captured):>3} queries {ms:>8.1f} ms")
+            ms, cpu = timed(handler, plan, page, args.runs)
+            print(f"  {page['name']:<32} {status:<10} {len(captured):>3} queries {ms:>8.1f} ms {cpu:>8.1f} ms CPU")
         return
     pages = [page for page in plan["pages"] if page["name"] == args.page]
     if not pages:

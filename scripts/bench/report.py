@@ -105,8 +105,10 @@ def saturation_table(bench_dir: Path) -> tuple[str, list[str]]:
     before = _read(bench_dir, "saturation_before.json")
     problems = []
     rows = [
-        f"Bare Django view (no database, the standard middleware): {saturation['bare']['rps']:,.0f} req/s "
-        f"(runs: {', '.join(format(run['rps'], ',.0f') for run in saturation['bare']['runs'])}).",
+        f"Bare Django view (no database, the standard middleware): {saturation['bare']['rps']:,.0f} req/s, the mean "
+        f"of {len(saturation['bare']['runs'])} runs ({min(run['rps'] for run in saturation['bare']['runs']):,.0f}–"
+        f"{max(run['rps'] for run in saturation['bare']['runs']):,.0f}); each page's ratio is to the bare runs "
+        "either side of it.",
     ]
     if before:
         rows.append(f"Before (the run of {before.get('measured_at', '?')}): bare view {before['bare']['rps']:,.0f} "
