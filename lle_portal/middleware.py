@@ -35,6 +35,10 @@ LAST_SEEN_RESOLUTION = 60
 
 
 def _is_staff(request: HttpRequest) -> bool:
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key is None:
+        # No session cookie: nobody is signed in, and the user need not be looked up.
+        return False
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_authenticated and user.is_staff)
 
@@ -129,8 +133,14 @@ class AuditActorMiddleware:
         from auditlog.context import auditlog_value
 
         set_cid(request)
-        context = self._auditlog.get_extra_data(request)
-        context["signal_duid"] = REQUEST_AUDIT_DUID
+        context = {
+            "remote_addr": self._auditlog._get_remote_addr(request),
+            "remote_port": self._auditlog._get_remote_port(request),
+            # The user as the request has it, looked up only if an audited row is saved:
+            # auditlog names it the actor only if it is a signed-in user.
+            "actor": getattr(request, "user", None),
+            "signal_duid": REQUEST_AUDIT_DUID,
+        }
         token = auditlog_value.set(context)
         try:
             return self.get_response(request)
