@@ -110,14 +110,16 @@ def queries(label: str) -> None:
         client.get(page["url"], secure=True)
         with CaptureQueriesContext(connection) as captured:
             response = client.get(page["url"], secure=True)
+        # Counted now: the capture reads Django's query log, which the next request empties.
+        count = len(captured)
         times = []
         for _ in range(TIMED_RUNS):
             start = time.perf_counter()
             client.get(page["url"], secure=True)
             times.append(time.perf_counter() - start)
         ms = round(statistics.median(times) * 1000, 1)
-        results[page["name"]] = {"status": response.status_code, "queries": len(captured), "ms": ms}
-        print(f"  {page['name']:<32} {response.status_code}  {len(captured):>3} queries  {ms:>7.1f} ms")
+        results[page["name"]] = {"status": response.status_code, "queries": count, "ms": ms}
+        print(f"  {page['name']:<32} {response.status_code}  {count:>3} queries  {ms:>7.1f} ms")
     _save(f"queries_{label}.json", {"counts": counts(), "pages": results})
 
 

@@ -455,6 +455,10 @@ def add_statement_lines(visits: list[VisitRecord], deployments: list[Deployment]
         deployment = by_pk[visit.deployment_id]
         term = term_for(visit.visit_date)
         key = (schools[deployment.client_school_id], term.academic_year, term.term.value)
+        if key in statements and statements[key].status == "finalised":
+            # Growing to 10x: a finalised statement never changes (the database refuses);
+            # these visits stay off statements, as a late claim would.
+            continue
         if key not in statements:
             # Created as drafts: a finalised statement takes no new line (the
             # database refuses); finalised below, once its lines are in.

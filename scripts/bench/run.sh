@@ -70,6 +70,16 @@ with connection.cursor() as cursor:
 PYEOF
 }
 
+psql_admin() {
+    $PY - "$1" <<'PYEOF'
+import sys, psycopg2
+connection = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+connection.autocommit = True
+with connection.cursor() as cursor:
+    cursor.execute(sys.argv[1])
+PYEOF
+}
+
 database_exists() {
     $PY - "$1" <<'PYEOF'
 import sys, psycopg2
@@ -150,8 +160,10 @@ queries)
     ten="${BENCH_DB}_10x"
     if ! database_exists "$ten"; then
         step "10x data: a copy of $BENCH_DB and 9 more units, in $ten (kept for later runs)"
-        make_database "$ten" "$BENCH_DB"
-        DATABASE_URL="postgres://postgres@127.0.0.1:5432/$ten" $PY -m scripts.bench.bench grow 9
+        # Grown under another name, so that a failed run leaves no half-made $ten.
+        make_database "${ten}_growing" "$BENCH_DB"
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/${ten}_growing" $PY -m scripts.bench.bench grow 9
+        psql_admin "ALTER DATABASE \"${ten}_growing\" RENAME TO \"$ten\""
     fi
     (
         export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$ten"
