@@ -1,8 +1,9 @@
 """Version numbers of the data, kept in the cache, for caches keyed on them.
 
 A cached page or fragment is stored under the version current when it was
-computed; a write bumps the version once its transaction commits, so the next
-request computes afresh and nothing needs deleting. Writes that send no signal
+computed; a write bumps the version (DATA at once, the deployments overview's
+once its transaction commits), so the next request computes afresh and
+nothing needs deleting. Writes that send no signal
 (QuerySet.update, bulk_create) do not bump: every cache keyed on a version
 also has a short timeout, which bounds how stale it can be.
 
@@ -34,17 +35,18 @@ def current(key: str) -> int:
     return version
 
 
+def bump_now(key: str) -> None:
+    """A new version under `key` at once."""
+    try:
+        cache.incr(key)
+    except ValueError:  # not there (evicted, or a new cache): start it
+        cache.add(key, 1, None)
+
+
 def bump(key: str) -> None:
     """A new version under `key` once the current transaction commits: a page
     computed before the commit must not be kept under the new version."""
-
-    def incr() -> None:
-        try:
-            cache.incr(key)
-        except ValueError:  # not there (evicted, or a new cache): start it
-            cache.add(key, 1, None)
-
-    transaction.on_commit(incr)
+    transaction.on_commit(lambda: bump_now(key))
 
 
 def _bump_data(sender, action: str | None = None, **kwargs) -> None:
@@ -52,7 +54,10 @@ def _bump_data(sender, action: str | None = None, **kwargs) -> None:
         return
     meta = sender._meta
     if meta.app_label in PORTAL_APPS and meta.label_lower not in UNVERSIONED_MODELS:
-        bump(DATA)
+        # At once, not on commit: every save would add a commit callback. A page asked
+        # for while the saving transaction is still open may be kept with the data
+        # before it, under the new version: until the next save or LLE_PAGE_CACHE_SECONDS.
+        bump_now(DATA)
 
 
 def connect() -> None:

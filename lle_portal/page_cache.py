@@ -3,7 +3,7 @@
 A key page (settings.LLE_CACHED_PAGES, by URL name) asked for with GET is kept
 in the cache for LLE_PAGE_CACHE_SECONDS under a key made of everything its
 answer depends on besides the data: the session (so the person, and nothing
-shared between two people), the path with its query string, the host, the
+shared between two people), the scheme, host, path and query string, the
 CSRF cookie (its token is in the page's forms) and the day. It is kept with
 the data's version (lle_portal/data_version.py), which every save or delete of
 a portal model bumps, and served only while that version is current: the same
@@ -65,7 +65,7 @@ class PageCacheMiddleware:
             return None
         session = getattr(request, "session", None)
         parts = [
-            match.view_name, request.get_full_path(), request.get_host(),
+            match.view_name, request.scheme, request.get_host(), request.get_full_path(),
             (session.session_key if session is not None else None) or "",
             request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""), timezone.localdate().isoformat(),
         ]
