@@ -13,10 +13,14 @@ lle_portal/page_cache.py keys the key pages on DATA.
 
 from __future__ import annotations
 
+import logging
+
 from django.apps import apps
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+
+logger = logging.getLogger(__name__)
 
 # Every model of the portal's own apps.
 DATA = "lle:data-version"
@@ -36,11 +40,15 @@ def current(key: str) -> int:
 
 
 def bump_now(key: str) -> None:
-    """A new version under `key` at once."""
+    """A new version under `key` at once. A cache that does not answer does not
+    stop the save that called this (what it keeps expires on its own)."""
     try:
-        cache.incr(key)
-    except ValueError:  # not there (evicted, or a new cache): start it
-        cache.add(key, 1, None)
+        try:
+            cache.incr(key)
+        except ValueError:  # not there (evicted, or a new cache): start it
+            cache.add(key, 1, None)
+    except Exception:  # noqa: BLE001 - the cache server's own errors differ by backend
+        logger.warning("Could not bump the data version %s in the cache", key, exc_info=True)
 
 
 def bump(key: str) -> None:
