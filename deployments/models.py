@@ -300,17 +300,27 @@ class DeploymentQuerySet(models.QuerySet):
             return self.for_adviser(user)
         # A school link counts only once granted (lle_portal.access.acts_for_school).
         school_id = confirmed_school_id(user)
+        # Each way of taking part is its own indexed subquery, joined by UNION: an OR
+        # of them made PostgreSQL expect half the table and join every school of
+        # England before the LIMIT ("LLE: deployments", issue 17: 24 ms -> 3 ms).
         if user.is_headteacher:
-            delivering = DeploymentColleague.objects.filter(user=user).values("deployment")
-            mine = Q(lle__user=user) | Q(pk__in=delivering)
+            ways = [
+                Deployment.objects.filter(lle__user=user),
+                Deployment.objects.filter(pk__in=DeploymentColleague.objects.filter(user=user).values("deployment")),
+            ]
             if school_id:
                 # The client head is the person named on the deployment, while
                 # still the confirmed head of the client school.
-                mine |= Q(client_head=user, client_school=school_id)
-            return self.filter(mine)
+                ways.append(Deployment.objects.filter(client_head=user, client_school=school_id))
+            return self._any_of(ways)
         if user.is_governor and school_id:
-            return self.filter(Q(client_school=school_id) | Q(lle__school=school_id))
+            return self._any_of([Deployment.objects.filter(client_school=school_id),
+                                 Deployment.objects.filter(lle__school=school_id)])
         return self.none()
+
+    def _any_of(self, querysets):
+        first, *rest = [queryset.order_by().values("pk") for queryset in querysets]
+        return self.filter(pk__in=first.union(*rest))
 
     def for_list(self):
         return self.select_related(

@@ -6,29 +6,20 @@ DEPLOYMENTS_OVERVIEW_CACHE_SECONDS."""
 
 from __future__ import annotations
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+
+from lle_portal import data_version
 
 VERSION_KEY = "deployments:data-version"
 
 
 def overview_version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, 1, None)
-        version = cache.get(VERSION_KEY, 1)
-    return version
+    return data_version.current(VERSION_KEY)
 
 
 def _bump(**kwargs) -> None:
-    def bump():
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:  # not there (evicted, or a new cache): start it
-            cache.add(VERSION_KEY, 1, None)
     # After commit: a page rendered before the commit must not be kept under the new version.
-    transaction.on_commit(bump)
+    data_version.bump(VERSION_KEY)
 
 
 def connect() -> None:

@@ -14,4 +14,10 @@ class LlePortalConfig(AppConfig):
         emails.register_private_link_emails()
         # Who sees which rows, by local authority (the admin's lists and fields).
         scoping.register_core()
-        from . import middleware  # noqa: F401 - stamps a staff session at sign-in (user_logged_in)
+        from . import data_version, middleware  # middleware stamps a staff session at sign-in (user_logged_in)
+
+        # The request's actor on audit log entries; the security policy built once.
+        middleware.connect_audit_actor()
+        middleware.keep_csp_policy()
+        # Saves and deletes of the portal's models bump the data version (lle_portal/page_cache.py).
+        data_version.connect()

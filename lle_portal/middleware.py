@@ -35,6 +35,10 @@ LAST_SEEN_RESOLUTION = 60
 
 
 def _is_staff(request: HttpRequest) -> bool:
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key is None:
+        # No session cookie: nobody is signed in, and the user need not be looked up.
+        return False
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_authenticated and user.is_staff)
 
@@ -106,3 +110,83 @@ class StaffTwoFactorMiddleware:
         if request.method == "GET":
             url += "?" + urlencode({"next": request.get_full_path()})
         return redirect(url)
+
+
+class AuditActorMiddleware:
+    """django-auditlog's AuditlogMiddleware, without its cost on every request.
+
+    Theirs connects a pre_save receiver for LogEntry at the start of each
+    request and disconnects it at the end, which also empties the signal's
+    receiver cache for every model on every request. This sets the same context
+    (actor, remote address and port, correlation id) for the request and
+    resets it after, and one receiver connected once (audit.register_models)
+    reads it when a LogEntry is saved: the same entries, the same actor.
+    """
+
+    def __init__(self, get_response):
+        from auditlog.middleware import AuditlogMiddleware
+
+        self.get_response = get_response
+        self._auditlog = AuditlogMiddleware(get_response)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from auditlog.cid import set_cid
+        from auditlog.context import auditlog_value
+
+        set_cid(request)
+        context = {
+            "remote_addr": self._auditlog._get_remote_addr(request),
+            "remote_port": self._auditlog._get_remote_port(request),
+            # The user as the request has it, looked up only if an audited row is saved:
+            # auditlog names it the actor only if it is a signed-in user.
+            "actor": getattr(request, "user", None),
+            "signal_duid": REQUEST_AUDIT_DUID,
+        }
+        token = auditlog_value.set(context)
+        try:
+            return self.get_response(request)
+        finally:
+            auditlog_value.reset(token)
+
+
+# The dispatch id of the one receiver that gives a request's LogEntry rows their actor.
+REQUEST_AUDIT_DUID = ("lle_portal.middleware.AuditActorMiddleware", 0)
+
+
+def connect_audit_actor() -> None:
+    from functools import partial
+
+    from auditlog import get_logentry_model
+    from auditlog.context import _set_extra_data
+    from django.db.models.signals import pre_save
+
+    pre_save.connect(partial(_set_extra_data, signal_duid=REQUEST_AUDIT_DUID), sender=get_logentry_model(),
+                     dispatch_uid=REQUEST_AUDIT_DUID, weak=False)
+
+
+# django-csp builds the Content-Security-Policy string from the settings on
+# every response, twice (the policy and the report-only one). Built from the
+# settings alone (no per-view decorator, no nonce) it is the same string every
+# time: it is kept, and built again when a test overrides the settings.
+_csp_policies: dict[bool, str] = {}
+
+
+def keep_csp_policy() -> None:
+    import csp.middleware
+    from csp.utils import build_policy
+    from django.core.signals import setting_changed
+
+    def kept_build_policy(config=None, update=None, replace=None, nonce=None, report_only=False) -> str:
+        if config is None and update is None and replace is None and nonce is None:
+            policy = _csp_policies.get(report_only)
+            if policy is None:
+                policy = _csp_policies[report_only] = build_policy(report_only=report_only)
+            return policy
+        return build_policy(config=config, update=update, replace=replace, nonce=nonce, report_only=report_only)
+
+    def forget(setting, **kwargs) -> None:
+        if setting.startswith("CONTENT_SECURITY_POLICY"):
+            _csp_policies.clear()
+
+    csp.middleware.build_policy = kept_build_policy
+    setting_changed.connect(forget, dispatch_uid="lle-portal-csp-policy", weak=False)

@@ -68,8 +68,11 @@ MIDDLEWARE = [
     # Staff: signed out after 30 minutes idle, then a second factor before any page.
     "lle_portal.middleware.StaffIdleTimeoutMiddleware",
     "lle_portal.middleware.StaffTwoFactorMiddleware",
-    # Records the logged-in user as the actor of every audited change.
-    "auditlog.middleware.AuditlogMiddleware",
+    # The key pages from the cache while the data has not changed (after the staff rules).
+    "lle_portal.page_cache.PageCacheMiddleware",
+    # Records the logged-in user as the actor of every audited change (django-auditlog's
+    # middleware, without connecting a signal receiver on every request).
+    "lle_portal.middleware.AuditActorMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -222,7 +225,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 REDIS_URL = env.str("REDIS_URL", default="")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis backend, keeping its redis-py client objects (lle_portal/cache.py says why).
+    CACHES = {"default": {"BACKEND": "lle_portal.cache.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     # Redis gives a message that was delivered but never acknowledged (its worker
@@ -369,6 +373,19 @@ PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=6
 # save of a deployment, visit, need or LLE makes it fresh at once; this bounds
 # how stale it can be after a bulk update that sends no signals.
 DEPLOYMENTS_OVERVIEW_CACHE_SECONDS = env.int("DEPLOYMENTS_OVERVIEW_CACHE_SECONDS", default=60)
+
+# The key pages kept whole in the cache (lle_portal/page_cache.py), by URL name, and
+# for how long at most: any save of the portal's data makes them fresh at once;
+# this bounds how stale they can be after a bulk update that sends no signals,
+# or past a moment a page depends on (a round closing).
+LLE_PAGE_CACHE_SECONDS = env.int("LLE_PAGE_CACHE_SECONDS", default=60)
+LLE_CACHED_PAGES = frozenset({
+    "home", "applications:programme", "applications:task_list", "applications:detail",
+    "applications:staff_index", "applications:staff_panel",
+    "deployments:list", "deployments:detail", "deployments:overview", "deployments:matches",
+    "deployments:statements", "deployments:statement",
+    "impact:dashboard", "impact:survey_list", "impact:staff_survey_list",
+})
 
 # How long an emailed invitation link stays valid.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)

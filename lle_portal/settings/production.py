@@ -31,6 +31,12 @@ if not env.bool("LLE_STAFF_2FA", default=True):
     raise ImproperlyConfigured("LLE_STAFF_2FA cannot be turned off in production.")
 LLE_STAFF_2FA = True
 
+# Sessions read from Redis, written to the database too (they survive a Redis
+# restart): a signed-in page costs no session query. django-otp keeps its
+# verified device and django-axes its attempts elsewhere; neither needs the
+# database backend.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 

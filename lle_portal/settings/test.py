@@ -28,3 +28,4 @@ WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests
 
 # Tests see the overview as the data is; its cache has a test of its own.
 DEPLOYMENTS_OVERVIEW_CACHE_SECONDS = 0
+LLE_PAGE_CACHE_SECONDS = 0

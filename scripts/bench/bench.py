@@ -1,7 +1,8 @@
 """The steps of `make bench` that run inside Django (scripts/bench/run.sh calls them).
 
     python -m scripts.bench.bench load          national data set (1x), sessions, the list of pages
-    python -m scripts.bench.bench queries 1x    query count of every page (Django's test client)
+    python -m scripts.bench.bench plan          sessions made again and the list of pages (a loaded database)
+    python -m scripts.bench.bench queries 1x    query count and time of every page (Django's test client)
     python -m scripts.bench.bench impact        the impact report against WeasyPrint alone
     python -m scripts.bench.bench grow 9        9 more units of programme data (10x)
     python -m scripts.bench.bench report        the table, on stdout and in docs/performance.md
@@ -55,12 +56,17 @@ def load() -> None:
 
 def plan(load_seconds: float | None = None) -> None:
     """Sessions for the people and the list of key pages, in plan.json."""
+    if load_seconds is None:  # made again on a loaded database: keep how long loading took
+        load_seconds = (_read("plan.json") or {}).get("load_seconds")
     people = pages.personas()
     sessions = {who: pages.session_for(user) for who, user in people.items() if user is not None}
     result = {
         "pages": pages.key_pages(people),
         "sessions": sessions,
         "session_cookie": settings.SESSION_COOKIE_NAME,
+        # Each persona's browser has its CSRF cookie, as after its first page.
+        "csrf": {who: pages.csrf_cookie() for who in people},
+        "csrf_cookie": settings.CSRF_COOKIE_NAME,
         "counts": counts(),
         "load_seconds": load_seconds,
     }
@@ -87,13 +93,17 @@ def grow(units: int) -> None:
 
 def client_for(planned: dict, who: str) -> Client:
     client = Client(raise_request_exception=False)
-    if who in planned["sessions"]:
-        client.cookies[planned["session_cookie"]] = planned["sessions"][who]
+    for name, value in pages.cookies(planned, who).items():
+        client.cookies[name] = value
     return client
 
 
+TIMED_RUNS = int(os.environ.get("BENCH_TIMED_RUNS", "5"))
+
+
 def queries(label: str) -> None:
-    """Each page twice (the first warms caches), the second counted."""
+    """Each page asked for once to warm caches, once counted, then timed
+    (the median of TIMED_RUNS requests, without the query capture's cost)."""
     planned = json.loads(PLAN.read_text())
     results = {}
     for page in planned["pages"]:
@@ -101,8 +111,16 @@ def queries(label: str) -> None:
         client.get(page["url"], secure=True)
         with CaptureQueriesContext(connection) as captured:
             response = client.get(page["url"], secure=True)
-        results[page["name"]] = {"status": response.status_code, "queries": len(captured)}
-        print(f"  {page['name']:<32} {response.status_code}  {len(captured):>3} queries")
+        # Counted now: the capture reads Django's query log, which the next request empties.
+        count = len(captured)
+        times = []
+        for _ in range(TIMED_RUNS):
+            start = time.perf_counter()
+            client.get(page["url"], secure=True)
+            times.append(time.perf_counter() - start)
+        ms = round(statistics.median(times) * 1000, 1)
+        results[page["name"]] = {"status": response.status_code, "queries": count, "ms": ms}
+        print(f"  {page['name']:<32} {response.status_code}  {count:>3} queries  {ms:>7.1f} ms")
     _save(f"queries_{label}.json", {"counts": counts(), "pages": results})
 
 

@@ -242,7 +242,9 @@ class Builder:
             users.append(User(
                 email=f"{kind}-{self.next_user}@{DOMAIN}", full_name=school[4] or f"Head {self.next_user}",
                 role=User.Role.HEADTEACHER, is_staff=False, school_id=school[0], password=self.password,
-                job_title="Headteacher",
+                # Confirmed, as an adviser's invitation leaves them: a school link counts only once granted
+                # (lle_portal.access.acts_for_school), and each school here has one head.
+                job_title="Headteacher", school_confirmed_at=timezone.now(),
             ))
         return User.objects.bulk_create(users, batch_size=BATCH)
 
@@ -454,6 +456,10 @@ def add_statement_lines(visits: list[VisitRecord], deployments: list[Deployment]
         deployment = by_pk[visit.deployment_id]
         term = term_for(visit.visit_date)
         key = (schools[deployment.client_school_id], term.academic_year, term.term.value)
+        if key in statements and statements[key].status == "finalised":
+            # Growing to 10x: a finalised statement never changes (the database refuses);
+            # these visits stay off statements, as a late claim would.
+            continue
         if key not in statements:
             # Created as drafts: a finalised statement takes no new line (the
             # database refuses); finalised below, once its lines are in.
@@ -491,6 +497,7 @@ def build_governor() -> None:
     User.objects.create(
         email=f"governor@{DOMAIN}", full_name="Margaret Ellis", role=User.Role.GOVERNOR, is_staff=False,
         school=lle.school, password=make_password(None), job_title=f"Chair of governors, {lle.school.name}",
+        school_confirmed_at=timezone.now(),
     )
 
 

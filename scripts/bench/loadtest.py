@@ -59,8 +59,11 @@ def warm_up(plan: dict, page: dict) -> None:
     """A few requests at once before measuring, so that every gunicorn worker
     has compiled the page's templates (a worker does it once, on first use)."""
     headers = {"X-Forwarded-Proto": "https"}
-    if page["who"] in plan["sessions"]:
-        headers["Cookie"] = f"{plan['session_cookie']}={plan['sessions'][page['who']]}"
+    cookies = ([f"{plan['session_cookie']}={plan['sessions'][page['who']]}"] if page["who"] in plan["sessions"]
+               else []) + ([f"{plan['csrf_cookie']}={plan['csrf'][page['who']]}"] if page["who"] in plan.get("csrf", {})
+                           else [])
+    if cookies:
+        headers["Cookie"] = "; ".join(cookies)
 
     def get(_):
         request = urllib.request.Request(f"http://127.0.0.1:{PORT}{page['url']}", headers=headers)

@@ -16,8 +16,10 @@ PAGE = PLAN["pages"][int(os.environ["BENCH_PAGE"])]
 SESSION = PLAN["sessions"].get(PAGE["who"])
 WAIT = float(os.environ.get("BENCH_WAIT", "1"))
 HEADERS = {"X-Forwarded-Proto": "https"}  # as the TLS-terminating proxy says
-if SESSION:
-    HEADERS["Cookie"] = f"{PLAN['session_cookie']}={SESSION}"
+COOKIES = ([f"{PLAN['session_cookie']}={SESSION}"] if SESSION else []) + (
+    [f"{PLAN['csrf_cookie']}={PLAN['csrf'][PAGE['who']]}"] if PAGE["who"] in PLAN.get("csrf", {}) else [])
+if COOKIES:
+    HEADERS["Cookie"] = "; ".join(COOKIES)
 
 
 class PageUser(FastHttpUser):

@@ -59,6 +59,26 @@ def session_for(user: User) -> str:
     return store.session_key
 
 
+def csrf_cookie() -> str:
+    from django.middleware.csrf import _get_new_csrf_string
+
+    return _get_new_csrf_string()
+
+
+def cookies(plan: dict, who: str) -> dict[str, str]:
+    """The cookies a persona's browser sends: its session (if signed in) and its CSRF cookie."""
+    found = {}
+    if who in plan["sessions"]:
+        found[plan["session_cookie"]] = plan["sessions"][who]
+    if who in plan.get("csrf", {}):
+        found[plan["csrf_cookie"]] = plan["csrf"][who]
+    return found
+
+
+def cookie_header(plan: dict, who: str) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies(plan, who).items())
+
+
 def personas() -> dict[str, User | None]:
     lle = LLEProfile.objects.select_related("user").order_by("pk").first()
     open_round = ApplicationRound.objects.get(name="National LLE recruitment (open)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +44,11 @@ def _counts(counts: dict | None) -> str:
     return ", ".join(f"{n:,} {what}" for what, n in counts.items()) if counts else "not measured"
 
 
+def _ms(answer: dict) -> str:
+    """A page's time for one request in the test client (median), if measured."""
+    return f"{answer['ms']:.0f}" if answer.get("ms") is not None else ""
+
+
 def table(bench_dir: Path) -> tuple[str, list[str]]:
     """The markdown table and the list of problems (p95 over the limit, growing query counts)."""
     plan = _read(bench_dir, "plan.json") or {"pages": []}
@@ -52,8 +58,8 @@ def table(bench_dir: Path) -> tuple[str, list[str]]:
     bare = load["pages"].get(BARE, {})
     problems = []
     rows = [
-        "| page | who | req/s | p50 ms | p95 ms | p50 ÷ bare view | queries 1× | queries 10× |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| page | who | req/s | p50 ms | p95 ms | p50 ÷ bare view | queries 1× | queries 10× | ms 1× | ms 10× |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for page in plan["pages"]:
         name = page["name"]
@@ -78,7 +84,8 @@ def table(bench_dir: Path) -> tuple[str, list[str]]:
         problems += [f"{name}: {flag}" for flag in flags]
         mark = " ⚠" if flags else ""
         rows.append(f"| {name}{mark} | {page['who']} | " + " | ".join(speed)
-                    + f" | {'' if queries_1 is None else queries_1} | {'' if queries_10 is None else queries_10} |")
+                    + f" | {'' if queries_1 is None else queries_1} | {'' if queries_10 is None else queries_10}"
+                    + f" | {_ms(one)} | {_ms(ten)} |")
     return "\n".join(rows), problems
 
 
@@ -94,20 +101,37 @@ def saturation_table(bench_dir: Path) -> tuple[str, list[str]]:
     saturation = _read(bench_dir, "saturation.json")
     if not saturation:
         return "Throughput at saturation: not measured.", []
+    # A saturation.json kept from an earlier run (saturation_before.json), shown beside.
+    before = _read(bench_dir, "saturation_before.json")
     problems = []
     rows = [
-        f"Bare Django view (no database, the standard middleware): {saturation['bare']['rps']:,.0f} req/s "
-        f"(runs: {', '.join(format(run['rps'], ',.0f') for run in saturation['bare']['runs'])}).",
-        "",
-        "| page | who | req/s | ÷ bare | p50 ms | p99 ms |",
-        "|---|---|---:|---:|---:|---:|",
+        f"Bare Django view (no database, the standard middleware): {saturation['bare']['rps']:,.0f} req/s, the mean "
+        f"of {len(saturation['bare']['runs'])} runs ({min(run['rps'] for run in saturation['bare']['runs']):,.0f}–"
+        f"{max(run['rps'] for run in saturation['bare']['runs']):,.0f}); each page's ratio is to the bare runs "
+        "either side of it.",
     ]
-    key_ratios = []
+    if before:
+        rows.append(f"Before (the run of {before.get('measured_at', '?')}): bare view {before['bare']['rps']:,.0f} "
+                    f"req/s, 1-minute load average {before.get('load_average')} (before, after).")
+    rows += [
+        "",
+        "| page | who | req/s | ÷ bare | p50 ms | p99 ms |" + (" before: req/s | ÷ bare | p50 ms |" if before else ""),
+        "|---|---|---:|---:|---:|---:|" + ("---:|---:|---:|" if before else ""),
+    ]
+    key_ratios, key_before = [], []
     for page in plan["pages"]:
         name = page["name"]
         figures = saturation["pages"].get(name, {})
+        then = (before or {"pages": {}})["pages"].get(name, {})
+        earlier = ""
+        if before:
+            earlier = (f" {then['rps']:,.1f} | {then['ratio']:.3f} | {then['p50_ms']:.1f} |" if "rps" in then
+                       else " | | |")
+            if "rps" in then and name != HEALTHZ:
+                key_before.append(then["ratio"])
         if "rps" not in figures:
-            rows.append(f"| {name} | {page['who']} | not measured ({figures.get('skipped', 'no figures')}) | | | |")
+            rows.append(f"| {name} | {page['who']} | not measured ({figures.get('skipped', 'no figures')}) | | | |"
+                        + earlier)
             continue
         flags = []
         if name == HEALTHZ:
@@ -123,11 +147,11 @@ def saturation_table(bench_dir: Path) -> tuple[str, list[str]]:
             flags.append(f"{figures['failures']} failed requests")
         problems += [f"{name} (saturation): {flag}" for flag in flags]
         rows.append(f"| {name}{' ⚠' if flags else ''} | {page['who']} | {figures['rps']:,.1f} | "
-                    f"{figures['ratio']:.3f} | {figures['p50_ms']:.1f} | {figures['p99_ms']:.1f} |")
+                    f"{figures['ratio']:.3f} | {figures['p50_ms']:.1f} | {figures['p99_ms']:.1f} |" + earlier)
     if key_ratios:
-        median = sorted(key_ratios)[len(key_ratios) // 2] if len(key_ratios) % 2 else (
-            sum(sorted(key_ratios)[len(key_ratios) // 2 - 1: len(key_ratios) // 2 + 1]) / 2)
-        rows += ["", f"Median key page: {median:.3f}× the bare view (target ≥ {MEDIAN_MIN_RATIO}×)."]
+        median = statistics.median(key_ratios)
+        rows += ["", f"Median key page: {median:.3f}× the bare view (target ≥ {MEDIAN_MIN_RATIO}×)"
+                 + (f"; before: {statistics.median(key_before):.3f}×." if key_before else ".")]
         if median < MEDIAN_MIN_RATIO:
             problems.append(f"median key page {median:.3f}× the bare view < {MEDIAN_MIN_RATIO}×")
     rows.append(
