@@ -16,6 +16,7 @@ from django.db.models import (
     BooleanField,
     Case,
     DecimalField,
+    Expression,
     ExpressionWrapper,
     F,
     Func,
@@ -85,7 +86,7 @@ def _panel_applications(round: ApplicationRound):
     # Only the priorities the round has (a constant in ORDER BY would be read as a column number).
     if phases:
         order.append(F("priority_phase").desc())
-        priority_phase = ExpressionWrapper(Q(phase_offered__in=phases), output_field=BooleanField())
+        priority_phase: Expression = ExpressionWrapper(Q(phase_offered__in=phases), output_field=BooleanField())
     else:
         priority_phase = Value(False, output_field=BooleanField())
     if specialisms:

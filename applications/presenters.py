@@ -91,7 +91,7 @@ def answer_text(application: Application, name: str) -> str:
     return str(display()) if display else str(value)
 
 
-def answer_rows(application: Application, section: Section) -> list[dict[str, str]]:
+def answer_rows(application: Application, section: Section) -> list[dict[str, Any]]:
     """Each question of a section with the head's answer in words."""
     if section.key == "referee":
         nomination = getattr(application, "referee", None) if has_referee(application) else None
@@ -143,8 +143,10 @@ def answers_summary(application: Application) -> list[dict[str, Any]]:
 def official_results(official: OfficialData, school_id: int | None) -> list[dict[str, Any]]:
     """The school's published results for the last three years, one table per key stage."""
     school_results = official.results.get(school_id) if school_id else None
+    if school_results is None:
+        return []
     tables = []
-    for stage, by_year in sorted(school_results.by_key_stage.items()) if school_results else []:
+    for stage, by_year in sorted(school_results.by_key_stage.items()):
         years = sorted(by_year)[-3:]
         measures = {m for values in by_year.values() for m in values}
         order = [m for m in MEASURES if m in measures] + sorted(m for m in measures if m not in MEASURES)
@@ -274,7 +276,7 @@ def status_in_words(application: Application) -> tuple[str, str]:
     return "Withdrawn", f"This application was withdrawn{f' on {when.day} {when:%B %Y}' if when else ''}."
 
 
-STAGE_ORDER = [Status.DRAFT, Status.SUBMITTED, Status.VERIFIED, Status.ASSESSED]
+STAGE_ORDER: list[str] = [Status.DRAFT, Status.SUBMITTED, Status.VERIFIED, Status.ASSESSED]
 
 
 def stages(application: Application) -> list[dict[str, str]]:

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lle_portal.access import role_required
+from lle_portal.access import AuthenticatedHttpRequest, role_required
 from lle_portal.models import User
 from lle_portal.service_calls import add_to_form, attempt
 
@@ -224,8 +224,9 @@ def _section_context(application: Application, section: Section, form=None, **ex
         **extra,
     }
     if section.key == "performance":
-        context["latest_inspection"] = official.inspections.get(application.school_id)
-        context["result_tables"] = official_results(official, application.school_id)
+        school_id = application.school_id
+        context["latest_inspection"] = official.inspections.get(school_id) if school_id is not None else None
+        context["result_tables"] = official_results(official, school_id)
     if section.key == "referee":
         context["default_referee"] = application.round.default_referee_name and application.round.default_referee_email
     return context
@@ -303,7 +304,9 @@ def _save_valid_answers(request: AuthenticatedHttpRequest, application: Applicat
     return _own_application(request, application.pk)
 
 
-def _referee_section(request: HttpRequest, application: Application, section: Section, return_to: str) -> HttpResponse:
+def _referee_section(
+    request: AuthenticatedHttpRequest, application: Application, section: Section, return_to: str
+) -> HttpResponse:
     """The sponsor (docs/programme.md §5.1). Saved whole by referee_nominate: a half-typed
     sponsor is kept in the browser (autosave.js) and in the page, not in the database."""
     template = "applications/section.html"

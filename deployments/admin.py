@@ -38,6 +38,7 @@ from .models import (
     SUGGESTED_REASONS,
     Deployment,
     DeploymentColleague,
+    DeploymentQuerySet,
     NetworkMeeting,
     NetworkMeetingAttendance,
     Objective,
@@ -304,7 +305,7 @@ class DeploymentAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
                      "{count} deployments completed.", refused_level=messages.ERROR)
 
     @admin.action(description="Generate the contract agreement PDF again")
-    def regenerate_contracts(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def regenerate_contracts(self, request: HttpRequest, queryset: DeploymentQuerySet) -> None:
         from .tasks import generate_contract
 
         ids = list(queryset.contracted().values_list("pk", flat=True))

@@ -396,6 +396,7 @@ def _statement(ctx: DemoContext, today: date) -> None:
     ).exists()
     if exists:
         return
+    assert ctx.la is not None  # seed() checked it
     statement = reimbursement.statement_prepare(local_authority=ctx.la, academic_year=term.academic_year,
                                                 term=term.term, by=ctx.people["adviser"])
     if statement.lines.filter(PAID_LINE).exists():  # something to pay (held late claims are not)

@@ -142,7 +142,7 @@ class StatementRow:
     @property
     def delivered_by(self) -> str:
         visit = self.line.visit
-        return visit.colleague.name if visit.colleague_id else visit.deployment.lle.user.full_name
+        return visit.colleague.name if visit.colleague else visit.deployment.lle.user.full_name
 
     @property
     def period(self) -> TermDates:
@@ -177,6 +177,7 @@ def statement_lines(statement: ReimbursementStatement):
 def statement_row(line: ReimbursementLine, dates: TermDates, months: int) -> StatementRow:
     period = term_for(line.visit.visit_date)
     if line.kind == Kind.ADJUSTMENT:
+        assert line.adjusts is not None  # the constraint an_adjustment_names_its_line
         paid_on = line.adjusts.statement
         return StatementRow(
             line, "Adjustment", f"Adjustment to the {paid_on.dates.label} statement",
@@ -310,7 +311,10 @@ def statement_pdf_current(statement: ReimbursementStatement) -> bool:
     """Whether the stored PDF shows the statement as it is now."""
     if not statement.pdf or statement.pdf_version != statement.version:
         return False
-    return not statement.is_final or (statement.pdf_generated_at or statement.finalised_at) >= statement.finalised_at
+    if not statement.is_final:
+        return True
+    assert statement.finalised_at is not None  # the constraint finalised_statement_has_time
+    return (statement.pdf_generated_at or statement.finalised_at) >= statement.finalised_at
 
 
 def statement_report_subject(statement: ReimbursementStatement) -> str:

@@ -405,6 +405,7 @@ def visit_record(
     today = today or timezone.localdate()
     own = part.colleague
     if not part.lle:
+        assert own is not None  # record_visit_refusal: not the LLE, so a colleague who delivers the days
         if colleague is not None and colleague.pk != own.pk:
             raise DeploymentError("Record your own visits; the LLE records a visit for another colleague.")
         colleague = own

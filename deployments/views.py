@@ -99,7 +99,7 @@ def _deployment_for(request: HttpRequest, pk: int) -> Deployment:
     return get_object_or_404(_visible(request).for_list(), pk=pk)
 
 
-def _part(request: HttpRequest, deployment: Deployment) -> rules.Part:
+def _part(request: AuthenticatedHttpRequest, deployment: Deployment) -> rules.Part:
     """What the user is to a deployment read through `_visible`: an adviser who
     sees it advises its LA (the rule of visible_to), so that is not asked again."""
     return rules.part_of(request.user, deployment, adviser=request.user.is_adviser)
@@ -144,7 +144,7 @@ def deployment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @role_required(HEADTEACHER, GOVERNOR, ADVISER)
-def deployment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def deployment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # Its colleagues with it: the page lists them, and the rules ask whether the user is one.
     deployment = get_object_or_404(_visible(request).for_list().prefetch_related("colleagues"), pk=pk)
     visits = list(
@@ -168,7 +168,7 @@ def deployment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "read_only": not (part.party or part.records_visits),
         **actions,
         "objective_form": ObjectiveForm(),
-        "progress_choices": ObjectiveProgressForm.base_fields["progress"].choices,
+        "progress_choices": ObjectiveProgressForm.base_fields["progress"].choices,  # type: ignore[attr-defined]
         "today": today,
         "end_report": latest_reports(END_REPORT, [f"deployment:{deployment.pk}"]).get(f"deployment:{deployment.pk}")
         if actions["can_end_report"] else None,
@@ -616,7 +616,7 @@ def claim_window(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.success(request, f"The claim window of {form.cleaned_data['local_authority'].name} is "
                                   f"{int(form.cleaned_data['months'])} months.")
         return redirect("deployments:claim_window")
-    las = form.fields["local_authority"].queryset.annotate(
+    las = form.fields["local_authority"].queryset.annotate(  # type: ignore[attr-defined]
         months=Coalesce("reimbursement_policy__claim_window_months", DEFAULT_CLAIM_WINDOW_MONTHS)
     )
     page = Paginator(las, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -624,7 +624,7 @@ def claim_window(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @role_required(ADVISER)
-def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(_advisers_statements(request).select_related("local_authority"), pk=pk)
     # A national statement has thousands of lines: the totals are summed by the
     # database, and the paid lines shown a page at a time (the CSV and the PDF

@@ -86,7 +86,7 @@ class SurveyAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     def responses(self, obj: Survey) -> str:
         if not getattr(obj, "invited", 0):
             return "—"
-        rate = ResponseRate(invited=obj.invited, responded=obj.responded)
+        rate = ResponseRate(invited=obj.invited, responded=obj.responded)  # type: ignore[attr-defined]  # annotated by get_queryset
         return f"{rate.responded} of {rate.invited} ({rate.percent}%)"
 
     @admin.display(description="results")

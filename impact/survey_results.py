@@ -32,7 +32,7 @@ SUPPRESSED_TEXT = "Fewer than 5 responses — not shown"
 
 Status = Survey.Status
 Audience = Survey.Audience
-AUDIENCE_LABELS = {Audience.LLES: "LLE", Audience.CLIENT_HEADS: "Client headteacher"}
+AUDIENCE_LABELS: dict[str, str] = {Audience.LLES: "LLE", Audience.CLIENT_HEADS: "Client headteacher"}
 THEME_ORDER = (Theme.SATISFACTION, Theme.COLLABORATION, Theme.EXPECTATIONS, Theme.IMPACT)
 
 

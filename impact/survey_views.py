@@ -12,14 +12,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lle_portal.academic_years import academic_year_label, academic_year_of
-from lle_portal.access import role_required
+from lle_portal.access import AuthenticatedHttpRequest, role_required
 from lle_portal.models import User
 
 from . import surveys
@@ -70,7 +70,8 @@ def survey_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     survey = invitation.survey
     questions = list(survey.questions.all())
     answers = list(invitation.answers.all())
-    editable = surveys.can_answer(invitation, request.user)
+    refusal = surveys.answer_refusal(invitation, request.user)
+    editable = refusal is None
     form = SurveyAnswerForm(request.POST if request.method == "POST" and editable else None,
                             invitation=invitation, questions=questions, answers=answers)
     if request.method == "POST" and editable and form.is_valid():
@@ -87,8 +88,8 @@ def survey_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                                       f"closes on {survey.closes_on:%-d %B %Y}." if first else
                              "Your answers are updated.")
             return redirect("impact:survey_list")
-    elif request.method == "POST" and not editable:
-        messages.error(request, surveys.answer_refusal(invitation, request.user))
+    elif request.method == "POST" and refusal is not None:
+        messages.error(request, refusal)
     return render(request, "impact/surveys/answer.html", {
         "invitation": invitation, "survey": survey, "form": form, "editable": editable,
         "read_only_answers": [] if editable else _answers_shown(questions, answers),
@@ -116,12 +117,12 @@ def _answers_shown(questions, answers) -> list[tuple]:
 # --- the adviser's pages -----------------------------------------------------------------
 
 
-def _advisers_surveys(request: HttpRequest):
+def _advisers_surveys(request: AuthenticatedHttpRequest):
     return Survey.objects.for_adviser(request.user).select_related("local_authority")
 
 
 @role_required(ADVISER)
-def staff_survey_list(request: HttpRequest) -> HttpResponse:
+def staff_survey_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The surveys of the adviser's local authorities, with their response rates."""
     rows = _advisers_surveys(request).annotate(
         invited=Count("invitations", distinct=True),
@@ -134,7 +135,7 @@ def staff_survey_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(ADVISER)
-def survey_results(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     survey = surveys.found_by_adviser(get_object_or_404(_advisers_surveys(request), pk=pk), request.user)
     results = results_of(survey)
     comments = None
@@ -160,7 +161,7 @@ def survey_results(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _comment_action(request: HttpRequest, pk: int, answer_pk: int, call, done: str) -> HttpResponse:
+def _comment_action(request: AuthenticatedHttpRequest, pk: int, answer_pk: int, call, done: str) -> HttpResponse:
     survey = get_object_or_404(_advisers_surveys(request), pk=pk)
     answer = get_object_or_404(Answer.objects.filter(question__survey=survey), pk=answer_pk)
     try:

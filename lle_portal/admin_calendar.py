@@ -20,6 +20,7 @@ from django.utils.html import format_html_join
 
 from . import admin_groups, models, school_calendar
 from .academic_years import academic_year_label, academic_year_of
+from .access import AuthenticatedHttpRequest
 from .admin_scope import ScopedFormFields, ScopedToOwnLAs
 
 

@@ -3,7 +3,8 @@ official data, imports, outgoing email and the audit trail."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -445,7 +446,7 @@ class SchoolYearCalendar(models.Model):
             raise ValidationError({"academic_year": "Give the year the academic year ends in, e.g. 2027 for 2026/27."})
 
 
-def _within_academic_year(calendar: SchoolYearCalendar | None, days: dict[str, object]) -> dict[str, str]:
+def _within_academic_year(calendar: SchoolYearCalendar | None, days: Mapping[str, date | None]) -> dict[str, str]:
     if calendar is None or calendar.academic_year is None:
         return {}
     first, last = academic_year_dates(calendar.academic_year)

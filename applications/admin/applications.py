@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from lle_portal.access import AuthenticatedHttpRequest
 from lle_portal.admin import UrnSearchMixin
 from lle_portal.admin_actions import run_for_each
 from lle_portal.admin_scope import ScopedToOwnLAs
@@ -78,8 +79,8 @@ class ApplicationAdmin(UrnSearchMixin, ScopedToOwnLAs, admin.ModelAdmin):
         )}),
     )
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        return with_eligibility_data(queryset.for_adviser(request.user).for_list())
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
+        return with_eligibility_data(queryset.for_adviser(request.user).for_list())  # type: ignore[attr-defined]
 
     def get_changelist(self, request: HttpRequest, **kwargs):
         return ApplicationChangeList
@@ -110,7 +111,7 @@ class ApplicationAdmin(UrnSearchMixin, ScopedToOwnLAs, admin.ModelAdmin):
 
     @admin.display(description="school", ordering="school__name")
     def school_name(self, obj: Application) -> str:
-        return obj.school.name if obj.school_id else "–"
+        return obj.school.name if obj.school else "–"
 
     @admin.display(description="eligibility")
     def eligibility_summary(self, obj: Application) -> str:
@@ -168,13 +169,13 @@ class ApplicationAdmin(UrnSearchMixin, ScopedToOwnLAs, admin.ModelAdmin):
     # --- actions ---
 
     @admin.action(description="Record the LA's approval", permissions=["change"])
-    def record_la_approval(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def record_la_approval(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset,
                      lambda a: services.application_la_approve(application=a, by=request.user),
                      "LA approval recorded: {count}.")
 
     @admin.action(description="Withdraw the application", permissions=["change"])
-    def withdraw(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def withdraw(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset, lambda a: services.application_withdraw(
             application=a, by=request.user, reason="Withdrawn by the LA lead adviser."),
                      "Withdrawn: {count}.")

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from lle_portal.access import AuthenticatedHttpRequest
 from lle_portal.admin_scope import ScopedToOwnLAs
 
 from ..models import Application, Assessment
@@ -24,7 +25,7 @@ class AssessmentAdmin(ScopedToOwnLAs, admin.ModelAdmin):
               "comments", "submitted_at", "reminded_at")
     readonly_fields = fields
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         queryset = queryset.select_related("application__round", "assessor", "assigned_by")
         if request.user.is_assessor:
             return queryset.filter(assessor=request.user)
@@ -61,7 +62,7 @@ class AssessmentAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     def scores_by_competency(self, obj: Assessment) -> str:
         return "; ".join(f"{title}: {obj.scores.get(key, '–')}" for key, title in RUBRIC.items())
 
-    def get_list_display(self, request: HttpRequest):
+    def get_list_display(self, request: AuthenticatedHttpRequest):  # type: ignore[override]  # the admin's user is signed in
         # The scoring page is the assessor's own (it is a 404 for anyone else).
         if request.user.is_assessor:
             return (*self.list_display, "score_link")

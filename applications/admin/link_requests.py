@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 
+from lle_portal.access import AuthenticatedHttpRequest
 from lle_portal.admin_actions import run_for_each
 from lle_portal.admin_scope import ScopedToOwnLAs, SuperuserOnly
 from lle_portal.models import OutgoingEmail
@@ -30,8 +31,8 @@ class LinkRequestAdmin(SuperuserOnly, ScopedToOwnLAs, admin.ModelAdmin):
               "answers_text", "decline_reason", "emails_sent")
     readonly_fields = fields
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        return queryset.for_adviser(request.user).select_related("application")
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.for_adviser(request.user).select_related("application")  # type: ignore[attr-defined]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # made by submission, "send request now" or resend
@@ -63,13 +64,13 @@ class LinkRequestAdmin(SuperuserOnly, ScopedToOwnLAs, admin.ModelAdmin):
         ) or "–"
 
     @admin.action(description="Resend with a new link (the old link stops working)", permissions=["change"])
-    def resend(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def resend(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset,
                      lambda obj: references.link_request_resend(link_request=obj, by=request.user),
                      "Resent: {count}.")
 
     @admin.action(description="Cancel the request", permissions=["change"])
-    def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def cancel(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         run_for_each(self, request, queryset,
                      lambda obj: references.link_request_cancel(link_request=obj, by=request.user),
                      "Cancelled: {count}.")

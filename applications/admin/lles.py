@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from lle_portal.access import AuthenticatedHttpRequest
 from lle_portal.admin_actions import run_for_each
 from lle_portal.admin_scope import ScopedFormFields, ScopedToOwnLAs
 
@@ -47,7 +48,7 @@ class CohortChoiceForm(forms.Form):
 
     def __init__(self, *args, cohorts: QuerySet, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = cohorts
+        self.fields["cohort"].queryset = cohorts  # type: ignore[attr-defined]  # a ModelChoiceField
 
 
 class TrainingDateForm(forms.Form):
@@ -113,7 +114,7 @@ class LLEProfileAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     )
     actions = ("add_to_cohort", "mark_training_complete")
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         queryset = queryset.select_related("user", "school", "cohort")
         if request.user.is_superuser:
             return queryset
@@ -157,7 +158,7 @@ class LLEProfileAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         })
 
     @admin.action(description="Add to a training cohort", permissions=["change"])
-    def add_to_cohort(self, request: HttpRequest, queryset: QuerySet):
+    def add_to_cohort(self, request: AuthenticatedHttpRequest, queryset: QuerySet):
         cohorts = _cohorts_for(request)
         form = CohortChoiceForm(request.POST if "apply" in request.POST else None, cohorts=cohorts)
         if form.is_bound and form.is_valid():
@@ -174,7 +175,7 @@ class LLEProfileAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         )
 
     @admin.action(description="Mark training complete", permissions=["change"])
-    def mark_training_complete(self, request: HttpRequest, queryset: QuerySet):
+    def mark_training_complete(self, request: AuthenticatedHttpRequest, queryset: QuerySet):
         form = TrainingDateForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
             on: date = form.cleaned_data["trained_on"]
@@ -213,7 +214,7 @@ class TrainingCohortAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     search_fields = ("name",)
     inlines = (CohortMemberInline,)
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
         if not request.user.is_superuser:
             queryset = queryset.filter(round__in=ApplicationRound.objects.for_adviser(request.user).values("pk"))
         return queryset.select_related("round").annotate(
@@ -222,8 +223,8 @@ class TrainingCohortAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
     @admin.display(description="members", ordering="members_n")
     def member_count(self, obj: TrainingCohort) -> int:
-        return obj.members_n
+        return obj.members_n  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="trained", ordering="trained_n")
     def trained_count(self, obj: TrainingCohort) -> int:
-        return obj.trained_n
+        return obj.trained_n  # type: ignore[attr-defined]  # annotated by get_queryset

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from lle_portal.access import AuthenticatedHttpRequest
 from lle_portal.admin_scope import ScopedToOwnLAs
 from lle_portal.models import Grade, LocalAuthority, ReportCardGrade, User
 from lle_portal.schooldata import EligibilityRules
@@ -40,7 +41,7 @@ RubricDescriptorFields = type("RubricDescriptorFields", (forms.Form,), {
 })
 
 
-class RoundAdminForm(RubricDescriptorFields, forms.ModelForm):
+class RoundAdminForm(RubricDescriptorFields, forms.ModelForm):  # type: ignore[valid-type, misc]  # built by type()
     priority_phases = forms.MultipleChoiceField(
         choices=Phase.choices, required=False, widget=forms.CheckboxSelectMultiple,
         help_text="The phases the LA most wants (for example “particularly from secondary schools”). "
@@ -116,6 +117,7 @@ class RoundAdminForm(RubricDescriptorFields, forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         # Only wording that differs from the default is kept, so a round left
         # alone follows any later improvement of the defaults.
         descriptors: dict[str, dict[str, str]] = {}
@@ -200,7 +202,7 @@ class ApplicationRoundAdmin(ScopedToOwnLAs, admin.ModelAdmin):
             ),
             "description": "Optional. Applicants are asked to name this person as their local authority referee.",
         }),
-        *(
+        *(  # type: ignore[arg-type]  # mypy does not infer the stubs' TypedDict through a generator
             (f"Rubric: {title}", {
                 "fields": tuple(_rubric_field_name(key, score) for score in SCORES),
                 "classes": ("collapse",),
@@ -211,8 +213,8 @@ class ApplicationRoundAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         ),
     )
 
-    def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        return queryset.for_adviser(request.user).prefetch_related("local_authorities").annotate(
+    def scope(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.for_adviser(request.user).prefetch_related("local_authorities").annotate(  # type: ignore[attr-defined]
             draft_count=Count("applications", filter=Q(applications__status=Status.DRAFT)),
             submitted_count=Count(
                 "applications", filter=Q(applications__status__in=[
@@ -225,7 +227,7 @@ class ApplicationRoundAdmin(ScopedToOwnLAs, admin.ModelAdmin):
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         # get_form builds a new class on every call, so this is per request.
-        form.user = request.user
+        form.user = request.user  # type: ignore[attr-defined]
         # Local authorities are not made from a round's page.
         form.base_fields["local_authorities"].widget.can_add_related = False
         return form
@@ -245,15 +247,15 @@ class ApplicationRoundAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
     @admin.display(description="drafts", ordering="draft_count")
     def drafts(self, obj: ApplicationRound) -> int:
-        return obj.draft_count
+        return obj.draft_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="submitted", ordering="submitted_count")
     def submitted(self, obj: ApplicationRound) -> int:
-        return obj.submitted_count
+        return obj.submitted_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="designated / places")
     def designated_of_places(self, obj: ApplicationRound) -> str:
-        return f"{obj.designated_count} / {obj.places}"
+        return f"{obj.designated_count} / {obj.places}"  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="panel")
     def panel_link(self, obj: ApplicationRound) -> str:

@@ -34,7 +34,7 @@ GOOD_SCORES = dict.fromkeys(RUBRIC, 3)
 
 def submitted_application(round: ApplicationRound | None = None, **fields) -> Application:
     fields.setdefault("declared_inspection_date", date(2019, 3, 12))
-    application = ApplicationFactory(complete=True, round=round or ApplicationRoundFactory(), **fields)
+    application = ApplicationFactory.create(complete=True, round=round or ApplicationRoundFactory.create(), **fields)
     return services.application_submit(application=application, by=application.applicant)
 
 
@@ -48,7 +48,7 @@ def verify(application: Application, adviser: User) -> Application:
 
 def assess(application: Application, adviser: User, assessors: list[User] | None = None,
            scores: dict[str, int] | None = None) -> Application:
-    for assessor in assessors or [AssessorFactory()]:
+    for assessor in assessors or [AssessorFactory.create()]:
         assessment = services.assessment_assign(application=application, assessor=assessor, by=adviser)
         services.assessment_submit(assessment=assessment, scores=scores or GOOD_SCORES,
                                    comments="Clear evidence of impact.", by=assessor)
@@ -86,12 +86,14 @@ def norfolk():
 def submit(django_capture_on_commit_callbacks, norfolk) -> LinkRequest:
     """A submitted application of a Norfolk round: its sponsor's request, emailed."""
     with django_capture_on_commit_callbacks(execute=True):
-        application = submitted_application(round=ApplicationRoundFactory(local_authorities=[norfolk]))
+        application = submitted_application(round=ApplicationRoundFactory.create(local_authorities=[norfolk]))
     return application.link_requests.get(kind=LinkRequest.Kind.REFERENCE)
 
 
 def link_in(message) -> str:
-    return LINK.search(message.body).group(1)
+    found = LINK.search(message.body)
+    assert found is not None, message.body
+    return found.group(1)
 
 
 def sent_to(address: str) -> list:
@@ -143,7 +145,7 @@ def bulk_applications(round: ApplicationRound, n: int, *, assessed: bool = False
         Verification(application=a, criterion="headship", outcome="confirmed") for a in applications[::2]
     ])
     if assessed:
-        assessor = AssessorFactory()
+        assessor = AssessorFactory.create()
         marks = {a.pk: {k: 1 + (a.pk + j) % 4 for j, k in enumerate(RUBRIC)} for a in applications}
         Assessment.objects.bulk_create([
             Assessment(application=a, assessor=assessor, scores=marks[a.pk], total=sum(marks[a.pk].values()),

@@ -17,6 +17,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from secrets import token_hex
 
 import pytest
@@ -72,14 +73,14 @@ def world(status: str, *, round_open: bool = True, assessment: str | None = None
         fields["withdrawn_at"] = now
     if la_approved:
         fields["la_approved_at"] = now
-    application = ApplicationFactory(complete=True, round=round, status=status, **fields)
-    users = {
+    application = ApplicationFactory.create(complete=True, round=round, status=status, **fields)
+    users: dict[str, User] = {
         "applicant": application.applicant,
-        "another_head": HeadteacherFactory(),
-        "adviser": AdviserFactory(local_authorities=[norfolk]),
-        "other_adviser": AdviserFactory(local_authorities=[suffolk]),
-        "assessor": AssessorFactory(),
-        "other_assessor": AssessorFactory(),
+        "another_head": HeadteacherFactory.create(),
+        "adviser": AdviserFactory.create(local_authorities=[norfolk]),
+        "other_adviser": AdviserFactory.create(local_authorities=[suffolk]),
+        "assessor": AssessorFactory.create(),
+        "other_assessor": AssessorFactory.create(),
     }
     scored = None
     if assessment is not None:
@@ -138,7 +139,7 @@ def check(client, w: World, *, roles, page: Callable[[World], tuple[str, str]] |
     control exactly when the service accepts."""
     for role in roles:
         user = w.users[role]
-        accepted = accepts(lambda user=user: call(w, user))
+        accepted = accepts(partial(call, w, user))
         assert rule(w, user) == accepted, (role, "the rule and the service disagree")
         if page is not None:
             url, control = page(w)
@@ -289,6 +290,7 @@ def _link_world(status: str, link_status: str) -> World:
 
 
 def _fresh_link(w: World) -> LinkRequest:
+    assert w.link_request is not None
     return LinkRequest.objects.select_related("application").get(pk=w.link_request.pk)
 
 

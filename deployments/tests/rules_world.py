@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
+from typing import Generic, TypeVar
 
 from django.db import transaction
 from django.urls import reverse
@@ -121,7 +123,7 @@ def make_deployment(state: DeploymentState) -> Deployment:
         "finished_at": now if state.status in (*Deployment.FINISHED, Status.WITHDRAWN) else None,
         "ended_reason": "The head moved on." if state.status in (Status.ENDED_EARLY, Status.WITHDRAWN) else "",
     }
-    deployment = DeploymentFactory(**fields)
+    deployment = DeploymentFactory.create(**fields)
     ObjectiveFactory(deployment=deployment)
     ColleagueFactory(deployment=deployment, user=HeadteacherFactory())
     return deployment
@@ -129,13 +131,17 @@ def make_deployment(state: DeploymentState) -> Deployment:
 
 def people(deployment: Deployment) -> dict[Role, User]:
     colleague = deployment.colleagues.get()
+    # The factories give the deployment its client head and the colleague an account.
+    assert deployment.client_head is not None and colleague.user is not None
     return {
         Role.LLE: deployment.lle.user,
         Role.CLIENT_HEAD: deployment.client_head,
         Role.COLLEAGUE: colleague.user,
-        Role.ADVISER: AdviserFactory(local_authorities=[deployment.client_school.local_authority]),
-        Role.OTHER_ADVISER: AdviserFactory(local_authorities=[LocalAuthorityFactory(code="935", name="Suffolk")]),
-        Role.STRANGER: HeadteacherFactory(),
+        Role.ADVISER: AdviserFactory.create(local_authorities=[deployment.client_school.local_authority]),
+        Role.OTHER_ADVISER: AdviserFactory.create(
+            local_authorities=[LocalAuthorityFactory(code="935", name="Suffolk")]
+        ),
+        Role.STRANGER: HeadteacherFactory.create(),
     }
 
 
@@ -165,7 +171,7 @@ def make_visit(state: VisitState) -> VisitRecord:
     colleague = deployment.colleagues.get()
     by_colleague = state.recorded_by == Role.COLLEAGUE
     now = timezone.now()
-    return VisitRecordFactory(
+    return VisitRecordFactory.create(
         deployment=deployment, visit_date=school_day_before(2), status=state.status,
         colleague=colleague if by_colleague else None,
         recorded_by=colleague.user if by_colleague else deployment.lle.user,
@@ -185,29 +191,34 @@ def need_states() -> Iterator[SupportNeed.Status]:
 
 def make_need(status: SupportNeed.Status) -> tuple[SupportNeed, dict[Role, User]]:
     """A support need of a Norfolk school and an LLE who could be proposed for it."""
-    need = SupportNeedFactory(status=status)
-    lle = LLEProfileFactory()
+    need: SupportNeed = SupportNeedFactory.create(status=status)
+    lle = LLEProfileFactory.create()
     return need, {
         Role.LLE: lle.user,
         Role.CLIENT_HEAD: need.client_head,
-        Role.ADVISER: AdviserFactory(local_authorities=[need.client_school.local_authority]),
-        Role.OTHER_ADVISER: AdviserFactory(local_authorities=[LocalAuthorityFactory(code="935", name="Suffolk")]),
-        Role.STRANGER: HeadteacherFactory(),
+        Role.ADVISER: AdviserFactory.create(local_authorities=[need.client_school.local_authority]),
+        Role.OTHER_ADVISER: AdviserFactory.create(
+            local_authorities=[LocalAuthorityFactory(code="935", name="Suffolk")]
+        ),
+        Role.STRANGER: HeadteacherFactory.create(),
     }
 
 
 # --- the actions ---------------------------------------------------------------------------
 
 
+Subject = TypeVar("Subject")
+
+
 @dataclass(frozen=True)
-class Action:
+class Action(Generic[Subject]):
     """One action: the mark of it on its page, and the service call that does it."""
 
     name: str
     # What the page shows exactly when it offers the action.
-    mark: Callable[[object], str]
+    mark: Callable[[Subject], str]
     # The call, as `user`; a refusal raises a DomainError.
-    run: Callable[[object, User], object]
+    run: Callable[[Subject, User], object]
 
     def __str__(self) -> str:
         return self.name
@@ -228,7 +239,7 @@ def _record(deployment: Deployment, user: User):
     )
 
 
-def end_report_action(client) -> Action:
+def end_report_action(client) -> Action[Deployment]:
     """The end report is asked for from the deployment's page: its view is the
     call (there is no service: the report machinery builds it)."""
     def run(deployment: Deployment, user: User):
@@ -239,7 +250,7 @@ def end_report_action(client) -> Action:
     return Action("ask for the end report", lambda d: f'action="{_url("end_report", d.pk)}"', run)
 
 
-DEPLOYMENT_ACTIONS = {
+DEPLOYMENT_ACTIONS: dict[str, Action[Deployment]] = {
     "accept": Action("accept", lambda d: f'action="{_url("accept", d.pk)}"',
                      lambda d, u: services.deployment_accept(deployment=d, by=u)),
     "decline": Action("decline", lambda d: f'href="{_url("decline", d.pk)}"',
@@ -261,7 +272,7 @@ DEPLOYMENT_ACTIONS = {
     "record a visit": Action("record a visit", lambda d: f'href="{_url("visit_new", d.pk)}"', _record),
 }
 
-VISIT_ACTIONS = {
+VISIT_ACTIONS: dict[str, Action[VisitRecord]] = {
     "confirm": Action("confirm", lambda v: f'action="{_url("visit_confirm", v.pk)}"',
                       lambda v, u: services.visit_confirm(visit=v, by=u)),
     "query": Action("query", lambda v: f'href="{_url("visit_query", v.pk)}"',
@@ -280,7 +291,7 @@ VISIT_ACTIONS = {
 }
 
 
-def propose_action(lle_user: User) -> Action:
+def propose_action(lle_user: User) -> Action[SupportNeed]:
     def run(need: SupportNeed, user: User):
         return services.deployment_propose(need=need, lle=lle_user.lle_profile, by=user,
                                            **services.proposal_defaults(need))
@@ -318,12 +329,12 @@ def done(run: Callable[[], object]) -> bool:
     return succeeded
 
 
-def mismatches(client, subject, everyone: dict[Role, User], url: str, action: Action) -> list[str]:
+def mismatches(client, subject: Subject, everyone: dict[Role, User], url: str, action: Action[Subject]) -> list[str]:
     """Each person for whom the page and the service disagree, and how."""
     found = []
     for role, user in everyone.items():
         offered = shown(client, user, url, action.mark(subject))
-        accepted = done(lambda user=user: action.run(subject, user))
+        accepted = done(partial(action.run, subject, user))
         if offered != accepted:
             found.append(f"the {role}: page {'offers' if offered else 'hides'} it, "
                          f"the service {'accepts' if accepted else 'refuses'}")
@@ -357,12 +368,12 @@ def line_states(*, withdrawn: bool = False) -> Iterator[LineState]:
 def make_line(state: LineState) -> tuple[ReimbursementLine, dict[Role, User]]:
     """A line of Norfolk's Autumn 2026/27 statement in `state`: a visit paid this
     term, arrears older than the claim window, or a visit flagged for quality assurance."""
-    deployment = DeploymentFactory(active=True, start_date=date(2025, 4, 1), end_date=date(2027, 3, 31))
+    deployment = DeploymentFactory.create(active=True, start_date=date(2025, 4, 1), end_date=date(2027, 3, 31))
     ColleagueFactory(deployment=deployment, user=HeadteacherFactory())
     visit_on = {ReimbursementLine.Held.NO: date(2026, 10, 7), ReimbursementLine.Held.CLAIM_WINDOW: date(2025, 11, 5),
                 ReimbursementLine.Held.QA: date(2026, 10, 14)}
     visits = {
-        held: VisitRecordFactory(deployment=deployment, visit_date=day, confirmed=True,
+        held: VisitRecordFactory.create(deployment=deployment, visit_date=day, confirmed=True,
                                  qa_flagged_at=timezone.now() if held == ReimbursementLine.Held.QA else None)
         for held, day in visit_on.items()
     }
@@ -377,12 +388,12 @@ def make_line(state: LineState) -> tuple[ReimbursementLine, dict[Role, User]]:
     return statement.lines.select_related("statement", "visit").get(visit=visit), everyone
 
 
-def approve_action() -> Action:
+def approve_action() -> Action[ReimbursementLine]:
     return Action("approve a late claim", lambda line: f'name="line" value="{line.pk}"',
                   lambda line, u: reimbursement.late_claim_approve(line=line, by=u))
 
 
-def correct_action() -> Action:
+def correct_action() -> Action[ReimbursementLine]:
     return Action(
         "correct a record of visit", lambda line: f'href="{_url("visit_correct", line.visit_id)}"',
         lambda line, u: reimbursement.visit_correct(visit=line.visit, by=u, reason="Half a day.", days=Decimal("0.5")),

@@ -30,7 +30,8 @@ def a_survey(*, status="open", audience=Survey.Audience.LLES, closes_on=None, **
     """A survey with a question per theme and kind: satisfaction (scale), collaboration
     (scale), expectations (yes/no), impact (scale), and a comment."""
     traits = {"open": {"open": True}, "closed": {"closed": True}, "draft": {}}[status]
-    survey = SurveyFactory(audience=audience, closes_on=closes_on or TODAY + timedelta(days=21), **traits, **kwargs)
+    survey = SurveyFactory.create(audience=audience, closes_on=closes_on or TODAY + timedelta(days=21),
+                                  **traits, **kwargs)
     QuestionFactory(survey=survey, position=1, text="I was satisfied with the service", theme="satisfaction")
     QuestionFactory(survey=survey, position=2, text="The relationship was collaborative", theme="collaboration")
     QuestionFactory(survey=survey, position=3, text="It met my expectations", kind=Question.Kind.YES_NO,
@@ -49,8 +50,8 @@ def respond(survey: Survey, n: int, *, scale: int = 5, yes: bool = True, comment
     qs = questions(survey)
     invitations = []
     for _ in range(n):
-        invitation = InvitationFactory(survey=survey)
-        values = {q.pk: scale for q in qs.values() if q.kind == Question.Kind.SCALE}
+        invitation = InvitationFactory.create(survey=survey)
+        values: dict[int, object] = {q.pk: scale for q in qs.values() if q.kind == Question.Kind.SCALE}
         values[qs["expectations"].pk] = yes
         values[qs["comment"].pk] = comment
         surveys.answers_submit(invitation=invitation, by=invitation.user, answers=values, consent_to_publish=consent)

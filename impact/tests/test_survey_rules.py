@@ -71,7 +71,7 @@ class World:
 def _comment(survey: Survey, *, consent: bool, published: bool, text: str) -> Answer:
     question = survey.questions.get(kind=Question.Kind.TEXT)
     invitation = InvitationFactory(survey=survey, responded_at=timezone.now(), consent_to_publish=consent)
-    return AnswerFactory(invitation=invitation, question=question, scale=None, text=text,
+    return AnswerFactory.create(invitation=invitation, question=question, scale=None, text=text,
                          published_at=timezone.now() if published else None)
 
 
@@ -81,14 +81,14 @@ def world(users, status: str, closing: str, with_questions: bool) -> World:
     if with_questions:
         survey = a_survey(status=status, **dates)
     else:
-        survey = SurveyFactory(**{"open": status == "open", "closed": status == "closed"}, **dates)
+        survey = SurveyFactory.create(**{"open": status == "open", "closed": status == "closed"}, **dates)
     comments = []
     if with_questions and status != Survey.Status.DRAFT:
         # Enough respondents for the comments to be listed (a smaller group's never are).
         kinds = [(True, False), (False, False)] + [(True, status == Survey.Status.CLOSED)] * (MIN_GROUP_SIZE - 2)
         comments = [_comment(survey, consent=consent, published=published, text=f"Comment {i}.")
                     for i, (consent, published) in enumerate(kinds)]
-    invitation = InvitationFactory(survey=survey)
+    invitation = InvitationFactory.create(survey=survey)
     people = {"invited": invitation.user, "not invited": users["headteacher"], "adviser": users["adviser"],
               "other adviser": users["other_adviser"], "governor": users["governor"]}
     return World(survey=survey, invitation=invitation, comments=comments, people=people)
@@ -101,7 +101,7 @@ def _page(client, user, url: str) -> str:
 
 
 def _answers(survey: Survey) -> dict[int, object]:
-    values = {Question.Kind.SCALE: 4, Question.Kind.YES_NO: True, Question.Kind.TEXT: "Helpful."}
+    values: dict[str, object] = {Question.Kind.SCALE: 4, Question.Kind.YES_NO: True, Question.Kind.TEXT: "Helpful."}
     return {q.pk: values[q.kind] for q in survey.questions.all()}
 
 

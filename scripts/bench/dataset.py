@@ -368,7 +368,7 @@ def add_deployments(b: Builder, count: int) -> None:
     deployments = []
     for i, need in enumerate(needs[:count]):
         n = start + i
-        status = STATUS_MIX[n % len(STATUS_MIX)]
+        status: str = STATUS_MIX[n % len(STATUS_MIX)]
         finished = status in Deployment.FINISHED
         if status in (Deployment.Status.PROPOSED, Deployment.Status.AGREED):
             start_date = b.today + timedelta(days=7 + n % 60)
