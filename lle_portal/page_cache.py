@@ -49,7 +49,7 @@ class PageCacheMiddleware:
         key = getattr(request, "_page_cache_key", None)
         if key is not None and self._keepable(request, response):
             cache.set(key, {
-                "version": request._page_cache_version,
+                "version": getattr(request, "_page_cache_version"),  # noqa: B009 (set in process_view)
                 "status": response.status_code,
                 "headers": list(response.headers.items()),
                 "content": response.content,
@@ -65,7 +65,7 @@ class PageCacheMiddleware:
             return None
         session = getattr(request, "session", None)
         parts = [
-            match.view_name, request.scheme, request.get_host(), request.get_full_path(),
+            match.view_name, str(request.scheme), request.get_host(), request.get_full_path(),
             (session.session_key if session is not None else None) or "",
             request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""), timezone.localdate().isoformat(),
         ]
@@ -77,7 +77,8 @@ class PageCacheMiddleware:
             version = data_version.current(data_version.DATA)
         kept = found.get(key)
         if kept is None or kept["version"] != version:
-            request._page_cache_key, request._page_cache_version = key, version
+            setattr(request, "_page_cache_key", key)  # noqa: B010 (the request carries it to __call__)
+            setattr(request, "_page_cache_version", version)  # noqa: B010
             return None
         response = HttpResponse(kept["content"], status=kept["status"])
         for name, value in kept["headers"]:
@@ -89,7 +90,7 @@ class PageCacheMiddleware:
                 request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
             else:
                 get_token(request)
-        request._page_cache = HIT
+        setattr(request, "_page_cache", HIT)  # noqa: B010 (the tests read it)
         return response
 
     @staticmethod

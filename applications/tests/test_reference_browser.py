@@ -9,7 +9,8 @@ from django.core.cache import cache
 from applications import services
 from applications.models import Application, LinkRequest
 from applications.tests.factories import ApplicationFactory
-from applications.tests.test_browser_apply import _screenshot, _sign_in_as, norfolk_school  # noqa: F401
+from applications.tests.test_browser_apply import norfolk_school  # noqa: F401 (a fixture)
+from lle_portal.tests.browser import screenshot, sign_in
 from lle_portal.tests.factories import AdviserFactory, HeadteacherFactory
 
 pytestmark = pytest.mark.browser
@@ -24,7 +25,7 @@ def test_a_sponsor_gives_a_reference_through_the_emailed_link(norfolk_school, pa
     adviser = AdviserFactory(local_authorities=[norfolk_school.local_authority])
 
     # The head names the round's default referee in one click and sends the request now.
-    _sign_in_as(page, head)
+    sign_in(page, head)
     page.goto(f"/programme/my-application/{application.pk}/sections/referee/")
     page.get_by_role("button", name="Use Simon Morley as my sponsor").click()
     page.goto(f"/programme/my-application/{application.pk}/")
@@ -47,18 +48,18 @@ def test_a_sponsor_gives_a_reference_through_the_emailed_link(norfolk_school, pa
     page.locator("#id_commits_to_deploy_0").check()
     page.locator("#id_safeguarding_concerns_1").check()
     page.get_by_label("Strongly recommend").check()
-    _screenshot(page, "reference.png")
+    screenshot(page, "reference.png")
     page.get_by_role("button", name="Submit reference").click()
     page.get_by_role("heading", name="Thank you: your reference has been sent").wait_for()
 
     # The head sees "Received", never the text.
-    _sign_in_as(page, head)
+    sign_in(page, head)
     page.goto(f"/programme/my-application/{application.pk}/")
     assert "Received" in page.content() and "61% to 82%" not in page.content()
 
     # Staff read it on the verification page once the application is submitted.
     services.application_submit(application=Application.objects.get(pk=application.pk), by=head)
-    _sign_in_as(page, adviser)
+    sign_in(page, adviser)
     page.goto(f"/programme/staff/applications/{application.pk}/verify/")
     page.get_by_text("Reading at the expected standard rose from 61% to 82%.").wait_for()
 

@@ -20,7 +20,9 @@ import os
 import pstats
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import django
 
@@ -48,8 +50,13 @@ def _environ(plan: dict, page: dict) -> dict:
 
 
 def request(handler: WSGIHandler, plan: dict, page: dict) -> tuple[str, bytes]:
-    status = []
-    body = b"".join(handler(_environ(plan, page), lambda s, h, *a: status.append(s)))
+    status: list[str] = []
+
+    def start_response(line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], object]:
+        status.append(line)
+        return lambda data: None
+
+    body = b"".join(handler(_environ(plan, page), start_response))
     return status[0], body
 
 
