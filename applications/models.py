@@ -95,7 +95,7 @@ class RoundQuerySet(models.QuerySet):
             return self
         # A subquery rather than a join + DISTINCT: counts annotated on the
         # result (the admin's drafts/submitted/designated) are not multiplied.
-        mine = ApplicationRound.objects.filter(local_authorities__in=user.local_authorities.all())
+        mine = ApplicationRound.objects.filter(user.in_my_las("local_authorities"))
         return self.filter(pk__in=mine.values("pk"))
 
     def decisions_due(self, today=None):
@@ -198,7 +198,7 @@ class ApplicationQuerySet(models.QuerySet):
         if user.is_superuser:
             return self
         # A subquery, not a join: no duplicates, so no DISTINCT over the list.
-        rounds = ApplicationRound.objects.filter(local_authorities__in=user.local_authorities.all())
+        rounds = ApplicationRound.objects.filter(user.in_my_las("local_authorities"))
         return self.filter(round__in=rounds.values("pk"))
 
     def for_assessor(self, user):

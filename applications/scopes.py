@@ -12,7 +12,7 @@ from . import models
 
 def _my_rounds(user):
     # A subquery: a round covering two of the adviser's LAs is one row.
-    return models.ApplicationRound.objects.filter(local_authorities__in=user.local_authorities.all()).values("pk")
+    return models.ApplicationRound.objects.filter(user.in_my_las("local_authorities")).values("pk")
 
 
 def rules() -> dict:
@@ -29,7 +29,7 @@ def rules() -> dict:
         # A round's contacts (issue 15) belong to the round's LAs, like the round.
         models.RoundContact: lambda user: Q(round__in=_my_rounds(user)),
         models.LLEProfile: lambda user: (
-            Q(school__local_authority__in=user.local_authorities.all()) | Q(application__round__in=_my_rounds(user))
+            user.in_my_las("school__local_authority") | Q(application__round__in=_my_rounds(user))
         ),
         # The DfE's national floor standards: the same for every LA.
         models.FloorStandard: lambda user: Q(),

@@ -152,10 +152,7 @@ class SupportNeedAdmin(ScopedToOwnLAs, UrnSearchMixin, admin.ModelAdmin):
         pk = request.GET.get(parameter, "")
         if not pk.isdigit():
             return None
-        schools = School.objects.filter(pk=pk)
-        if not request.user.is_superuser:
-            schools = schools.filter(local_authority__in=request.user.local_authorities.all())
-        return schools.first()
+        return School.objects.filter(request.user.in_my_las("local_authority"), pk=pk).first()
 
     def get_urls(self):
         return [

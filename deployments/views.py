@@ -427,9 +427,7 @@ def _overview_context(request: AuthenticatedHttpRequest, today) -> dict:
     user = request.user
     deployments = Deployment.objects.for_adviser(user)
     visits = VisitRecord.objects.for_adviser(user)
-    lles = LLEProfile.objects.all() if user.is_superuser else LLEProfile.objects.filter(
-        school__local_authority__in=user.local_authorities.all()
-    )
+    lles = LLEProfile.objects.filter(user.in_my_las("school__local_authority"))
     # Every LLE of a national adviser is 300 rows: the overview sums them up
     # and shows them a page at a time.
     capacity = matching.capacity_totals(lles)
@@ -567,9 +565,8 @@ def flagged_schools(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Schools of the adviser's LAs that the official data suggests need
     support (below the floor, or vulnerable), with no support need recorded yet."""
     user = request.user
-    schools = School.objects.open().select_related("local_authority").order_by("name")
-    if not user.is_superuser:
-        schools = schools.filter(local_authority__in=user.local_authorities.all())
+    schools = School.objects.open().filter(user.in_my_las("local_authority")).select_related(
+        "local_authority").order_by("name")
     recorded = SupportNeed.objects.exclude(status=SupportNeed.Status.CLOSED).values("client_school")
     schools = list(schools.exclude(pk__in=recorded))
     suggestions = suggestions_for_schools(schools)

@@ -120,7 +120,7 @@ class LLEProfileAdmin(ScopedToOwnLAs, admin.ModelAdmin):
             return queryset
         # LLEs whose school is in the adviser's LAs, or whom the adviser's own round designated.
         return queryset.filter(
-            Q(school__local_authority__in=request.user.local_authorities.all())
+            request.user.in_my_las("school__local_authority")
             | Q(application__round__in=ApplicationRound.objects.for_adviser(request.user).values("pk"))
         )
 
