@@ -15,6 +15,7 @@ every LA's applicants, so their sessions are held to more than other people's:
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -124,29 +125,40 @@ class AuditActorMiddleware:
     """
 
     def __init__(self, get_response):
+        from auditlog.cid import correlation_id
+        from auditlog.context import auditlog_value
         from auditlog.middleware import AuditlogMiddleware
 
         self.get_response = get_response
         self._auditlog = AuditlogMiddleware(get_response)
+        # Imported and looked up once here, not on every request.
+        self._correlation_id, self._value = correlation_id, auditlog_value
+        header = settings.AUDITLOG_CID_HEADER
+        self._cid_header = None if settings.AUDITLOG_CID_GETTER or not header else header
+        self._cid_meta = header and "HTTP_" + header.upper().replace("-", "_")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from auditlog.cid import set_cid
-        from auditlog.context import auditlog_value
-
-        set_cid(request)
+        if self._cid_header:
+            # auditlog.cid.set_cid, read from META: request.headers (built for this alone) costs more.
+            meta = request.META
+            cid_token = self._correlation_id.set(meta.get(self._cid_meta, meta.get(self._cid_header)))
         context = {
-            "remote_addr": self._auditlog._get_remote_addr(request),
-            "remote_port": self._auditlog._get_remote_port(request),
+            # Callables, which auditlog calls when it writes a LogEntry: the address and port
+            # are read from the request only if an audited row is saved.
+            "remote_addr": partial(self._auditlog._get_remote_addr, request),
+            "remote_port": partial(self._auditlog._get_remote_port, request),
             # The user as the request has it, looked up only if an audited row is saved:
             # auditlog names it the actor only if it is a signed-in user.
             "actor": getattr(request, "user", None),
             "signal_duid": REQUEST_AUDIT_DUID,
         }
-        token = auditlog_value.set(context)
+        token = self._value.set(context)
         try:
             return self.get_response(request)
         finally:
-            auditlog_value.reset(token)
+            self._value.reset(token)
+            if self._cid_header:
+                self._correlation_id.reset(cid_token)
 
 
 # The dispatch id of the one receiver that gives a request's LogEntry rows their actor.
@@ -154,8 +166,6 @@ REQUEST_AUDIT_DUID = ("lle_portal.middleware.AuditActorMiddleware", 0)
 
 
 def connect_audit_actor() -> None:
-    from functools import partial
-
     from auditlog import get_logentry_model
     from auditlog.context import _set_extra_data
     from django.db.models.signals import pre_save
@@ -167,11 +177,16 @@ def connect_audit_actor() -> None:
 # django-csp builds the Content-Security-Policy string from the settings on
 # every response, twice (the policy and the report-only one). Built from the
 # settings alone (no per-view decorator, no nonce) it is the same string every
-# time: it is kept, and built again when a test overrides the settings.
+# time: it is kept, and built again when a test overrides the settings. Its
+# middleware also deep-copies the response's policy parts (dataclasses.asdict)
+# twice a response to pass them on; build_policy copies what it uses and
+# changes none of them, so they are passed as they are.
 _csp_policies: dict[bool, str] = {}
 
 
 def keep_csp_policy() -> None:
+    import dataclasses
+
     import csp.middleware
     from csp.utils import build_policy
     from django.core.signals import setting_changed
@@ -188,5 +203,9 @@ def keep_csp_policy() -> None:
         if setting.startswith("CONTENT_SECURITY_POLICY"):
             _csp_policies.clear()
 
+    def parts_as_arguments(parts) -> dict:
+        return {field.name: getattr(parts, field.name) for field in dataclasses.fields(parts)}
+
     csp.middleware.build_policy = kept_build_policy
+    csp.middleware.asdict = parts_as_arguments  # type: ignore[assignment]  # the module's own name for asdict
     setting_changed.connect(forget, dispatch_uid="lle-portal-csp-policy", weak=False)

@@ -152,3 +152,23 @@ def test_the_security_policy_follows_the_settings(client, settings):
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"], "img-src": ["'self'"]}}
     after = client.get(reverse("healthz"))["Content-Security-Policy"]
     assert sorted(after.split("; ")) == ["default-src 'self'", "img-src 'self'"]
+
+
+@pytest.mark.django_db
+def test_an_audited_change_in_a_request_carries_its_correlation_id_and_only_that_request(rf):
+    school = SchoolFactory(name="Old name")
+
+    def view(request):
+        school.name = "New name"
+        school.save()
+        return HttpResponse("ok")
+
+    request = rf.get("/", HTTP_X_CORRELATION_ID="req-42", REMOTE_ADDR="10.1.2.3")
+    request.user = SimpleLazyObject(AnonymousUser)
+    AuditActorMiddleware(view)(request)
+    entry = LogEntry.objects.get_for_object(school).latest("pk")
+    assert entry.cid == "req-42" and entry.remote_addr == "10.1.2.3"
+
+    school.name = "Later name"
+    school.save()
+    assert LogEntry.objects.get_for_object(school).latest("pk").cid is None
