@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from applications.tests.factories import ApplicationRoundFactory
+from lle_portal import data_version
 from lle_portal.middleware import AuditActorMiddleware
 from lle_portal.tests.factories import AdviserFactory, HeadteacherFactory, SchoolFactory
 
@@ -172,3 +173,22 @@ def test_an_audited_change_in_a_request_carries_its_correlation_id_and_only_that
     school.name = "Later name"
     school.save()
     assert LogEntry.objects.get_for_object(school).latest("pk").cid is None
+
+
+@pytest.mark.django_db
+def test_a_signed_out_session_replayed_gets_no_cached_page(client, page_cache):
+    # Someone who kept the cookie of a session that has since signed out (a shared
+    # computer, a copied cookie) is a stranger: no page kept for that session.
+    head = HeadteacherFactory(full_name="Helen Price")
+    client.force_login(head)
+    _browser(client)
+    assert b"Helen Price" in client.get(reverse("home")).content  # kept
+    assert client.get(reverse("deployments:list")).status_code == 200  # kept
+    old_session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    version = data_version.current(data_version.DATA)
+    client.post(reverse("logout"), {"csrfmiddlewaretoken": CSRF})
+    assert data_version.current(data_version.DATA) == version  # the pages kept are still current
+    client.cookies[settings.SESSION_COOKIE_NAME] = old_session
+    _browser(client)
+    assert b"Helen Price" not in client.get(reverse("home")).content
+    assert client.get(reverse("deployments:list")).status_code == 302  # to sign in
