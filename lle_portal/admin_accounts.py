@@ -342,7 +342,7 @@ class InvitationAdmin(ScopedToOwnLAs, admin.ModelAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "local_authorities" and not request.user.is_superuser:
-            kwargs["queryset"] = request.user.local_authorities.all()
+            kwargs["queryset"] = request.user.my_las()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_form(self, request, form, change):

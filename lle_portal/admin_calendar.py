@@ -123,7 +123,7 @@ class SchoolYearCalendarAdmin(ScopedToOwnLAs, admin.ModelAdmin):
         initial: dict[str, Any] = super().get_changeform_initial_data(request)
         initial.setdefault("academic_year", _wanted_year(request))
         if not request.user.is_superuser:
-            mine = list(request.user.local_authorities.values_list("pk", flat=True)[:2])
+            mine = list(request.user.my_las().values_list("pk", flat=True)[:2])
             if len(mine) == 1:
                 initial.setdefault("local_authority", mine[0])
         return initial
